@@ -1,0 +1,413 @@
+//! The commands behind the CLI. Returns the process exit code: 0 clean, 1 findings at or
+//! above `--fail-on`, 2 the run could not complete.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use crate::catalogue::{Access, Catalogues};
+use crate::cli::{AccountTypeArg, Cli, ColorChoice, Command, FailOn, GlobalArgs};
+use crate::engine::{self, Failure, Report};
+use crate::model::{AccountType, Day, InputError};
+use crate::output::{self, OutputFormat, RenderOptions};
+use crate::policy::Policy;
+use crate::rules::{self, REGISTRY, Severity};
+use crate::source::{SourceMap, display_path};
+
+pub const EXIT_CLEAN: u8 = 0;
+pub const EXIT_FINDINGS: u8 = 1;
+pub const EXIT_ERROR: u8 = 2;
+
+pub fn run(cli: Cli) -> u8 {
+    let g = &cli.global;
+    match &cli.command {
+        Command::Check { paths } => check(g, paths),
+        Command::Rules => list_rules(g),
+        Command::Explain { id } => explain(g, id),
+        Command::Catalogue { account_type } => catalogue(g, *account_type),
+        Command::Schema { kind } => schema(g, *kind),
+    }
+}
+
+fn fail_on(g: &GlobalArgs) -> Severity {
+    match g.fail_on {
+        FailOn::Error => Severity::Error,
+        FailOn::Warning => Severity::Warning,
+        FailOn::Info => Severity::Info,
+    }
+}
+
+fn use_color(g: &GlobalArgs) -> bool {
+    match g.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            g.output.is_none()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stdout().is_terminal()
+        }
+    }
+}
+
+fn render_options(g: &GlobalArgs) -> RenderOptions {
+    let width = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(100usize)
+        .clamp(60, 200);
+    RenderOptions {
+        color: use_color(g),
+        width,
+        quiet: g.quiet,
+        fail_on: fail_on(g),
+    }
+}
+
+/// Writes to `--output` or standard output. A closed pipe is not an error.
+fn emit(g: &GlobalArgs, text: &str) -> Result<(), String> {
+    match &g.output {
+        Some(path) => {
+            std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+        }
+        None => {
+            let mut out = std::io::stdout().lock();
+            match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+                Ok(()) => Ok(()),
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                Err(e) => Err(format!("cannot write output: {e}")),
+            }
+        }
+    }
+}
+
+fn usage_error(message: impl std::fmt::Display) -> u8 {
+    eprintln!("error: {message}");
+    EXIT_ERROR
+}
+
+/// Today, or `--as-of` / `SCOPEWARD_AS_OF`.
+fn as_of(g: &GlobalArgs) -> Result<Day, String> {
+    match &g.as_of {
+        Some(s) => Day::parse(s).map_err(|e| format!("invalid --as-of: {e}")),
+        None => Ok(Day(jiff::Zoned::now().date())),
+    }
+}
+
+/// Loads the policy and catalogues. Their errors are rendered as a report (exit 2).
+fn setup(
+    g: &GlobalArgs,
+    cwd: &Path,
+    as_of: Day,
+) -> Result<(SourceMap, Policy, Catalogues), Report> {
+    let mut sources = SourceMap::new();
+    let mut errors: Vec<InputError> = Vec::new();
+    let mut failures = Vec::new();
+    let policy_path = match &g.config {
+        Some(p) => Some(p.clone()),
+        None => Policy::discover(cwd),
+    };
+    let mut policy = Policy::default();
+    if let Some(path) = policy_path {
+        let display = display_path(&path, cwd);
+        match engine::read_source(&path, display.clone(), sources.next_id()) {
+            (source, None) => {
+                let id = sources.add(source);
+                match Policy::parse(id, sources.get(id).text()) {
+                    Ok(mut p) => {
+                        p.path = Some(path.clone());
+                        policy = p;
+                    }
+                    Err(e) => errors.extend(e),
+                }
+            }
+            (source, Some(err)) => {
+                if !path.exists() {
+                    failures.push(Failure {
+                        path: display,
+                        message: "cannot read the policy: no such file".into(),
+                    });
+                } else {
+                    sources.add(source);
+                    errors.push(err);
+                }
+            }
+        }
+    }
+    let catalogues = match &g.catalogue {
+        Some(dir) => match Catalogues::load_dir(dir, &mut sources, cwd) {
+            Ok(c) => c,
+            Err(e) => {
+                errors.extend(e);
+                Catalogues::builtin()
+            }
+        },
+        None => Catalogues::builtin(),
+    };
+    if errors.is_empty() && failures.is_empty() {
+        Ok((sources, policy, catalogues))
+    } else {
+        Err(Report {
+            sources,
+            findings: Vec::new(),
+            errors,
+            failures,
+            files: 0,
+            tokens: 0,
+            as_of,
+        })
+    }
+}
+
+fn finish(g: &GlobalArgs, report: &Report) -> u8 {
+    let text = output::render(report, g.format, &render_options(g));
+    if let Err(e) = emit(g, &text) {
+        return usage_error(e);
+    }
+    if report.incomplete() {
+        EXIT_ERROR
+    } else if report.findings.iter().any(|f| f.severity >= fail_on(g)) {
+        EXIT_FINDINGS
+    } else {
+        EXIT_CLEAN
+    }
+}
+
+fn check(g: &GlobalArgs, paths: &[PathBuf]) -> u8 {
+    let cwd = match std::env::current_dir() {
+        Ok(d) => d,
+        Err(e) => return usage_error(format!("cannot read the working directory: {e}")),
+    };
+    let as_of = match as_of(g) {
+        Ok(d) => d,
+        Err(e) => return usage_error(e),
+    };
+    let (sources, policy, catalogues) = match setup(g, &cwd, as_of) {
+        Ok(s) => s,
+        Err(report) => return finish(g, &report),
+    };
+    let default = [PathBuf::from(".")];
+    let paths = if paths.is_empty() {
+        &default[..]
+    } else {
+        paths
+    };
+    let (files, failures) = engine::discover(paths, &policy, &cwd);
+    let mut report = engine::check_files(&files, &cwd, sources, &policy, &catalogues, as_of);
+    report.failures.extend(failures);
+    if files.is_empty()
+        && report.failures.is_empty()
+        && matches!(g.format, OutputFormat::Human)
+        && !g.quiet
+    {
+        eprintln!(
+            "note: no token definition files found (include globs: {})",
+            policy.include.join(", ")
+        );
+    }
+    finish(g, &report)
+}
+
+fn list_rules(g: &GlobalArgs) -> u8 {
+    let text = match g.format {
+        OutputFormat::Json => {
+            let rules: Vec<serde_json::Value> = REGISTRY
+                .iter()
+                .map(|r| {
+                    let m = r.meta();
+                    serde_json::json!({
+                        "id": m.id,
+                        "default_severity": m.default_severity.as_str(),
+                        "summary": m.summary,
+                        "options": m.options.iter().map(|o| serde_json::json!({"name": o.name, "default": o.default})).collect::<Vec<_>>(),
+                        "implemented": true,
+                    })
+                })
+                .chain(rules::PLANNED.iter().map(|(id, sev, summary)| {
+                    serde_json::json!({"id": id, "default_severity": sev.as_str(), "summary": summary, "options": [], "implemented": false})
+                }))
+                .collect();
+            let mut s = serde_json::to_string_pretty(&rules).expect("serialises");
+            s.push('\n');
+            s
+        }
+        OutputFormat::Human => {
+            let width = REGISTRY
+                .iter()
+                .map(|r| r.meta().id.len())
+                .max()
+                .unwrap_or(10);
+            let mut s = String::new();
+            for r in REGISTRY {
+                let m = r.meta();
+                s.push_str(&format!(
+                    "{:width$}  {:7}  {}\n",
+                    m.id,
+                    m.default_severity.as_str(),
+                    m.summary
+                ));
+            }
+            s.push_str(
+                "\nNot yet run by this version (live probes, usage logs, suppressions, scan):\n",
+            );
+            for (id, sev, summary) in rules::PLANNED {
+                s.push_str(&format!("{:width$}  {:7}  {}\n", id, sev.as_str(), summary));
+            }
+            s.push_str("\n`scopeward explain ID` prints a rule's documentation.\n");
+            s
+        }
+    };
+    match emit(g, &text) {
+        Ok(()) => EXIT_CLEAN,
+        Err(e) => usage_error(e),
+    }
+}
+
+/// The documentation of a rule as `explain` prints it.
+pub fn explain_text(meta: &rules::RuleMeta) -> String {
+    let mut s = format!(
+        "# {}\n\n{}\n\nDefault severity: {}\n",
+        meta.id, meta.summary, meta.default_severity
+    );
+    if !meta.options.is_empty() {
+        s.push_str("Options (in `[rules.");
+        s.push_str(meta.id);
+        s.push_str("]`):\n");
+        for o in meta.options {
+            s.push_str(&format!("  {} = {} — {}\n", o.name, o.default, o.help));
+        }
+    }
+    s.push('\n');
+    for line in meta.doc.lines() {
+        s.push_str(line.strip_prefix(' ').unwrap_or(line));
+        s.push('\n');
+    }
+    s
+}
+
+fn explain(g: &GlobalArgs, id: &str) -> u8 {
+    let Some(rule) = rules::find(id) else {
+        if let Some((id, sev, summary)) = rules::PLANNED.iter().find(|p| p.0 == id) {
+            let text = format!(
+                "# {id}\n\n{summary}\n\nDefault severity: {sev}\n\nThis version of scopeward does not run it yet.\n"
+            );
+            return match emit(g, &text) {
+                Ok(()) => EXIT_CLEAN,
+                Err(e) => usage_error(e),
+            };
+        }
+        let hint = crate::suggest::did_you_mean(id, rules::all_ids())
+            .map(|s| format!("; did you mean `{s}`?"))
+            .unwrap_or_else(|| "; `scopeward rules` lists them".into());
+        return usage_error(format!("unknown rule `{id}`{hint}"));
+    };
+    let text = match g.format {
+        OutputFormat::Json => {
+            let m = rule.meta();
+            let mut s = serde_json::to_string_pretty(&serde_json::json!({
+                "id": m.id,
+                "default_severity": m.default_severity.as_str(),
+                "summary": m.summary,
+                "doc": explain_text(m),
+            }))
+            .expect("serialises");
+            s.push('\n');
+            s
+        }
+        OutputFormat::Human => explain_text(rule.meta()),
+    };
+    match emit(g, &text) {
+        Ok(()) => EXIT_CLEAN,
+        Err(e) => usage_error(e),
+    }
+}
+
+fn catalogue(g: &GlobalArgs, ty: Option<AccountTypeArg>) -> u8 {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let as_of = Day(jiff::Zoned::now().date());
+    let catalogues = match setup(g, &cwd, as_of) {
+        Ok((_, _, c)) => c,
+        Err(report) => return finish(g, &report),
+    };
+    let types: Vec<AccountType> = match ty {
+        Some(AccountTypeArg::Brand) => vec![AccountType::Brand],
+        Some(AccountTypeArg::Partner) => vec![AccountType::Partner],
+        Some(AccountTypeArg::Agency) => vec![AccountType::Agency],
+        None => AccountType::ALL.to_vec(),
+    };
+    let text = match g.format {
+        OutputFormat::Json => {
+            let docs: Vec<&crate::catalogue::CatalogueDoc> =
+                types.iter().map(|t| &catalogues.get(*t).doc).collect();
+            let mut s = if docs.len() == 1 {
+                serde_json::to_string_pretty(docs[0])
+            } else {
+                serde_json::to_string_pretty(&docs)
+            }
+            .expect("serialises");
+            s.push('\n');
+            s
+        }
+        OutputFormat::Human => {
+            let mut s = String::new();
+            for t in types {
+                let c = catalogues.get(t);
+                let versions: Vec<&str> =
+                    c.doc.versions.iter().map(|v| v.version.as_str()).collect();
+                s.push_str(&format!(
+                    "{t} catalogue ({}): base path {}, API versions {} (latest {}), {} categories, {} scopes\n",
+                    catalogues.origin[t as usize],
+                    c.doc.base_path,
+                    versions.join(", "),
+                    c.doc.latest_version,
+                    c.doc.categories.len(),
+                    c.scope_count()
+                ));
+                let width = c
+                    .doc
+                    .categories
+                    .iter()
+                    .map(|c| c.id.len())
+                    .max()
+                    .unwrap_or(10);
+                for cat in &c.doc.categories {
+                    let reads = cat
+                        .operations
+                        .iter()
+                        .filter(|o| o.access == Access::Read)
+                        .count();
+                    let writes = cat.operations.len() - reads;
+                    s.push_str(&format!(
+                        "  {:width$}  {:6}  read: {:2}  write: {:2}  {}\n",
+                        cat.id,
+                        cat.sensitivity.as_str(),
+                        reads,
+                        writes,
+                        cat.name
+                    ));
+                }
+                s.push('\n');
+            }
+            s
+        }
+    };
+    match emit(g, &text) {
+        Ok(()) => EXIT_CLEAN,
+        Err(e) => usage_error(e),
+    }
+}
+
+fn schema(g: &GlobalArgs, kind: Option<crate::cli::SchemaKind>) -> u8 {
+    let text = match kind {
+        Some(k) => crate::schema::generate(k),
+        None => {
+            let mut s = String::from("Schemas (scopeward schema KIND):\n");
+            for (_, name, what) in crate::schema::KINDS {
+                s.push_str(&format!("  {name:10} {what}\n"));
+            }
+            s
+        }
+    };
+    match emit(g, &text) {
+        Ok(()) => EXIT_CLEAN,
+        Err(e) => usage_error(e),
+    }
+}

@@ -1,0 +1,350 @@
+//! Scope catalogues (SPEC §1): per account type, the API categories, their operations, the
+//! access each needs and the category's sensitivity. Built in from
+//! `policies/catalogues/*.yaml`; `--catalogue DIR` replaces them.
+
+mod scopes;
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::model::{AccountType, Day, InputError};
+use crate::source::{FileId, SourceFile, SourceMap};
+use crate::tree::de::from_node;
+use crate::tree::{Format, parse};
+
+pub use scopes::{Access, Resolved, ScopeId, ScopeSet};
+
+/// The catalogue file, field for field.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "scopeward scope catalogue")]
+pub struct CatalogueDoc {
+    pub account_type: AccountType,
+    /// Base path of the account's API, e.g. `/Advertisers/{AccountSID}`.
+    pub base_path: String,
+    pub default_host: String,
+    pub latest_version: String,
+    /// API versions, oldest first.
+    pub versions: Vec<VersionDoc>,
+    pub categories: Vec<CategoryDoc>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VersionDoc {
+    pub version: String,
+    pub released: Day,
+}
+
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Sensitivity {
+    Low,
+    Medium,
+    High,
+}
+
+impl Sensitivity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Sensitivity::Low => "low",
+            Sensitivity::Medium => "medium",
+            Sensitivity::High => "high",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CategoryDoc {
+    /// kebab-case category id, e.g. `promo-codes`.
+    pub id: String,
+    pub name: String,
+    pub sensitivity: Sensitivity,
+    pub description: String,
+    /// The OpenAPI tags merged into this category.
+    pub tags: Vec<String>,
+    pub operations: Vec<OperationDoc>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OperationDoc {
+    pub method: String,
+    pub path: String,
+    pub operation_id: String,
+    pub summary: String,
+    pub access: Access,
+    /// A read GET without side effects, safe to send when probing a token.
+    pub probe_safe: bool,
+    #[serde(default)]
+    pub host: Option<String>,
+}
+
+/// A loaded catalogue with its scope index.
+#[derive(Debug)]
+pub struct Catalogue {
+    pub doc: CatalogueDoc,
+    /// Every scope, in category order: `(category index, access)`.
+    scopes: Vec<(usize, Access)>,
+    names: Vec<String>,
+    by_name: HashMap<String, ScopeId>,
+    all: ScopeSet,
+}
+
+impl Catalogue {
+    fn from_doc(doc: CatalogueDoc) -> Result<Catalogue, String> {
+        let mut scopes = Vec::new();
+        let mut names = Vec::new();
+        let mut by_name = HashMap::new();
+        let mut ids = std::collections::HashSet::new();
+        for (ci, cat) in doc.categories.iter().enumerate() {
+            if !ids.insert(cat.id.as_str()) {
+                return Err(format!("category `{}` is listed twice", cat.id));
+            }
+            for access in [Access::Read, Access::Write] {
+                if cat.operations.iter().any(|op| op.access == access) {
+                    let name = format!("{}:{}", cat.id, access.as_str());
+                    let id = ScopeId(scopes.len() as u8);
+                    if scopes.len() >= ScopeSet::CAPACITY {
+                        return Err(format!(
+                            "more than {} scopes in one catalogue",
+                            ScopeSet::CAPACITY
+                        ));
+                    }
+                    scopes.push((ci, access));
+                    by_name.insert(name.clone(), id);
+                    names.push(name);
+                }
+            }
+        }
+        if !doc.versions.iter().any(|v| v.version == doc.latest_version) {
+            return Err(format!(
+                "latest_version `{}` is not among the versions",
+                doc.latest_version
+            ));
+        }
+        let all = ScopeSet::first(scopes.len());
+        Ok(Catalogue {
+            doc,
+            scopes,
+            names,
+            by_name,
+            all,
+        })
+    }
+
+    pub fn account_type(&self) -> AccountType {
+        self.doc.account_type
+    }
+
+    /// Every scope of the catalogue.
+    pub fn all(&self) -> ScopeSet {
+        self.all
+    }
+
+    pub fn scope_count(&self) -> usize {
+        self.scopes.len()
+    }
+
+    pub fn scope_name(&self, id: ScopeId) -> &str {
+        &self.names[id.0 as usize]
+    }
+
+    pub fn scope_id(&self, name: &str) -> Option<ScopeId> {
+        self.by_name.get(name).copied()
+    }
+
+    pub fn scope_access(&self, id: ScopeId) -> Access {
+        self.scopes[id.0 as usize].1
+    }
+
+    pub fn scope_category(&self, id: ScopeId) -> &CategoryDoc {
+        &self.doc.categories[self.scopes[id.0 as usize].0]
+    }
+
+    pub fn category(&self, id: &str) -> Option<&CategoryDoc> {
+        self.doc.categories.iter().find(|c| c.id == id)
+    }
+
+    /// All scope names, in catalogue order.
+    pub fn scope_names(&self) -> impl Iterator<Item = &str> {
+        self.names.iter().map(String::as_str)
+    }
+
+    /// The scopes of a set, by name.
+    pub fn names_of(&self, set: ScopeSet) -> Vec<&str> {
+        set.iter().map(|id| self.scope_name(id)).collect()
+    }
+
+    /// Scopes whose access is `access`.
+    pub fn with_access(&self, access: Access) -> ScopeSet {
+        let mut s = ScopeSet::EMPTY;
+        for (i, (_, a)) in self.scopes.iter().enumerate() {
+            if *a == access {
+                s.insert(ScopeId(i as u8));
+            }
+        }
+        s
+    }
+
+    pub fn is_known_version(&self, v: &str) -> bool {
+        self.doc.versions.iter().any(|x| x.version == v)
+    }
+}
+
+/// The catalogues of all three account types.
+#[derive(Debug)]
+pub struct Catalogues {
+    by_type: [Catalogue; 3],
+    /// Where each came from, for messages (`built-in` or a path).
+    pub origin: [String; 3],
+}
+
+const BUILTIN: [(&str, &str); 3] = [
+    (
+        "brand",
+        include_str!("../../policies/catalogues/brand.yaml"),
+    ),
+    (
+        "partner",
+        include_str!("../../policies/catalogues/partner.yaml"),
+    ),
+    (
+        "agency",
+        include_str!("../../policies/catalogues/agency.yaml"),
+    ),
+];
+
+impl Catalogues {
+    /// The catalogues shipped in the binary.
+    pub fn builtin() -> Catalogues {
+        let load = |i: usize| {
+            let (name, text) = BUILTIN[i];
+            parse_catalogue(FileId(u32::MAX), text)
+                .unwrap_or_else(|e| panic!("built-in {name} catalogue is invalid: {}", e.message))
+        };
+        Catalogues {
+            by_type: [load(0), load(1), load(2)],
+            origin: ["built-in".into(), "built-in".into(), "built-in".into()],
+        }
+    }
+
+    /// The built-in catalogues with those found in `dir` (`brand.yaml`, `partner.yaml`,
+    /// `agency.yaml`) in their place. Errors point into the user's files.
+    pub fn load_dir(
+        dir: &Path,
+        sources: &mut SourceMap,
+        base: &Path,
+    ) -> Result<Catalogues, Vec<InputError>> {
+        let mut cats = Catalogues::builtin();
+        let mut errors = Vec::new();
+        let mut found = 0;
+        for (i, ty) in AccountType::ALL.iter().enumerate() {
+            let path = dir.join(format!("{}.yaml", ty.as_str()));
+            if !path.exists() {
+                continue;
+            }
+            found += 1;
+            let display = crate::source::display_path(&path, base);
+            let text = match std::fs::read(&path) {
+                Ok(bytes) => match String::from_utf8(bytes) {
+                    Ok(t) => t,
+                    Err(e) => {
+                        let at = e.utf8_error().valid_up_to();
+                        let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+                        let id = sources.add(SourceFile::new(display, Some(path.clone()), text));
+                        errors.push(InputError::new(
+                            crate::source::Span::new(id, at, at + 1),
+                            "the file is not valid UTF-8",
+                        ));
+                        continue;
+                    }
+                },
+                Err(e) => {
+                    let id = sources.add(SourceFile::new(display, Some(path.clone()), ""));
+                    errors.push(InputError::new(
+                        crate::source::Span::new(id, 0, 0),
+                        format!("cannot read catalogue: {e}"),
+                    ));
+                    continue;
+                }
+            };
+            let id = sources.add(SourceFile::new(display.clone(), Some(path.clone()), text));
+            match parse_catalogue(id, sources.get(id).text()) {
+                Ok(c) if c.account_type() == *ty => {
+                    cats.by_type[i] = c;
+                    cats.origin[i] = display;
+                }
+                Ok(c) => errors.push(InputError::new(
+                    crate::source::Span::new(id, 0, 0),
+                    format!(
+                        "`{}` holds the {} catalogue; name it `{}.yaml`",
+                        display,
+                        c.account_type(),
+                        c.account_type()
+                    ),
+                )),
+                Err(e) => errors.push(*e),
+            }
+        }
+        if found == 0 && errors.is_empty() {
+            return Err(vec![InputError::new(
+                crate::source::Span::new(FileId(u32::MAX), 0, 0),
+                format!(
+                    "no catalogue in `{}`: expected brand.yaml, partner.yaml or agency.yaml",
+                    dir.display()
+                ),
+            )]);
+        }
+        if errors.is_empty() {
+            Ok(cats)
+        } else {
+            Err(errors)
+        }
+    }
+
+    pub fn get(&self, ty: AccountType) -> &Catalogue {
+        &self.by_type[ty as usize]
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Catalogue> {
+        self.by_type.iter()
+    }
+}
+
+/// Parses one catalogue document.
+pub fn parse_catalogue(file: FileId, text: &str) -> Result<Catalogue, Box<InputError>> {
+    let node = parse(Format::Yaml, file, text).map_err(|e| Box::new(InputError::from(e)))?;
+    let doc: CatalogueDoc = from_node(&node).map_err(|e| {
+        Box::new(InputError {
+            span: e.span.unwrap_or(node.span),
+            message: e.message,
+            help: e.help,
+            path: e.path,
+            related: None,
+        })
+    })?;
+    Catalogue::from_doc(doc).map_err(|m| Box::new(InputError::new(node.span, m)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_catalogues_load() {
+        let c = Catalogues::builtin();
+        let brand = c.get(AccountType::Brand);
+        assert_eq!(brand.doc.categories.len(), 32);
+        assert_eq!(c.get(AccountType::Partner).doc.categories.len(), 25);
+        assert_eq!(c.get(AccountType::Agency).doc.categories.len(), 5);
+        assert!(brand.scope_id("conversions:write").is_some());
+        assert_eq!(brand.doc.latest_version, "14");
+    }
+}

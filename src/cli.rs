@@ -1,0 +1,110 @@
+//! The command line, as clap derives it. `scopeward man` and completions are generated from it.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::output::OutputFormat;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "scopeward",
+    version,
+    about = "Scope policy linter and least-privilege auditor for impact.com API access tokens",
+    long_about = "scopeward checks impact.com API token definitions (tokens as code, in YAML, TOML or JSON) \
+                  against a scope catalogue per account type and a policy, and reports precise diagnostics.\n\n\
+                  Exit codes: 0 nothing at or above --fail-on; 1 findings at or above it; 2 the run could not complete."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+    #[command(flatten)]
+    pub global: GlobalArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Output format.
+    #[arg(long, global = true, value_enum, default_value = "human")]
+    pub format: OutputFormat,
+    /// Policy file (default: scopeward.toml in the working directory or an ancestor).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Directory with brand.yaml / partner.yaml / agency.yaml replacing the built-in catalogues.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub catalogue: Option<PathBuf>,
+    /// The "today" of day-based rules (YYYY-MM-DD).
+    #[arg(long, global = true, value_name = "DATE", env = "SCOPEWARD_AS_OF")]
+    pub as_of: Option<String>,
+    /// Exit 1 when a finding is at or above this severity.
+    #[arg(long, global = true, value_enum, default_value = "warning")]
+    pub fail_on: FailOn,
+    /// Print only findings at or above --fail-on, and no summary.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+    /// Colour (auto honours NO_COLOR and whether output is a terminal).
+    #[arg(long, global = true, value_enum, default_value = "auto")]
+    pub color: ColorChoice,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short, global = true, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Info,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum AccountTypeArg {
+    Brand,
+    Partner,
+    Agency,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SchemaKind {
+    /// Token definition files.
+    Tokens,
+    /// scopeward.toml.
+    Policy,
+    /// Scope catalogues.
+    Catalogue,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Lint token definitions (files or directories; default .).
+    Check {
+        /// Files or directories. Directories are walked with the policy's include globs,
+        /// respecting .gitignore.
+        #[arg(value_name = "PATH")]
+        paths: Vec<PathBuf>,
+    },
+    /// List every rule with its default severity.
+    Rules,
+    /// Print a rule's documentation.
+    Explain {
+        /// Rule id, e.g. full-access.
+        id: String,
+    },
+    /// Print the scope catalogue of an account type (all three by default).
+    Catalogue {
+        #[arg(value_enum, value_name = "TYPE")]
+        account_type: Option<AccountTypeArg>,
+    },
+    /// Print the JSON Schema of a file kind (lists the kinds without one).
+    Schema {
+        #[arg(value_enum)]
+        kind: Option<SchemaKind>,
+    },
+}

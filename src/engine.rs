@@ -1,0 +1,330 @@
+//! `check`: find definition files, load them in parallel, resolve, run the rules, and collect
+//! one report. Nothing here prints.
+
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::catalogue::Catalogues;
+use crate::model::{Day, InputError, LoadedFile, load_text};
+use crate::policy::Policy;
+use crate::rules::{FileModel, Finding, REGISTRY, Run, Sink, TokenRef};
+use crate::source::{FileId, SourceFile, SourceMap, Span, display_path};
+use crate::tree::Format;
+
+/// A problem that has no place in a file (a missing path, an unreadable directory).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Failure {
+    pub path: String,
+    pub message: String,
+}
+
+/// Everything one run found.
+#[derive(Debug)]
+pub struct Report {
+    pub sources: SourceMap,
+    pub findings: Vec<Finding>,
+    /// Input that could not be understood, with spans.
+    pub errors: Vec<InputError>,
+    pub failures: Vec<Failure>,
+    /// Definition files checked.
+    pub files: usize,
+    /// Tokens loaded.
+    pub tokens: usize,
+    pub as_of: Day,
+}
+
+impl Report {
+    /// Whether the run could not complete (exit code 2).
+    pub fn incomplete(&self) -> bool {
+        !self.errors.is_empty() || !self.failures.is_empty()
+    }
+}
+
+/// Finds token definition files: explicit files as given, directories walked with the policy's
+/// include globs, respecting `.gitignore`. Sorted and de-duplicated.
+pub fn discover(paths: &[PathBuf], policy: &Policy, cwd: &Path) -> (Vec<PathBuf>, Vec<Failure>) {
+    let mut files = Vec::new();
+    let mut failures = Vec::new();
+    for arg in paths {
+        let full = if arg.is_absolute() {
+            arg.clone()
+        } else {
+            cwd.join(arg)
+        };
+        let meta = match std::fs::metadata(&full) {
+            Ok(m) => m,
+            Err(e) => {
+                failures.push(Failure {
+                    path: arg.display().to_string(),
+                    message: format!("cannot read: {}", io_reason(&e)),
+                });
+                continue;
+            }
+        };
+        if meta.is_file() {
+            if Format::from_path(arg).is_none() {
+                failures.push(Failure {
+                    path: arg.display().to_string(),
+                    message: "not a token definition file: expected .yaml, .yml, .toml or .json"
+                        .into(),
+                });
+            } else {
+                files.push(arg.clone());
+            }
+            continue;
+        }
+        let walker = ignore::WalkBuilder::new(&full)
+            .hidden(true)
+            .git_ignore(true)
+            .git_global(false)
+            .git_exclude(true)
+            .require_git(false)
+            .follow_links(false)
+            .sort_by_file_path(|a, b| a.cmp(b))
+            .build();
+        for entry in walker {
+            match entry {
+                Ok(entry) => {
+                    if !entry.file_type().is_some_and(|t| t.is_file()) {
+                        continue;
+                    }
+                    let rel = entry.path().strip_prefix(&full).unwrap_or(entry.path());
+                    if policy.include_set.is_match(rel) && Format::from_path(entry.path()).is_some()
+                    {
+                        let shown = if arg.as_os_str() == "." {
+                            rel.to_path_buf()
+                        } else {
+                            arg.join(rel)
+                        };
+                        files.push(shown);
+                    }
+                }
+                Err(e) => failures.push(Failure {
+                    path: arg.display().to_string(),
+                    message: format!("cannot walk: {e}"),
+                }),
+            }
+        }
+    }
+    files.sort();
+    files.dedup();
+    (files, failures)
+}
+
+fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file or directory".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => e.to_string(),
+    }
+}
+
+/// Reads a file as UTF-8; invalid bytes become an error pointing at the first of them.
+pub fn read_source(path: &Path, display: String, id: FileId) -> (SourceFile, Option<InputError>) {
+    match std::fs::read(path) {
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(text) => (
+                SourceFile::new(display, Some(path.to_path_buf()), text),
+                None,
+            ),
+            Err(e) => {
+                let at = e.utf8_error().valid_up_to();
+                let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+                let file = SourceFile::new(display, Some(path.to_path_buf()), text);
+                let err = InputError::new(Span::new(id, at, at + 1), "the file is not valid UTF-8")
+                    .with_help("save it as UTF-8");
+                (file, Some(err))
+            }
+        },
+        Err(e) => {
+            let file = SourceFile::new(display, Some(path.to_path_buf()), "");
+            let err = InputError::new(
+                Span::new(id, 0, 0),
+                format!("cannot read the file: {}", io_reason(&e)),
+            );
+            (file, Some(err))
+        }
+    }
+}
+
+/// Loads, resolves and checks the given definition files.
+pub fn check_files(
+    files: &[PathBuf],
+    cwd: &Path,
+    sources: SourceMap,
+    policy: &Policy,
+    catalogues: &Catalogues,
+    as_of: Day,
+) -> Report {
+    let base = sources.next_id().0;
+    let loaded: Vec<Loaded> = files
+        .par_iter()
+        .enumerate()
+        .map(|(i, rel)| {
+            let id = FileId(base + i as u32);
+            let full = if rel.is_absolute() {
+                rel.clone()
+            } else {
+                cwd.join(rel)
+            };
+            let display = display_path(rel, Path::new(""));
+            let format = Format::from_path(rel).unwrap_or(Format::Yaml);
+            match read_source(&full, display, id) {
+                (source, None) => {
+                    let loaded = load_text(id, format, source.text());
+                    (source, Some(loaded), None)
+                }
+                (source, err) => (source, None, err),
+            }
+        })
+        .collect();
+    finish_check(loaded, sources, policy, catalogues, as_of)
+}
+
+/// Checks definition documents held in memory: `(display name, text)`, the format taken
+/// from the name's extension. For tests and embedding.
+pub fn check_texts(
+    docs: &[(&str, &str)],
+    sources: SourceMap,
+    policy: &Policy,
+    catalogues: &Catalogues,
+    as_of: Day,
+) -> Report {
+    let base = sources.next_id().0;
+    let loaded: Vec<Loaded> = docs
+        .iter()
+        .enumerate()
+        .map(|(i, (name, text))| {
+            let id = FileId(base + i as u32);
+            let format = Format::from_path(Path::new(name)).unwrap_or(Format::Yaml);
+            let source = SourceFile::new(*name, None, *text);
+            let loaded = load_text(id, format, source.text());
+            (source, Some(loaded), None)
+        })
+        .collect();
+    finish_check(loaded, sources, policy, catalogues, as_of)
+}
+
+type Loaded = (SourceFile, Option<LoadedFile>, Option<InputError>);
+
+fn finish_check(
+    loaded: Vec<Loaded>,
+    mut sources: SourceMap,
+    policy: &Policy,
+    catalogues: &Catalogues,
+    as_of: Day,
+) -> Report {
+    let files_checked = loaded.len();
+    let mut errors = Vec::new();
+    let mut models = Vec::with_capacity(loaded.len());
+    for (mut source, file, err) in loaded {
+        let id = sources.next_id();
+        if let Some(file) = file {
+            for hit in &file.secrets {
+                source.redact(hit.value_span.start as usize, hit.value_span.end as usize);
+            }
+            errors.extend(file.errors.iter().cloned());
+            models.push((id, file));
+        }
+        errors.extend(err);
+        sources.add(source);
+    }
+
+    let models: Vec<FileModel> = models
+        .into_par_iter()
+        .map(|(id, loaded)| FileModel::resolve(id, loaded, catalogues))
+        .collect();
+
+    let run = Run {
+        catalogues,
+        policy,
+        sources: &sources,
+        as_of,
+        files: models,
+    };
+    let findings = run_rules(&run);
+    let tokens = run.token_count();
+    drop(run);
+
+    let mut report = Report {
+        sources,
+        findings,
+        errors,
+        failures: Vec::new(),
+        files: files_checked,
+        tokens,
+        as_of,
+    };
+    sort_report(&mut report);
+    report
+}
+
+/// Runs every enabled rule: per-token work in parallel chunks, whole-run hooks once.
+pub fn run_rules(run: &Run<'_>) -> Vec<Finding> {
+    let rules: Vec<_> = REGISTRY
+        .iter()
+        .copied()
+        .filter(|r| run.policy.enabled(r.meta()))
+        .collect();
+    const CHUNK: usize = 2048;
+    let mut work = Vec::new();
+    for (fi, f) in run.files.iter().enumerate() {
+        work.push((fi, None));
+        for start in (0..f.tokens.len()).step_by(CHUNK) {
+            work.push((fi, Some(start)));
+        }
+    }
+    let mut findings: Vec<Finding> = work
+        .par_iter()
+        .flat_map_iter(|&(fi, chunk)| {
+            let file = &run.files[fi];
+            let mut sink = Sink::new(run.policy);
+            match chunk {
+                None => {
+                    for r in &rules {
+                        r.check_file(run, file, &mut sink);
+                    }
+                }
+                Some(start) => {
+                    if let Some(account) = &file.account {
+                        let catalogue = run.catalogues.get(account.kind);
+                        let end = (start + CHUNK).min(file.tokens.len());
+                        for token in &file.tokens[start..end] {
+                            let t = TokenRef {
+                                file,
+                                account,
+                                token,
+                                catalogue,
+                            };
+                            for r in &rules {
+                                r.check_token(run, t, &mut sink);
+                                for g in &token.grants {
+                                    r.check_grant(run, t, g, &mut sink);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            sink.into_findings()
+        })
+        .collect();
+    let mut sink = Sink::new(run.policy);
+    for r in &rules {
+        r.check_run(run, &mut sink);
+    }
+    findings.extend(sink.into_findings());
+    findings
+}
+
+fn sort_report(report: &mut Report) {
+    report.findings.sort_by(|a, b| {
+        (a.location.map(|s| (s.file, s.start)), a.rule.id, &a.message).cmp(&(
+            b.location.map(|s| (s.file, s.start)),
+            b.rule.id,
+            &b.message,
+        ))
+    });
+    report.errors.sort_by_key(|e| (e.span.file, e.span.start));
+}

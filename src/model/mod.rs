@@ -1,0 +1,8 @@
+//! Token definitions ("tokens as code", SPEC §2): the typed documents as users write them, and
+//! the loader that turns a file into them with every key and value spanned.
+
+mod load;
+mod types;
+
+pub use load::{InputError, LoadedFile, SecretHit, load_text};
+pub use types::*;

@@ -1,0 +1,152 @@
+//! `--format json`: the versioned document of SPEC §6. These types are frozen: the internal
+//! model may change, this shape may only grow.
+
+use serde::Serialize;
+
+use super::Counts;
+use crate::engine::Report;
+use crate::source::{SourceMap, Span};
+
+pub const VERSION: u32 = 1;
+
+#[derive(Serialize)]
+pub struct JsonReport<'a> {
+    pub version: u32,
+    pub tool: Tool,
+    pub as_of: String,
+    pub findings: Vec<JsonFinding<'a>>,
+    /// Input that could not be read or understood (the run exits 2).
+    pub errors: Vec<JsonError<'a>>,
+    pub summary: Summary,
+}
+
+#[derive(Serialize)]
+pub struct Tool {
+    pub name: &'static str,
+    pub version: &'static str,
+}
+
+#[derive(Serialize)]
+pub struct JsonFinding<'a> {
+    pub rule: &'static str,
+    pub severity: &'static str,
+    pub message: &'a str,
+    pub help: Option<&'a str>,
+    pub token: Option<&'a str>,
+    pub account_type: Option<&'static str>,
+    pub environment: Option<&'a str>,
+    pub scope: Option<&'a str>,
+    pub location: Option<Location<'a>>,
+    pub fingerprint: &'a str,
+}
+
+#[derive(Serialize)]
+pub struct JsonError<'a> {
+    /// The file it concerns, when there is one.
+    pub file: Option<&'a str>,
+    pub message: &'a str,
+    pub help: Option<&'a str>,
+    /// Where in the document (`tokens[3].scopes[1]`), when known.
+    pub path: Option<&'a str>,
+    pub location: Option<Location<'a>>,
+}
+
+/// One-based lines and columns (columns count characters); `end_column` is exclusive.
+#[derive(Serialize)]
+pub struct Location<'a> {
+    pub path: &'a str,
+    pub line: u32,
+    pub column: u32,
+    pub end_line: u32,
+    pub end_column: u32,
+}
+
+#[derive(Serialize)]
+pub struct Summary {
+    pub files: usize,
+    pub tokens: usize,
+    pub error: usize,
+    pub warning: usize,
+    pub info: usize,
+    pub suppressed: usize,
+}
+
+pub fn location(sources: &SourceMap, span: Span) -> Option<Location<'_>> {
+    if span.file.0 as usize >= sources.len() {
+        return None;
+    }
+    let f = sources.get(span.file);
+    let start = f.line_col(span.start as usize);
+    let end = f.line_col(span.end as usize);
+    Some(Location {
+        path: &f.display,
+        line: start.line,
+        column: start.column,
+        end_line: end.line,
+        end_column: end.column,
+    })
+}
+
+pub fn build(report: &Report) -> JsonReport<'_> {
+    let counts = Counts::of(report);
+    let mut errors: Vec<JsonError<'_>> = report
+        .failures
+        .iter()
+        .map(|f| JsonError {
+            file: Some(&f.path),
+            message: &f.message,
+            help: None,
+            path: None,
+            location: None,
+        })
+        .collect();
+    errors.extend(report.errors.iter().map(|e| {
+        JsonError {
+            file: ((e.span.file.0 as usize) < report.sources.len())
+                .then(|| report.sources.get(e.span.file).display.as_str()),
+            message: &e.message,
+            help: e.help.as_deref(),
+            path: (!e.path.is_empty()).then_some(e.path.as_str()),
+            location: location(&report.sources, e.span),
+        }
+    }));
+    JsonReport {
+        version: VERSION,
+        tool: Tool {
+            name: "scopeward",
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        as_of: report.as_of.to_string(),
+        findings: report
+            .findings
+            .iter()
+            .map(|f| JsonFinding {
+                rule: f.rule.id,
+                severity: f.severity.as_str(),
+                message: &f.message,
+                help: f.help.as_deref(),
+                token: f.token.as_deref(),
+                account_type: f.account_type.map(|t| t.as_str()),
+                environment: f.environment.as_deref(),
+                scope: f.scope.as_deref(),
+                location: f.location.and_then(|s| location(&report.sources, s)),
+                fingerprint: &f.fingerprint,
+            })
+            .collect(),
+        errors,
+        summary: Summary {
+            files: report.files,
+            tokens: report.tokens,
+            error: counts.error,
+            warning: counts.warning,
+            info: counts.info,
+            suppressed: 0,
+        },
+    }
+}
+
+pub fn render(report: &Report) -> String {
+    let mut s = serde_json::to_string_pretty(&build(report)).expect("the report serialises");
+    s.push('\n');
+    s
+}

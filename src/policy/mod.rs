@@ -1,0 +1,579 @@
+//! The policy file `scopeward.toml` (SPEC §3): environments, include globs, rule settings and
+//! ignores. Strict: every unknown key, rule id or option is an error with a span into the file,
+//! and everything is validated once, before any rule runs.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use crate::model::{Day, InputError};
+use crate::rules::{self, RuleMeta, Severity};
+use crate::source::{FileId, Span};
+use crate::tree::de::{Sp, from_node};
+use crate::tree::{Format, Kind, Node, parse};
+
+pub const FILE_NAME: &str = "scopeward.toml";
+
+pub const DEFAULT_ENVIRONMENTS: &[&str] = &["development", "staging", "production"];
+
+pub const DEFAULT_INCLUDE: &[&str] = &[
+    "**/*tokens*.yaml",
+    "**/*tokens*.yml",
+    "**/*tokens*.toml",
+    "**/*tokens*.json",
+];
+
+/// The policy file, for its JSON Schema. Loading reads the same keys (a test keeps them equal).
+#[derive(Debug, JsonSchema)]
+#[schemars(title = "scopeward policy (scopeward.toml)", deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct PolicyDoc {
+    /// The environments tokens may serve: a list of names, or one table per environment.
+    environments: Option<EnvironmentsDoc>,
+    /// Globs of token definition files found under directory arguments.
+    include: Option<Vec<String>>,
+    /// Per-rule severity and options, keyed by rule id.
+    rules: Option<HashMap<String, RuleConfigDoc>>,
+    /// Accepted findings, each with a reason.
+    ignore: Option<Vec<IgnoreDoc>>,
+}
+
+impl PolicyDoc {
+    pub const KEYS: &'static [&'static str] = &["environments", "include", "rules", "ignore"];
+}
+
+#[derive(Debug, JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+enum EnvironmentsDoc {
+    Names(Vec<String>),
+    Tables(HashMap<String, EnvironmentDoc>),
+}
+
+/// Settings of one environment.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EnvironmentDoc {
+    /// Scope patterns tokens of this environment may not hold (e.g. `*:write`).
+    #[serde(default)]
+    pub deny: Vec<Sp<String>>,
+    /// Contacts must have an address in one of these domains (or their subdomains).
+    #[serde(default)]
+    pub allowed_contact_domains: Option<Vec<Sp<String>>>,
+}
+
+impl EnvironmentDoc {
+    const KEYS: &'static [&'static str] = &["deny", "allowed_contact_domains"];
+}
+
+/// `[rules.<id>]`.
+#[derive(Debug, JsonSchema)]
+#[allow(dead_code)]
+struct RuleConfigDoc {
+    /// error | warning | info | off
+    severity: Option<SeverityOrOff>,
+    /// Rule options (`days`, `max_fraction`, …): see `scopeward explain ID`.
+    #[serde(flatten)]
+    options: HashMap<String, f64>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum SeverityOrOff {
+    Error,
+    Warning,
+    Info,
+    Off,
+}
+
+impl SeverityOrOff {
+    pub fn severity(self) -> Option<Severity> {
+        match self {
+            SeverityOrOff::Error => Some(Severity::Error),
+            SeverityOrOff::Warning => Some(Severity::Warning),
+            SeverityOrOff::Info => Some(Severity::Info),
+            SeverityOrOff::Off => None,
+        }
+    }
+}
+
+/// `[[ignore]]`: an accepted finding.
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IgnoreDoc {
+    /// The rule id it silences.
+    pub rule: Sp<String>,
+    /// Only this token (by name).
+    #[serde(default)]
+    pub token: Option<Sp<String>>,
+    /// Only files matching this glob.
+    #[serde(default)]
+    pub path: Option<Sp<String>>,
+    /// Only this scope.
+    #[serde(default)]
+    pub scope: Option<Sp<String>>,
+    /// Why the finding is accepted (required).
+    pub reason: Sp<String>,
+    /// After this date the finding returns.
+    #[serde(default)]
+    pub expires: Option<Sp<Day>>,
+}
+
+/// One environment as the rules see it.
+#[derive(Debug, Default)]
+pub struct Environment {
+    pub name: String,
+    /// Where the policy names it (absent for the defaults).
+    pub span: Option<Span>,
+    pub deny: Vec<Sp<String>>,
+    pub allowed_contact_domains: Option<Vec<Sp<String>>>,
+}
+
+/// A rule's settings after validation.
+#[derive(Debug, Default)]
+pub struct RuleSettings {
+    pub severity: Option<Sp<SeverityOrOff>>,
+    pub options: Vec<(&'static str, f64)>,
+}
+
+/// The validated policy.
+#[derive(Debug)]
+pub struct Policy {
+    /// The policy file, if one was read.
+    pub file: Option<FileId>,
+    pub path: Option<PathBuf>,
+    pub environments: Vec<Environment>,
+    pub include: Vec<String>,
+    pub include_set: globset::GlobSet,
+    rules: HashMap<&'static str, RuleSettings>,
+    pub ignores: Vec<IgnoreDoc>,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        let include: Vec<String> = DEFAULT_INCLUDE.iter().map(|s| s.to_string()).collect();
+        Policy {
+            file: None,
+            path: None,
+            environments: DEFAULT_ENVIRONMENTS
+                .iter()
+                .map(|n| Environment {
+                    name: n.to_string(),
+                    ..Environment::default()
+                })
+                .collect(),
+            include_set: build_globset(&include).expect("default include globs are valid"),
+            include,
+            rules: HashMap::new(),
+            ignores: Vec::new(),
+        }
+    }
+}
+
+fn build_globset(globs: &[String]) -> Result<globset::GlobSet, (usize, String)> {
+    let mut b = globset::GlobSetBuilder::new();
+    for (i, g) in globs.iter().enumerate() {
+        let glob = globset::GlobBuilder::new(g)
+            .literal_separator(true)
+            .build()
+            .map_err(|e| (i, e.kind().to_string()))?;
+        b.add(glob);
+    }
+    b.build().map_err(|e| (0, e.to_string()))
+}
+
+impl Policy {
+    /// The severity a rule's findings get, or `None` when it is off. `proposed` is what the
+    /// rule chose for this finding (some rules raise it, e.g. read-write legacy tokens).
+    pub fn severity(&self, meta: &RuleMeta, proposed: Option<Severity>) -> Option<Severity> {
+        match self.rules.get(meta.id).and_then(|s| s.severity.as_ref()) {
+            Some(s) => s.value.severity(),
+            None => Some(proposed.unwrap_or(meta.default_severity)),
+        }
+    }
+
+    /// Whether the rule is on at all.
+    pub fn enabled(&self, meta: &RuleMeta) -> bool {
+        self.rules
+            .get(meta.id)
+            .and_then(|s| s.severity.as_ref())
+            .is_none_or(|s| s.value != SeverityOrOff::Off)
+    }
+
+    /// A rule option's value (its default unless the policy sets it).
+    pub fn option(&self, meta: &RuleMeta, name: &str) -> f64 {
+        if let Some(v) = self
+            .rules
+            .get(meta.id)
+            .and_then(|s| s.options.iter().find(|(n, _)| *n == name))
+        {
+            return v.1;
+        }
+        meta.option(name)
+            .unwrap_or_else(|| panic!("rule {} has no option {name}", meta.id))
+            .default
+    }
+
+    pub fn environment(&self, name: &str) -> Option<&Environment> {
+        self.environments.iter().find(|e| e.name == name)
+    }
+
+    /// Sets a rule's severity programmatically (tests, `--only`).
+    pub fn set_severity(&mut self, id: &'static str, severity: SeverityOrOff) {
+        self.rules.entry(id).or_default().severity =
+            Some(Sp::new(severity, Span::new(FileId(u32::MAX), 0, 0)));
+    }
+
+    /// Turns every rule off but those named (tests, focused runs).
+    pub fn select(&mut self, ids: &[&str]) {
+        for r in rules::REGISTRY {
+            let id = r.meta().id;
+            if !ids.contains(&id) {
+                self.set_severity(id, SeverityOrOff::Off);
+            }
+        }
+    }
+
+    /// Finds `scopeward.toml` in `start` or its ancestors.
+    pub fn discover(start: &Path) -> Option<PathBuf> {
+        start
+            .ancestors()
+            .map(|d| d.join(FILE_NAME))
+            .find(|p| p.is_file())
+    }
+
+    /// Parses and validates a policy. All problems are reported, not only the first.
+    pub fn parse(file: FileId, text: &str) -> Result<Policy, Vec<InputError>> {
+        let root = parse(Format::Toml, file, text).map_err(|e| vec![InputError::from(e)])?;
+        let mut policy = Policy {
+            file: Some(file),
+            ..Policy::default()
+        };
+        let mut errors = Vec::new();
+        let Kind::Map(entries) = &root.kind else {
+            unreachable!("a TOML document is a table")
+        };
+        for entry in entries {
+            match entry.key.as_str() {
+                "environments" => match load_environments(&entry.value) {
+                    Ok(envs) => policy.environments = envs,
+                    Err(e) => errors.extend(e),
+                },
+                "include" => match from_node::<Vec<Sp<String>>>(&entry.value) {
+                    Ok(globs) => {
+                        let strings: Vec<String> = globs.iter().map(|g| g.value.clone()).collect();
+                        match build_globset(&strings) {
+                            Ok(set) => {
+                                policy.include_set = set;
+                                policy.include = strings;
+                            }
+                            Err((i, msg)) => errors.push(InputError::new(
+                                globs[i].span,
+                                format!("invalid glob `{}`: {msg}", globs[i].value),
+                            )),
+                        }
+                    }
+                    Err(e) => errors.push(de_error(e.under("include"), entry.value.span)),
+                },
+                "rules" => load_rules(&entry.value, &mut policy.rules, &mut errors),
+                "ignore" => match from_node::<Vec<IgnoreDoc>>(&entry.value) {
+                    Ok(ignores) => {
+                        for ig in &ignores {
+                            if !rules::all_ids().any(|id| id == ig.rule.value) {
+                                errors.push(unknown_rule(&ig.rule.value, ig.rule.span));
+                            }
+                            if ig.reason.value.trim().is_empty() {
+                                errors.push(
+                                    InputError::new(ig.reason.span, "an ignore needs a reason")
+                                        .with_help("say why the finding is accepted"),
+                                );
+                            }
+                        }
+                        policy.ignores = ignores;
+                    }
+                    Err(e) => errors.push(de_error(e.under("ignore"), entry.value.span)),
+                },
+                other => {
+                    let e = InputError::new(entry.key_span, format!("unknown key `{other}`"));
+                    errors.push(
+                        match crate::suggest::did_you_mean(other, PolicyDoc::KEYS.iter().copied()) {
+                            Some(s) => e.with_help(format!("did you mean `{s}`?")),
+                            None => e.with_help(format!(
+                                "scopeward.toml has {}",
+                                PolicyDoc::KEYS
+                                    .iter()
+                                    .map(|k| format!("`{k}`"))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            )),
+                        },
+                    );
+                }
+            }
+        }
+        if errors.is_empty() {
+            Ok(policy)
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+fn de_error(e: crate::tree::de::DeError, fallback: Span) -> InputError {
+    InputError {
+        span: e.span.unwrap_or(fallback),
+        message: e.message,
+        help: e.help,
+        path: e.path,
+        related: None,
+    }
+}
+
+fn unknown_rule(id: &str, span: Span) -> InputError {
+    let e = InputError::new(span, format!("unknown rule `{id}`"));
+    match crate::suggest::did_you_mean(id, rules::all_ids()) {
+        Some(s) => e.with_help(format!("did you mean `{s}`?")),
+        None => e.with_help("`scopeward rules` lists every rule"),
+    }
+}
+
+fn load_environments(node: &Node) -> Result<Vec<Environment>, Vec<InputError>> {
+    match &node.kind {
+        Kind::Seq(_) => {
+            let names = from_node::<Vec<Sp<String>>>(node)
+                .map_err(|e| vec![de_error(e.under("environments"), node.span)])?;
+            let mut out: Vec<Environment> = Vec::new();
+            for n in names {
+                if let Some(first) = out.iter().find(|e| e.name == n.value) {
+                    let mut e = InputError::new(
+                        n.span,
+                        format!("environment `{}` is listed twice", n.value),
+                    );
+                    e.related = first
+                        .span
+                        .map(|s| Box::new((s, "first listed here".to_string())));
+                    return Err(vec![e]);
+                }
+                out.push(Environment {
+                    name: n.value,
+                    span: Some(n.span),
+                    ..Environment::default()
+                });
+            }
+            Ok(out)
+        }
+        Kind::Map(entries) => {
+            let mut out = Vec::new();
+            let mut errors = Vec::new();
+            for entry in entries {
+                let doc = if entry.value.kind == Kind::Map(Vec::new()) {
+                    Ok(EnvironmentDoc::default())
+                } else {
+                    from_node::<EnvironmentDoc>(&entry.value)
+                };
+                match doc {
+                    Ok(doc) => out.push(Environment {
+                        name: entry.key.clone(),
+                        span: Some(entry.key_span),
+                        deny: doc.deny,
+                        allowed_contact_domains: doc.allowed_contact_domains,
+                    }),
+                    Err(e) => {
+                        let mut err = de_error(
+                            e.under(&format!("environments.{}", entry.key)),
+                            entry.value.span,
+                        );
+                        if err.message.starts_with("unknown key") {
+                            err.help = err.help.or_else(|| {
+                                Some(format!(
+                                    "an environment has {}",
+                                    EnvironmentDoc::KEYS.join(", ")
+                                ))
+                            });
+                        }
+                        errors.push(err);
+                    }
+                }
+            }
+            if errors.is_empty() {
+                Ok(out)
+            } else {
+                Err(errors)
+            }
+        }
+        other => Err(vec![
+            InputError::new(
+                node.span,
+                format!(
+                    "expected a list of environment names or a table per environment, found {}",
+                    other.describe()
+                ),
+            )
+            .with_help("e.g. `environments = [\"development\", \"production\"]`"),
+        ]),
+    }
+}
+
+fn load_rules(
+    node: &Node,
+    out: &mut HashMap<&'static str, RuleSettings>,
+    errors: &mut Vec<InputError>,
+) {
+    let Kind::Map(entries) = &node.kind else {
+        errors.push(InputError::new(
+            node.span,
+            format!("expected a table of rules, found {}", node.kind.describe()),
+        ));
+        return;
+    };
+    for entry in entries {
+        let meta: Option<&'static RuleMeta> = rules::find(&entry.key).map(|r| r.meta());
+        let planned = rules::PLANNED.iter().find(|p| p.0 == entry.key);
+        let id: &'static str = match (meta, planned) {
+            (Some(m), _) => m.id,
+            (None, Some(p)) => p.0,
+            (None, None) => {
+                errors.push(unknown_rule(&entry.key, entry.key_span));
+                continue;
+            }
+        };
+        let Kind::Map(settings) = &entry.value.kind else {
+            errors.push(
+                InputError::new(
+                    entry.value.span,
+                    format!(
+                        "expected a table for rule `{}`, found {}",
+                        entry.key,
+                        entry.value.kind.describe()
+                    ),
+                )
+                .with_help(format!(
+                    "write `[rules.{}]` with `severity = \"warning\"`",
+                    entry.key
+                )),
+            );
+            continue;
+        };
+        let mut rs = RuleSettings::default();
+        for s in settings {
+            if s.key == "severity" {
+                match from_node::<Sp<SeverityOrOff>>(&s.value) {
+                    Ok(v) => rs.severity = Some(v),
+                    Err(e) => errors.push(de_error(e, s.value.span)),
+                }
+                continue;
+            }
+            let Some(opt) = meta.and_then(|m| m.option(&s.key)) else {
+                let names: Vec<&str> = std::iter::once("severity")
+                    .chain(
+                        meta.into_iter()
+                            .flat_map(|m| m.options.iter().map(|o| o.name)),
+                    )
+                    .collect();
+                let e = InputError::new(
+                    s.key_span,
+                    format!("rule `{}` has no option `{}`", id, s.key),
+                );
+                errors.push(
+                    match crate::suggest::did_you_mean(&s.key, names.iter().copied()) {
+                        Some(n) => e.with_help(format!("did you mean `{n}`?")),
+                        None => e.with_help(format!(
+                            "its options are {}",
+                            names
+                                .iter()
+                                .map(|n| format!("`{n}`"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )),
+                    },
+                );
+                continue;
+            };
+            let value = match s.value.kind {
+                Kind::Int(i) => i as f64,
+                Kind::Float(f) if !opt.integer => f,
+                _ => {
+                    errors.push(InputError::new(
+                        s.value.span,
+                        format!(
+                            "`{}` must be {}, found {}",
+                            opt.name,
+                            if opt.integer {
+                                "a whole number"
+                            } else {
+                                "a number"
+                            },
+                            s.value.kind.describe()
+                        ),
+                    ));
+                    continue;
+                }
+            };
+            if !(opt.range.0..=opt.range.1).contains(&value) {
+                errors.push(
+                    InputError::new(
+                        s.value.span,
+                        format!(
+                            "`{}` must be between {} and {}",
+                            opt.name, opt.range.0, opt.range.1
+                        ),
+                    )
+                    .with_help(opt.help),
+                );
+                continue;
+            }
+            rs.options.push((opt.name, value));
+        }
+        out.insert(id, rs);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spec_example_forms() {
+        let p = Policy::parse(
+            FileId(0),
+            "include = [\"tokens/*.yaml\"]\n[rules.unused-token]\nseverity = \"error\"\ndays = 60\n\n[environments.development]\ndeny = [\"*:write\"]\nallowed_contact_domains = [\"acme.example\"]\n[environments.production]\n\n[[ignore]]\nrule = \"legacy-token\"\ntoken = \"old\"\nreason = \"Migrating in Q1\"\nexpires = 2027-01-31\n",
+        )
+        .unwrap();
+        assert_eq!(p.environments.len(), 2);
+        assert_eq!(p.environments[0].deny[0].value, "*:write");
+        let meta = crate::rules::find("unused-token").unwrap().meta();
+        assert_eq!(p.option(meta, "days"), 60.0);
+        assert_eq!(p.severity(meta, None), Some(Severity::Error));
+        assert_eq!(p.ignores.len(), 1);
+    }
+
+    #[test]
+    fn every_problem_is_reported_with_a_span() {
+        let text = "environmets = [\"a\"]\n[rules.unused-tokn]\ndays = 1\n[rules.broad-access]\nmax_fraction = 2.0\nmax_writes = 3\n";
+        let errs = Policy::parse(FileId(0), text).unwrap_err();
+        let msgs: Vec<&str> = errs.iter().map(|e| e.message.as_str()).collect();
+        assert_eq!(
+            msgs,
+            [
+                "unknown key `environmets`",
+                "unknown rule `unused-tokn`",
+                "`max_fraction` must be between 0 and 1",
+                "rule `broad-access` has no option `max_writes`",
+            ]
+        );
+        assert_eq!(
+            errs[0].help.as_deref(),
+            Some("did you mean `environments`?")
+        );
+        assert_eq!(
+            errs[1].help.as_deref(),
+            Some("did you mean `unused-token`?")
+        );
+        assert_eq!(
+            &text[errs[1].span.start as usize..errs[1].span.end as usize],
+            "unused-tokn"
+        );
+    }
+}

@@ -1,0 +1,196 @@
+//! The resolved model the rules read: each file's account and tokens, with every scope entry
+//! resolved against its account type's catalogue.
+
+use crate::catalogue::{Catalogue, Catalogues, Resolved, ScopeSet};
+use crate::model::{
+    AccountType, Day, Environments, Legacy, LoadedFile, SecretHit, TokenDoc, TokenState,
+};
+use crate::policy::Policy;
+use crate::source::{FileId, SourceMap, Span};
+use crate::tree::de::Sp;
+
+/// One run: everything the rules may look at.
+pub struct Run<'a> {
+    pub catalogues: &'a Catalogues,
+    pub policy: &'a Policy,
+    pub sources: &'a SourceMap,
+    /// The "today" of day-based rules.
+    pub as_of: Day,
+    pub files: Vec<FileModel>,
+}
+
+/// One definition file.
+#[derive(Debug)]
+pub struct FileModel {
+    pub file: FileId,
+    /// Absent when the file's `account` could not be read (its tokens are then not checked).
+    pub account: Option<Account>,
+    pub tokens: Vec<Token>,
+    pub secrets: Vec<SecretHit>,
+}
+
+#[derive(Debug)]
+pub struct Account {
+    pub kind: AccountType,
+    pub kind_span: Span,
+    pub name: Option<Sp<String>>,
+}
+
+/// One token with its scopes resolved.
+#[derive(Debug)]
+pub struct Token {
+    /// Position in the file's `tokens` list.
+    pub index: usize,
+    pub doc: TokenDoc,
+    pub grants: Vec<Grant>,
+    /// Everything the token can do: its scopes, or its legacy access.
+    pub effective: ScopeSet,
+    /// The environments it declares, each with its span.
+    pub environments: Vec<Sp<String>>,
+}
+
+/// One entry of a token's `scopes`.
+#[derive(Debug)]
+pub struct Grant {
+    pub text: Sp<String>,
+    pub resolved: Resolved,
+}
+
+impl FileModel {
+    /// Resolves a loaded file against the catalogues.
+    pub fn resolve(file: FileId, loaded: LoadedFile, catalogues: &Catalogues) -> FileModel {
+        let account = loaded.account.map(|a| Account {
+            kind: a.kind.value,
+            kind_span: a.kind.span,
+            name: a.name,
+        });
+        let tokens = match &account {
+            Some(acc) => {
+                let cat = catalogues.get(acc.kind);
+                loaded
+                    .tokens
+                    .into_iter()
+                    .map(|(index, doc)| Token::resolve(index, doc, cat))
+                    .collect()
+            }
+            None => Vec::new(),
+        };
+        FileModel {
+            file,
+            account,
+            tokens,
+            secrets: loaded.secrets,
+        }
+    }
+}
+
+impl Token {
+    pub fn resolve(index: usize, doc: TokenDoc, cat: &Catalogue) -> Token {
+        let grants: Vec<Grant> = doc
+            .scopes
+            .as_ref()
+            .map(|s| {
+                s.value
+                    .iter()
+                    .map(|text| Grant {
+                        resolved: cat.resolve(text.value.trim()),
+                        text: text.clone(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut effective = grants
+            .iter()
+            .fold(ScopeSet::EMPTY, |acc, g| acc.union(g.resolved.set()));
+        if let Some(legacy) = &doc.legacy {
+            effective = effective.union(match legacy.value {
+                Legacy::ReadWrite => cat.all(),
+                Legacy::ReadOnly => cat.matching("*:read"),
+            });
+        }
+        let environments = match &doc.environment {
+            None => Vec::new(),
+            Some(e) => match &e.value {
+                Environments::One(name) => vec![Sp::new(name.clone(), e.span)],
+                Environments::Many(names) => names.clone(),
+            },
+        };
+        Token {
+            index,
+            doc,
+            grants,
+            effective,
+            environments,
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.doc.name.value
+    }
+
+    pub fn state(&self) -> TokenState {
+        self.doc.state.as_ref().map(|s| s.value).unwrap_or_default()
+    }
+
+    /// The environment when exactly one is declared, else the first (for reporting).
+    pub fn environment(&self) -> Option<&str> {
+        self.environments.first().map(|e| e.value.as_str())
+    }
+}
+
+/// A token with its file and catalogue, as rules receive it.
+#[derive(Clone, Copy)]
+pub struct TokenRef<'a> {
+    pub file: &'a FileModel,
+    pub account: &'a Account,
+    pub token: &'a Token,
+    pub catalogue: &'a Catalogue,
+}
+
+impl<'a> TokenRef<'a> {
+    pub fn name(&self) -> &'a str {
+        self.token.name()
+    }
+
+    /// The span of the token's name value: where token-level findings point.
+    pub fn name_span(&self) -> Span {
+        self.token.doc.name.span
+    }
+
+    pub fn doc(&self) -> &'a TokenDoc {
+        &self.token.doc
+    }
+
+    /// The span of the entry granting the most, for findings about what a token holds:
+    /// the first grant that contributes to `set`, else the legacy key, else the name.
+    pub fn span_for(&self, set: ScopeSet) -> Span {
+        self.token
+            .grants
+            .iter()
+            .find(|g| !g.resolved.set().intersect(set).is_empty())
+            .map(|g| g.text.span)
+            .or_else(|| self.token.doc.legacy.as_ref().map(|l| l.span))
+            .unwrap_or(self.name_span())
+    }
+}
+
+impl Run<'_> {
+    /// Every token of the run with its context.
+    pub fn tokens(&self) -> impl Iterator<Item = TokenRef<'_>> {
+        self.files.iter().flat_map(move |f| {
+            f.account.iter().flat_map(move |acc| {
+                let cat = self.catalogues.get(acc.kind);
+                f.tokens.iter().map(move |t| TokenRef {
+                    file: f,
+                    account: acc,
+                    token: t,
+                    catalogue: cat,
+                })
+            })
+        })
+    }
+
+    pub fn token_count(&self) -> usize {
+        self.files.iter().map(|f| f.tokens.len()).sum()
+    }
+}

@@ -1,0 +1,142 @@
+//! Every rule's documentation has the fixed sections, and its examples do what they say: the
+//! `## Example` block triggers the rule, the `Use instead:` block does not.
+
+use crate::catalogue::Catalogues;
+use crate::engine::check_texts;
+use crate::model::Day;
+use crate::policy::Policy;
+use crate::source::{FileId, SourceFile, SourceMap};
+
+use super::REGISTRY;
+
+/// The fenced blocks of a markdown text: `(language, body)`.
+fn blocks(text: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut current: Option<(String, String)> = None;
+    for line in text.lines() {
+        let line = line.strip_prefix(' ').unwrap_or(line);
+        if let Some(lang) = line.strip_prefix("```") {
+            match current.take() {
+                Some(block) => out.push(block),
+                None => current = Some((lang.trim().to_string(), String::new())),
+            }
+        } else if let Some((_, body)) = current.as_mut() {
+            body.push_str(line);
+            body.push('\n');
+        }
+    }
+    out
+}
+
+pub(crate) struct DocExamples {
+    pub policy: Option<String>,
+    pub bad: String,
+    pub good: String,
+}
+
+pub(crate) fn examples(doc: &str) -> Result<DocExamples, String> {
+    for section in [
+        "## What it does",
+        "## Why is this bad?",
+        "## Example",
+        "Use instead:",
+    ] {
+        if !doc.contains(section) {
+            return Err(format!("missing section `{section}`"));
+        }
+    }
+    let example_at = doc.find("## Example").unwrap();
+    let instead_at = doc.find("Use instead:").unwrap();
+    if instead_at < example_at {
+        return Err("`Use instead:` comes before `## Example`".into());
+    }
+    let example = blocks(&doc[example_at..instead_at]);
+    let instead = blocks(&doc[instead_at..]);
+    let policy = example
+        .iter()
+        .find(|(l, _)| l == "toml")
+        .map(|(_, b)| b.clone());
+    let bad = example
+        .iter()
+        .find(|(l, _)| l == "yaml")
+        .ok_or("no yaml block under `## Example`")?
+        .1
+        .clone();
+    let good = instead
+        .iter()
+        .find(|(l, _)| l == "yaml")
+        .ok_or("no yaml block after `Use instead:`")?
+        .1
+        .clone();
+    Ok(DocExamples { policy, bad, good })
+}
+
+fn run_example(id: &'static str, policy_text: Option<&str>, yaml: &str) -> Vec<String> {
+    let mut sources = SourceMap::new();
+    let mut policy = match policy_text {
+        Some(text) => {
+            let id = sources.add(SourceFile::new("scopeward.toml", None, text));
+            Policy::parse(id, text).unwrap_or_else(|e| panic!("policy of {id:?} is invalid: {e:?}"))
+        }
+        None => Policy::default(),
+    };
+    policy.select(&[id]);
+    let report = check_texts(
+        &[("example.yaml", yaml)],
+        sources,
+        &policy,
+        &Catalogues::builtin(),
+        Day::parse("2026-11-22").unwrap(),
+    );
+    assert!(
+        report.errors.is_empty(),
+        "{id}: example does not load: {:?}",
+        report.errors
+    );
+    report
+        .findings
+        .iter()
+        .map(|f| {
+            assert_eq!(f.rule.id, id);
+            f.message.clone()
+        })
+        .collect()
+}
+
+#[test]
+fn every_rule_documents_itself_and_its_examples_hold() {
+    let _ = FileId(0);
+    for rule in REGISTRY {
+        let meta = rule.meta();
+        let ex = examples(meta.doc).unwrap_or_else(|e| panic!("{}: {e}", meta.id));
+        let bad = run_example(meta.id, ex.policy.as_deref(), &ex.bad);
+        assert!(
+            !bad.is_empty(),
+            "{}: the Example does not trigger the rule",
+            meta.id
+        );
+        let good = run_example(meta.id, ex.policy.as_deref(), &ex.good);
+        assert!(
+            good.is_empty(),
+            "{}: `Use instead` triggers it: {good:?}",
+            meta.id
+        );
+    }
+}
+
+#[test]
+fn ids_are_unique_kebab_case() {
+    let mut seen = std::collections::HashSet::new();
+    for rule in REGISTRY {
+        let id = rule.meta().id;
+        assert!(seen.insert(id), "duplicate rule id {id}");
+        assert!(
+            id.chars().all(|c| c.is_ascii_lowercase() || c == '-') && !id.starts_with('-'),
+            "{id} is not kebab-case"
+        );
+        assert!(
+            !super::PLANNED.iter().any(|p| p.0 == id),
+            "{id} is both planned and registered"
+        );
+    }
+}

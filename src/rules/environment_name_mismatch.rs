@@ -1,0 +1,149 @@
+use super::{FindingBuilder, Rule, RuleMeta, Run, Sink, TokenRef};
+
+declare_rule! {
+    /// ## What it does
+    /// Flags a token whose name names another environment (`dev`, `stg`, `prod`, …) than the
+    /// one it declares, e.g. `orders-prod` declared for `development`.
+    ///
+    /// ## Why is this bad?
+    /// People pick tokens by name. A production-named token that is really a development one
+    /// (or the reverse) gets pasted into the wrong place, and the policy of the wrong
+    /// environment applies to it.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// account: {type: brand}
+    /// tokens:
+    ///   - name: orders-prod
+    ///     environment: development
+    /// ```
+    ///
+    /// Use instead:
+    /// ```yaml
+    /// account: {type: brand}
+    /// tokens:
+    ///   - name: orders-dev
+    ///     environment: development
+    /// ```
+    pub struct EnvironmentNameMismatch {
+        id: "environment-name-mismatch",
+        severity: Warning,
+        summary: "the token's name names another environment (`dev`, `stg`, `prod`, …) than the one it declares",
+        options: [],
+    }
+}
+
+/// Words people use for environments, and the environment they mean.
+const ALIASES: &[(&str, &str)] = &[
+    ("dev", "development"),
+    ("devel", "development"),
+    ("develop", "development"),
+    ("development", "development"),
+    ("local", "development"),
+    ("stg", "staging"),
+    ("stag", "staging"),
+    ("stage", "staging"),
+    ("staging", "staging"),
+    ("preprod", "staging"),
+    ("uat", "staging"),
+    ("qa", "test"),
+    ("test", "test"),
+    ("testing", "test"),
+    ("prd", "production"),
+    ("prod", "production"),
+    ("production", "production"),
+    ("live", "production"),
+    ("sandbox", "sandbox"),
+    ("sbx", "sandbox"),
+];
+
+/// The environment a word stands for.
+pub fn canonical(word: &str) -> Option<&'static str> {
+    let w = word.to_ascii_lowercase();
+    ALIASES.iter().find(|(a, _)| *a == w).map(|(_, c)| *c)
+}
+
+/// Environment words in a token name, split on `-`, `_`, `.`, spaces and case changes.
+fn name_environments(name: &str) -> Vec<(&str, &'static str)> {
+    let mut words = Vec::new();
+    let mut start = 0;
+    let bytes = name.as_bytes();
+    for i in 1..=bytes.len() {
+        let boundary = i == bytes.len()
+            || matches!(bytes[i], b'-' | b'_' | b'.' | b' ' | b'/' | b':')
+            || (bytes[i].is_ascii_uppercase() && bytes[i - 1].is_ascii_lowercase());
+        if boundary {
+            let w = name[start..i].trim_matches(|c: char| !c.is_ascii_alphanumeric());
+            if !w.is_empty() {
+                words.push(w);
+            }
+            start = i;
+        }
+    }
+    words
+        .into_iter()
+        .filter_map(|w| canonical(w).map(|c| (w, c)))
+        .collect()
+}
+
+impl Rule for EnvironmentNameMismatch {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check_token(&self, _run: &Run<'_>, t: TokenRef<'_>, out: &mut Sink<'_>) {
+        if t.token.environments.is_empty() {
+            return;
+        }
+        let declared: Vec<&str> = t
+            .token
+            .environments
+            .iter()
+            .map(|e| canonical(&e.value).unwrap_or(e.value.as_str()))
+            .collect();
+        for (word, env) in name_environments(t.name()) {
+            if declared.contains(&env) {
+                continue;
+            }
+            let first = &t.token.environments[0];
+            out.push(
+                FindingBuilder::for_token(
+                    &Self::META,
+                    t,
+                    format!(
+                        "token `{}` is named for {env} (`{word}`) but declared for {}",
+                        t.name(),
+                        t.token
+                            .environments
+                            .iter()
+                            .map(|e| e.value.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                )
+                .help("rename the token, or correct its environment")
+                .label(format!("names {env}"))
+                .related(first.span, "declared environment")
+                .subject(word.to_ascii_lowercase())
+                .at(t.name_span()),
+            );
+            return;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words() {
+        assert_eq!(
+            name_environments("orders-prod"),
+            vec![("prod", "production")]
+        );
+        assert_eq!(name_environments("ordersDev"), vec![("Dev", "development")]);
+        assert!(name_environments("product-feed").is_empty());
+        assert!(name_environments("devops").is_empty());
+    }
+}

@@ -1,0 +1,197 @@
+//! Findings and the builder that makes them: a finding has exactly one primary location (or is
+//! explicitly placed nowhere), and a fingerprint made of what it is about, never of where.
+
+use sha2::{Digest, Sha256};
+
+use super::{RuleMeta, Severity, TokenRef};
+use crate::model::AccountType;
+use crate::policy::Policy;
+use crate::source::Span;
+
+/// One problem found by a rule.
+#[derive(Clone, Debug)]
+pub struct Finding {
+    pub rule: &'static RuleMeta,
+    pub severity: Severity,
+    pub message: String,
+    pub help: Option<String>,
+    pub token: Option<String>,
+    pub account_type: Option<AccountType>,
+    pub account_name: Option<String>,
+    pub environment: Option<String>,
+    pub scope: Option<String>,
+    /// The primary location; `None` only where a finding has no place in a file.
+    pub location: Option<Span>,
+    /// What the primary label says at the location.
+    pub label: Option<String>,
+    /// Other places worth showing ("first declared here", "denied by policy here").
+    pub related: Vec<(Span, String)>,
+    /// Stable across reformatting: rule, account, token, scope and subject.
+    pub fingerprint: String,
+}
+
+/// Builds a finding; `at` or `nowhere` finishes it.
+#[must_use = "a finding is only reported once finished with `at` or `nowhere`"]
+pub struct FindingBuilder {
+    rule: &'static RuleMeta,
+    severity: Option<Severity>,
+    message: String,
+    help: Option<String>,
+    token: Option<String>,
+    account_type: Option<AccountType>,
+    account_name: Option<String>,
+    environment: Option<String>,
+    scope: Option<String>,
+    label: Option<String>,
+    related: Vec<(Span, String)>,
+    subject: Option<String>,
+}
+
+impl FindingBuilder {
+    pub fn new(rule: &'static RuleMeta, message: impl Into<String>) -> Self {
+        FindingBuilder {
+            rule,
+            severity: None,
+            message: message.into(),
+            help: None,
+            token: None,
+            account_type: None,
+            account_name: None,
+            environment: None,
+            scope: None,
+            label: None,
+            related: Vec::new(),
+            subject: None,
+        }
+    }
+
+    /// A finding about a token: fills in token, account and environment.
+    pub fn for_token(rule: &'static RuleMeta, t: TokenRef<'_>, message: impl Into<String>) -> Self {
+        let mut b = FindingBuilder::new(rule, message);
+        b.token = Some(t.name().to_string());
+        b.account_type = Some(t.account.kind);
+        b.account_name = t.account.name.as_ref().map(|n| n.value.clone());
+        b.environment = t.token.environment().map(str::to_string);
+        b
+    }
+
+    pub fn account(mut self, ty: AccountType, name: Option<&str>) -> Self {
+        self.account_type = Some(ty);
+        self.account_name = name.map(str::to_string);
+        self
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn scope(mut self, scope: impl Into<String>) -> Self {
+        self.scope = Some(scope.into());
+        self
+    }
+
+    /// Raises or lowers this finding's severity from the rule's default (a policy setting
+    /// still wins).
+    pub fn severity(mut self, severity: Severity) -> Self {
+        self.severity = Some(severity);
+        self
+    }
+
+    pub fn label(mut self, label: impl Into<String>) -> Self {
+        self.label = Some(label.into());
+        self
+    }
+
+    pub fn related(mut self, span: Span, label: impl Into<String>) -> Self {
+        self.related.push((span, label.into()));
+        self
+    }
+
+    /// Distinguishes findings of one rule on one token and scope (e.g. which contact).
+    pub fn subject(mut self, subject: impl Into<String>) -> Self {
+        self.subject = Some(subject.into());
+        self
+    }
+
+    pub fn at(self, span: Span) -> Finding {
+        self.finish(Some(span))
+    }
+
+    pub fn nowhere(self) -> Finding {
+        self.finish(None)
+    }
+
+    fn finish(self, location: Option<Span>) -> Finding {
+        let fingerprint = fingerprint(&[
+            self.rule.id,
+            self.account_type.map_or("", |t| t.as_str()),
+            self.account_name.as_deref().unwrap_or(""),
+            self.token.as_deref().unwrap_or(""),
+            self.scope.as_deref().unwrap_or(""),
+            self.subject.as_deref().unwrap_or(""),
+        ]);
+        Finding {
+            rule: self.rule,
+            severity: self.severity.unwrap_or(self.rule.default_severity),
+            message: self.message,
+            help: self.help,
+            token: self.token,
+            account_type: self.account_type,
+            account_name: self.account_name,
+            environment: self.environment,
+            scope: self.scope,
+            location,
+            label: self.label,
+            related: self.related,
+            fingerprint,
+        }
+    }
+}
+
+/// A stable content hash: hex of the first 16 bytes of SHA-256 over the parts.
+pub fn fingerprint(parts: &[&str]) -> String {
+    let mut h = Sha256::new();
+    h.update(b"scopeward-v1");
+    for p in parts {
+        h.update([0u8]);
+        h.update(p.as_bytes());
+    }
+    let digest = h.finalize();
+    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Where rules put findings. Applies the policy's severity for the rule on the way in.
+pub struct Sink<'a> {
+    policy: &'a Policy,
+    findings: Vec<Finding>,
+}
+
+impl<'a> Sink<'a> {
+    pub fn new(policy: &'a Policy) -> Self {
+        Sink {
+            policy,
+            findings: Vec::new(),
+        }
+    }
+
+    pub fn push(&mut self, mut f: Finding) {
+        let proposed = (f.severity != f.rule.default_severity).then_some(f.severity);
+        if let Some(s) = self.policy.severity(f.rule, proposed) {
+            f.severity = s;
+            self.findings.push(f);
+        }
+    }
+
+    pub fn into_findings(self) -> Vec<Finding> {
+        self.findings
+    }
+
+    pub fn len(&self) -> usize {
+        self.findings.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.findings.is_empty()
+    }
+}

@@ -1,0 +1,279 @@
+//! The rules: one file each, one registry list here.
+//!
+//! A rule is pure: it reads the resolved model (catalogue, policy, tokens) and pushes findings.
+//! It overrides only the hook at the level it needs — the whole run, one file's account, one
+//! token, or one scope grant — and never prints or formats anything.
+
+mod context;
+mod finding;
+
+pub use context::{Account, FileModel, Grant, Run, Token, TokenRef};
+pub use finding::{Finding, FindingBuilder, Sink, fingerprint};
+
+use std::fmt;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// How serious a finding is.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize, JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What a rule needs to have anything to say.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Needs {
+    /// Token definitions alone.
+    Definitions,
+}
+
+/// A numeric option of a rule, set in `[rules.<id>]`.
+#[derive(Debug)]
+pub struct RuleOption {
+    pub name: &'static str,
+    pub default: f64,
+    /// Smallest and largest accepted values.
+    pub range: (f64, f64),
+    /// Whole numbers only (days, counts).
+    pub integer: bool,
+    pub help: &'static str,
+}
+
+/// A rule's identity and documentation.
+#[derive(Debug)]
+pub struct RuleMeta {
+    pub id: &'static str,
+    pub default_severity: Severity,
+    /// One line: when it fires.
+    pub summary: &'static str,
+    /// The documentation: `## What it does`, `## Why is this bad?`, `## Example`, `Use instead:`.
+    pub doc: &'static str,
+    pub options: &'static [RuleOption],
+    pub needs: Needs,
+}
+
+impl RuleMeta {
+    pub fn option(&self, name: &str) -> Option<&RuleOption> {
+        self.options.iter().find(|o| o.name == name)
+    }
+
+    /// A URL where the rule's documentation can be read.
+    pub fn help_uri(&self) -> String {
+        format!(
+            "https://github.com/scopeward/scopeward/blob/main/docs/rules.md#{}",
+            self.id
+        )
+    }
+}
+
+/// A rule. Every hook has a default that does nothing.
+pub trait Rule: Sync + Send {
+    fn meta(&self) -> &'static RuleMeta;
+
+    /// Once per run, over every file (cross-file checks such as duplicates).
+    fn check_run(&self, _run: &Run<'_>, _out: &mut Sink<'_>) {}
+
+    /// Once per definition file.
+    fn check_file(&self, _run: &Run<'_>, _file: &FileModel, _out: &mut Sink<'_>) {}
+
+    /// Once per token.
+    fn check_token(&self, _run: &Run<'_>, _token: TokenRef<'_>, _out: &mut Sink<'_>) {}
+
+    /// Once per scope entry of a token.
+    fn check_grant(
+        &self,
+        _run: &Run<'_>,
+        _token: TokenRef<'_>,
+        _grant: &Grant,
+        _out: &mut Sink<'_>,
+    ) {
+    }
+}
+
+/// Declares a rule: its doc comment is its documentation (available at run time too).
+macro_rules! declare_rule {
+    (
+        $(#[doc = $doc:expr])*
+        pub struct $name:ident {
+            id: $id:literal,
+            severity: $sev:ident,
+            summary: $summary:literal,
+            options: [$($opt:expr),* $(,)?] $(,)?
+        }
+    ) => {
+        $(#[doc = $doc])*
+        pub struct $name;
+
+        impl $name {
+            pub const META: $crate::rules::RuleMeta = $crate::rules::RuleMeta {
+                id: $id,
+                default_severity: $crate::rules::Severity::$sev,
+                summary: $summary,
+                doc: concat!($($doc, "\n"),*),
+                options: &[$($opt),*],
+                needs: $crate::rules::Needs::Definitions,
+            };
+        }
+    };
+}
+
+mod agency_credential_exposure;
+mod broad_access;
+mod duplicate_token;
+mod environment_name_mismatch;
+mod environment_scope_denied;
+mod external_contact;
+mod full_access;
+mod legacy_token;
+mod missing_contact;
+mod missing_description;
+mod missing_environment;
+mod outdated_api_version;
+mod rotation_overdue;
+mod secret_in_definition;
+mod sensitive_write;
+mod shared_environment;
+mod stale_disabled_token;
+mod unknown_environment;
+mod unknown_scope;
+mod unused_token;
+mod util;
+
+#[cfg(test)]
+pub(crate) mod doc_tests;
+
+/// Every rule, in the order `scopeward rules` lists them.
+pub static REGISTRY: &[&dyn Rule] = &[
+    &full_access::FullAccess,
+    &broad_access::BroadAccess,
+    &legacy_token::LegacyToken,
+    &unused_token::UnusedToken,
+    &stale_disabled_token::StaleDisabledToken,
+    &shared_environment::SharedEnvironment,
+    &missing_environment::MissingEnvironment,
+    &unknown_environment::UnknownEnvironment,
+    &environment_name_mismatch::EnvironmentNameMismatch,
+    &environment_scope_denied::EnvironmentScopeDenied,
+    &unknown_scope::UnknownScope,
+    &outdated_api_version::OutdatedApiVersion,
+    &secret_in_definition::SecretInDefinition,
+    &missing_description::MissingDescription,
+    &missing_contact::MissingContact,
+    &external_contact::ExternalContact,
+    &rotation_overdue::RotationOverdue,
+    &duplicate_token::DuplicateToken,
+    &sensitive_write::SensitiveWrite,
+    &agency_credential_exposure::AgencyCredentialExposure,
+];
+
+/// Rules of the specification that need live probes, usage logs, suppressions or `scan`, which
+/// this build does not run yet. The policy accepts their `[rules.<id>]` sections.
+pub const PLANNED: &[(&str, Severity, &str)] = &[
+    (
+        "unused-scope",
+        Severity::Warning,
+        "with usage logs: a granted scope no logged request needed",
+    ),
+    (
+        "missing-scope",
+        Severity::Error,
+        "with usage logs: a logged request needs a scope the token lacks",
+    ),
+    (
+        "scope-drift",
+        Severity::Error,
+        "live: effective access differs from the declared scopes",
+    ),
+    (
+        "state-drift",
+        Severity::Error,
+        "live: declared disabled but authenticates, or declared enabled but refused",
+    ),
+    (
+        "invalid-credentials",
+        Severity::Error,
+        "live: the API rejects the SID/Auth Token (401)",
+    ),
+    (
+        "unmanaged-token",
+        Severity::Warning,
+        "live or usage: a token SID that no definition declares",
+    ),
+    (
+        "unused-ignore",
+        Severity::Warning,
+        "an inline or configured ignore that silenced nothing",
+    ),
+    (
+        "committed-credential",
+        Severity::Error,
+        "`scan`: an impact.com Auth Token in a file",
+    ),
+];
+
+/// Old rule ids that keep working, and the id they became.
+pub const REDIRECTS: &[(&str, &str)] = &[];
+
+/// The rule with this id (following redirects).
+pub fn find(id: &str) -> Option<&'static dyn Rule> {
+    let id = REDIRECTS
+        .iter()
+        .find(|(old, _)| *old == id)
+        .map_or(id, |(_, new)| *new);
+    REGISTRY.iter().copied().find(|r| r.meta().id == id)
+}
+
+/// Every id a user may name: registered, planned and redirected.
+pub fn all_ids() -> impl Iterator<Item = &'static str> {
+    REGISTRY
+        .iter()
+        .map(|r| r.meta().id)
+        .chain(PLANNED.iter().map(|p| p.0))
+        .chain(REDIRECTS.iter().map(|r| r.0))
+}
+
+/// The README's rule table, generated from the registry.
+pub fn markdown_table() -> String {
+    let mut s = String::from("| id | default | fires when |\n| --- | --- | --- |\n");
+    for r in REGISTRY {
+        let m = r.meta();
+        let sev = if m.id == "legacy-token" {
+            "warning (error for read-write)".to_string()
+        } else {
+            m.default_severity.to_string()
+        };
+        let summary = m.summary.trim_end_matches(" (error for read-write)");
+        s.push_str(&format!(
+            "| `{}` | {} | {} |\n",
+            m.id,
+            sev,
+            summary.replace('|', "\\|")
+        ));
+    }
+    for (id, sev, summary) in PLANNED {
+        s.push_str(&format!("| `{id}` | {sev} | {summary} *(not yet run)* |\n"));
+    }
+    s
+}

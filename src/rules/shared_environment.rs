@@ -1,0 +1,117 @@
+use super::util::{env_key, identity_groups};
+use super::{FindingBuilder, Rule, RuleMeta, Run, Sink, TokenRef};
+
+declare_rule! {
+    /// ## What it does
+    /// Flags one token serving more than one environment: an `environment` list with several
+    /// names, or the same token (same SID anywhere, or same name within one account) declared
+    /// for different environments.
+    ///
+    /// ## Why is this bad?
+    /// A token shared by development and production means a developer laptop holds production
+    /// credentials, and a test run can change production data. Give each environment its own.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// account: {type: brand}
+    /// tokens:
+    ///   - name: orders
+    ///     environment: [development, production]
+    /// ```
+    ///
+    /// Use instead:
+    /// ```yaml
+    /// account: {type: brand}
+    /// tokens:
+    ///   - name: orders-dev
+    ///     environment: development
+    ///   - name: orders-prod
+    ///     environment: production
+    /// ```
+    pub struct SharedEnvironment {
+        id: "shared-environment",
+        severity: Error,
+        summary: "one token (same name or SID) serves more than one environment",
+        options: [],
+    }
+}
+
+impl Rule for SharedEnvironment {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check_token(&self, _run: &Run<'_>, t: TokenRef<'_>, out: &mut Sink<'_>) {
+        let envs = env_key(&t);
+        if envs.len() > 1 {
+            let span = t
+                .doc()
+                .environment
+                .as_ref()
+                .map_or(t.name_span(), |e| e.span);
+            out.push(
+                FindingBuilder::for_token(
+                    &Self::META,
+                    t,
+                    format!(
+                        "token `{}` serves {} environments: {}",
+                        t.name(),
+                        envs.len(),
+                        envs.join(", ")
+                    ),
+                )
+                .help("create one token per environment")
+                .label("several environments")
+                .subject("list")
+                .at(span),
+            );
+        }
+    }
+
+    fn check_run(&self, run: &Run<'_>, out: &mut Sink<'_>) {
+        for group in identity_groups(run) {
+            let first = group.members[0];
+            let first_envs = env_key(&first);
+            for t in &group.members[1..] {
+                let envs = env_key(t);
+                if envs == first_envs || envs.is_empty() || first_envs.is_empty() {
+                    continue;
+                }
+                let (what, span, first_span) = if group.by_sid {
+                    let sid =
+                        |t: &TokenRef<'_>| t.doc().sid.as_ref().map_or(t.name_span(), |s| s.span);
+                    (format!("SID `{}`", group.key), sid(t), sid(&first))
+                } else {
+                    (
+                        format!("token name `{}`", group.key),
+                        t.name_span(),
+                        first.name_span(),
+                    )
+                };
+                out.push(
+                    FindingBuilder::for_token(
+                        &Self::META,
+                        *t,
+                        format!(
+                            "{what} serves {} here and {} in its first declaration",
+                            envs.join(", "),
+                            first_envs.join(", ")
+                        ),
+                    )
+                    .help("create one token per environment")
+                    .label(format!("declared for {}", envs.join(", ")))
+                    .related(
+                        first_span,
+                        format!("declared for {} here", first_envs.join(", ")),
+                    )
+                    .subject(format!(
+                        "{}:{}",
+                        if group.by_sid { "sid" } else { "name" },
+                        envs.join(",")
+                    ))
+                    .at(span),
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,98 @@
+use super::{FindingBuilder, Rule, RuleMeta, RuleOption, Run, Sink, TokenRef};
+use crate::model::{LastUsed, TokenState};
+
+declare_rule! {
+    /// ## What it does
+    /// Flags an enabled token whose `last_used` is more than `days` (90) before today, or
+    /// that was never used and was created more than `days` ago.
+    ///
+    /// ## Why is this bad?
+    /// impact.com does not tell you when a token was last used. A token nobody uses is pure
+    /// risk: it still works for whoever holds a copy. Disable it; re-enable it if someone asks.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// account: {type: brand}
+    /// tokens:
+    ///   - name: old-feed
+    ///     last_used: 2026-01-15
+    /// ```
+    ///
+    /// Use instead:
+    /// ```yaml
+    /// account: {type: brand}
+    /// tokens:
+    ///   - name: old-feed
+    ///     state: disabled
+    ///     last_used: 2026-01-15
+    /// ```
+    pub struct UnusedToken {
+        id: "unused-token",
+        severity: Warning,
+        summary: "an enabled token unused for `days` (90), or never used and created more than `days` ago: disable it",
+        options: [
+            RuleOption { name: "days", default: 90.0, range: (1.0, 36500.0), integer: true, help: "days without use before a token counts as unused" },
+        ],
+    }
+}
+
+impl Rule for UnusedToken {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check_token(&self, run: &Run<'_>, t: TokenRef<'_>, out: &mut Sink<'_>) {
+        if t.token.state() != TokenState::Enabled {
+            return;
+        }
+        let days = run.policy.option(&Self::META, "days") as i64;
+        let Some(last) = &t.doc().last_used else {
+            return;
+        };
+        match last.value {
+            LastUsed::On(day) => {
+                let idle = day.days_until(run.as_of);
+                if idle > days {
+                    out.push(
+                        FindingBuilder::for_token(
+                            &Self::META,
+                            t,
+                            format!(
+                                "token `{}` has not been used for {idle} days (since {day})",
+                                t.name()
+                            ),
+                        )
+                        .help(format!(
+                            "disable it (tokens unused for more than {days} days count as unused)"
+                        ))
+                        .label("last used here")
+                        .at(last.span),
+                    );
+                }
+            }
+            LastUsed::Never => {
+                let Some(created) = &t.doc().created else {
+                    return;
+                };
+                let age = created.value.days_until(run.as_of);
+                if age > days {
+                    out.push(
+                        FindingBuilder::for_token(
+                            &Self::META,
+                            t,
+                            format!(
+                                "token `{}` was created {age} days ago ({}) and never used",
+                                t.name(),
+                                created.value
+                            ),
+                        )
+                        .help("disable it, or delete it if nothing will use it")
+                        .label("never used")
+                        .related(created.span, "created here")
+                        .at(last.span),
+                    );
+                }
+            }
+        }
+    }
+}

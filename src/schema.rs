@@ -1,0 +1,46 @@
+//! JSON Schemas of the file kinds, generated from the Rust types. `schemas/*.schema.json` are
+//! these outputs, committed; a test fails when they drift.
+
+use crate::catalogue::CatalogueDoc;
+use crate::cli::SchemaKind;
+use crate::model::TokenFileDoc;
+use crate::policy::PolicyDoc;
+
+pub const KINDS: &[(SchemaKind, &str, &str)] = &[
+    (
+        SchemaKind::Tokens,
+        "tokens",
+        "token definition files (YAML, TOML or JSON)",
+    ),
+    (
+        SchemaKind::Policy,
+        "policy",
+        "the policy file, scopeward.toml",
+    ),
+    (
+        SchemaKind::Catalogue,
+        "catalogue",
+        "scope catalogues (policies/catalogues/*.yaml)",
+    ),
+];
+
+/// The schema of one kind, pretty-printed with a trailing newline.
+pub fn generate(kind: SchemaKind) -> String {
+    let schema = match kind {
+        SchemaKind::Tokens => schemars::schema_for!(TokenFileDoc),
+        SchemaKind::Policy => schemars::schema_for!(PolicyDoc),
+        SchemaKind::Catalogue => schemars::schema_for!(CatalogueDoc),
+    };
+    let mut s = serde_json::to_string_pretty(&schema).expect("schemas serialise");
+    s.push('\n');
+    s
+}
+
+/// The file name under `schemas/`.
+pub fn file_name(kind: SchemaKind) -> String {
+    let name = KINDS
+        .iter()
+        .find(|k| k.0 == kind)
+        .map_or("unknown", |k| k.1);
+    format!("{name}.schema.json")
+}

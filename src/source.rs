@@ -1,0 +1,296 @@
+//! Source files, byte spans and line/column lookup.
+//!
+//! Every value loaded from a user's file keeps a [`Span`]: the file it came from and a byte range.
+//! Line and column numbers are computed on demand from a line index, so a diagnostic costs a
+//! binary search, not a scan of the file (miette's default lookup rescans from the start).
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Index of a file in a [`SourceMap`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FileId(pub u32);
+
+/// A byte range in one file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Span {
+    pub file: FileId,
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Span {
+    pub fn new(file: FileId, start: usize, end: usize) -> Self {
+        let start = u32::try_from(start).unwrap_or(u32::MAX);
+        let end = u32::try_from(end).unwrap_or(u32::MAX).max(start);
+        Span { file, start, end }
+    }
+
+    pub fn len(&self) -> usize {
+        (self.end - self.start) as usize
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.end == self.start
+    }
+
+    /// The smallest span covering both (same file assumed).
+    pub fn to(self, other: Span) -> Span {
+        Span {
+            file: self.file,
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
+    }
+}
+
+/// A one-based line and column; columns count Unicode scalar values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct LineCol {
+    pub line: u32,
+    pub column: u32,
+}
+
+/// One loaded file: its display path, its text and a line index.
+#[derive(Debug)]
+pub struct SourceFile {
+    /// The path as the user should read it (relative to the working directory where possible).
+    pub display: String,
+    /// The path on disk, if the file came from disk.
+    pub path: Option<PathBuf>,
+    text: Arc<str>,
+    line_starts: Vec<u32>,
+    /// Byte ranges whose contents must never be shown (secret values). Rendering masks them.
+    redactions: Vec<(u32, u32)>,
+}
+
+impl SourceFile {
+    pub fn new(
+        display: impl Into<String>,
+        path: Option<PathBuf>,
+        text: impl Into<Arc<str>>,
+    ) -> Self {
+        let text: Arc<str> = text.into();
+        let mut line_starts = Vec::with_capacity(text.len() / 32 + 1);
+        line_starts.push(0);
+        line_starts.extend(
+            memchr_iter(b'\n', text.as_bytes()).map(|i| u32::try_from(i + 1).unwrap_or(u32::MAX)),
+        );
+        SourceFile {
+            display: display.into(),
+            path,
+            text,
+            line_starts,
+            redactions: Vec::new(),
+        }
+    }
+
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    pub fn text_arc(&self) -> Arc<str> {
+        self.text.clone()
+    }
+
+    pub fn line_count(&self) -> usize {
+        self.line_starts.len()
+    }
+
+    /// Zero-based line index of a byte offset.
+    pub fn line_index(&self, offset: usize) -> usize {
+        let offset = u32::try_from(offset).unwrap_or(u32::MAX);
+        match self.line_starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        }
+    }
+
+    /// Byte offset where a zero-based line starts.
+    pub fn line_start(&self, line: usize) -> usize {
+        self.line_starts
+            .get(line)
+            .map(|&s| s as usize)
+            .unwrap_or(self.text.len())
+    }
+
+    /// Byte range of a zero-based line, without its line break.
+    pub fn line_range(&self, line: usize) -> std::ops::Range<usize> {
+        let start = self.line_start(line);
+        let mut end = self.line_start(line + 1);
+        let bytes = self.text.as_bytes();
+        if end > start && bytes.get(end - 1) == Some(&b'\n') {
+            end -= 1;
+        }
+        if end > start && bytes.get(end - 1) == Some(&b'\r') {
+            end -= 1;
+        }
+        start..end.max(start)
+    }
+
+    /// One-based line and column (in characters) of a byte offset.
+    pub fn line_col(&self, offset: usize) -> LineCol {
+        let offset = offset.min(self.text.len());
+        let line = self.line_index(offset);
+        let start = self.line_start(line);
+        let column = floor_char_boundary(&self.text, offset)
+            .checked_sub(start)
+            .map(|_| {
+                self.text[start..floor_char_boundary(&self.text, offset)]
+                    .chars()
+                    .count()
+            })
+            .unwrap_or(0);
+        LineCol {
+            line: line as u32 + 1,
+            column: column as u32 + 1,
+        }
+    }
+
+    /// One-based line and column of a byte offset, counting UTF-16 code units (SARIF's default).
+    pub fn line_col_utf16(&self, offset: usize) -> LineCol {
+        let offset = floor_char_boundary(&self.text, offset.min(self.text.len()));
+        let line = self.line_index(offset);
+        let start = self.line_start(line);
+        let column: usize = self.text[start..offset].chars().map(char::len_utf16).sum();
+        LineCol {
+            line: line as u32 + 1,
+            column: column as u32 + 1,
+        }
+    }
+
+    /// Marks a byte range as secret: rendering shows at most its first four characters.
+    pub fn redact(&mut self, start: usize, end: usize) {
+        let (start, end) = (start as u32, end as u32);
+        if end > start && !self.redactions.contains(&(start, end)) {
+            self.redactions.push((start, end));
+        }
+    }
+
+    pub fn has_redactions(&self) -> bool {
+        !self.redactions.is_empty()
+    }
+
+    /// The text with every redacted range masked: the first four characters are kept, then `…`,
+    /// then spaces so that byte offsets and line breaks stay where they were.
+    pub fn display_text(&self) -> Arc<str> {
+        if self.redactions.is_empty() {
+            return self.text.clone();
+        }
+        let mut out = String::with_capacity(self.text.len());
+        let mut ranges = self.redactions.clone();
+        ranges.sort_unstable();
+        let mut pos = 0usize;
+        for (start, end) in ranges {
+            let (start, end) = (start as usize, end as usize);
+            if start < pos || end > self.text.len() {
+                continue;
+            }
+            out.push_str(&self.text[pos..start]);
+            let secret = &self.text[start..end];
+            let masked = crate::redact::mask_same_len(secret);
+            out.push_str(&masked);
+            pos = end;
+        }
+        out.push_str(&self.text[pos..]);
+        out.into()
+    }
+}
+
+fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    if i >= s.len() {
+        return s.len();
+    }
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn memchr_iter(needle: u8, haystack: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    haystack
+        .iter()
+        .enumerate()
+        .filter_map(move |(i, &b)| (b == needle).then_some(i))
+}
+
+/// All files of one run.
+#[derive(Debug, Default)]
+pub struct SourceMap {
+    files: Vec<SourceFile>,
+}
+
+impl SourceMap {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn add(&mut self, file: SourceFile) -> FileId {
+        let id = FileId(self.files.len() as u32);
+        self.files.push(file);
+        id
+    }
+
+    /// Reserves an id for a file that will be filled in later (parallel loading).
+    pub fn next_id(&self) -> FileId {
+        FileId(self.files.len() as u32)
+    }
+
+    pub fn get(&self, id: FileId) -> &SourceFile {
+        &self.files[id.0 as usize]
+    }
+
+    pub fn get_mut(&mut self, id: FileId) -> &mut SourceFile {
+        &mut self.files[id.0 as usize]
+    }
+
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
+        self.files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (FileId(i as u32), f))
+    }
+}
+
+/// A path as a user reads it: relative to `base` when inside it, with `/` separators.
+pub fn display_path(path: &Path, base: &Path) -> String {
+    let rel = path.strip_prefix(base).unwrap_or(path);
+    let rel = rel.strip_prefix(".").unwrap_or(rel);
+    let s = rel.to_string_lossy().replace('\\', "/");
+    if s.is_empty() { ".".to_string() } else { s }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_col_counts_chars_and_utf16() {
+        let f = SourceFile::new("x", None, "a: 1\nbé: 𝄞x\n");
+        assert_eq!(f.line_col(0), LineCol { line: 1, column: 1 });
+        assert_eq!(f.line_col(5), LineCol { line: 2, column: 1 });
+        let x = f.text().find('x').unwrap();
+        assert_eq!(f.line_col(x), LineCol { line: 2, column: 6 });
+        assert_eq!(f.line_col_utf16(x), LineCol { line: 2, column: 7 });
+        assert_eq!(f.line_range(1), 5..15);
+    }
+
+    #[test]
+    fn display_text_masks_and_keeps_offsets() {
+        let mut f = SourceFile::new("x", None, "t: abcdefghijklmnop\nnext: 1\n");
+        f.redact(3, 19);
+        let shown = f.display_text();
+        assert!(shown.starts_with("t: abcd…"));
+        assert!(!shown.contains("efgh"));
+        assert_eq!(shown.len(), f.text().len());
+        assert_eq!(shown.find("next"), f.text().find("next"));
+    }
+}

@@ -1,0 +1,31 @@
+//! Did-you-mean suggestions (Jaro-Winkler similarity, as Cedar and clap do).
+
+/// The closest candidate to `input`, if any is close enough to be a likely typo.
+pub fn did_you_mean<'a>(
+    input: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    let lowered = input.to_ascii_lowercase();
+    let mut best: Option<(f64, &str)> = None;
+    for c in candidates {
+        let score = strsim::jaro_winkler(&lowered, &c.to_ascii_lowercase());
+        if score >= 0.8 && best.is_none_or(|(s, _)| score > s) {
+            best = Some((score, c));
+        }
+    }
+    best.map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn suggests_close_names_only() {
+        let names = ["environment", "description", "scopes"];
+        assert_eq!(
+            super::did_you_mean("enviroment", names),
+            Some("environment")
+        );
+        assert_eq!(super::did_you_mean("scope", names), Some("scopes"));
+        assert_eq!(super::did_you_mean("zzz", names), None);
+    }
+}
