@@ -1,1 +1,301 @@
-fn main() {}
+//! `cargo bench --bench check`: end-to-end speed of `scopeward check` on 100,000 generated
+//! tokens (about 31 MB of YAML), beside the YAML parser alone on the same bytes.
+//!
+//! Measures, best of N runs (N = `SCOPEWARD_BENCH_RUNS`, default 5):
+//! - `check` on one 100,000-token file and on the same tokens split over 100 files, JSON and
+//!   human output, wall time and the child's peak RSS;
+//! - granit-parser's event stream alone over the same bytes (one thread per file, like `check`);
+//! - `check` on a handful of small files (the pre-commit case);
+//! - PyYAML's C loader on the same file, if `python3 -c 'import yaml'` works.
+//!
+//! `cargo bench --bench check -- --generate DIR` only writes the data.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+
+const TOKENS: usize = 100_000;
+const SPLIT_FILES: usize = 100;
+
+const SCOPES: &[&str] = &[
+    "conversions:write",
+    "campaigns:read",
+    "actions:read",
+    "reports:read",
+    "ads:read",
+    "deals:read",
+    "catalogs:write",
+    "catalogs:read",
+    "contacts:read",
+    "promo-codes:read",
+    "tracking-links:write",
+];
+
+const ENVS: &[&str] = &["development", "staging", "production"];
+
+/// A deterministic pseudo-random stream (no dependency, same data on every machine).
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+fn sid(rng: &mut Rng) -> String {
+    const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    let mut s = String::from("IR");
+    for _ in 0..32 {
+        s.push(ALNUM[rng.below(ALNUM.len())] as char);
+    }
+    s
+}
+
+fn token_yaml(i: usize, rng: &mut Rng, out: &mut String) {
+    use std::fmt::Write;
+    let env = ENVS[rng.below(ENVS.len())];
+    let short = &env[..4];
+    let _ = writeln!(out, "  - name: integration-{i:06}-{short}");
+    let _ = writeln!(out, "    description: Shop {i} orders as conversions");
+    let _ = writeln!(out, "    environment: {env}");
+    let _ = writeln!(out, "    sid: {}", sid(rng));
+    let _ = writeln!(out, "    auth_token_env: SHOP_{i:06}_IMPACT_TOKEN");
+    let _ = writeln!(
+        out,
+        "    api_version: \"{}\"",
+        if rng.below(10) == 0 { 13 } else { 14 }
+    );
+    let _ = writeln!(out, "    primary_contact: ops-{}@acme.example", i % 97);
+    let _ = writeln!(
+        out,
+        "    created: 2026-0{}-1{}",
+        1 + rng.below(9),
+        rng.below(10)
+    );
+    let _ = writeln!(out, "    last_used: 2026-11-{:02}", 1 + rng.below(21));
+    let n = 1 + rng.below(4);
+    let mut scopes: Vec<&str> = (0..n).map(|_| SCOPES[rng.below(SCOPES.len())]).collect();
+    if rng.below(50) == 0 {
+        scopes.push("media-partners:read"); // unknown: a finding now and then
+    }
+    let _ = writeln!(out, "    scopes: [{}]", scopes.join(", "));
+}
+
+fn document(range: std::ops::Range<usize>, rng: &mut Rng) -> String {
+    let mut s = String::with_capacity(range.len() * 330 + 64);
+    s.push_str("account:\n  type: brand\n  name: Bench\ntokens:\n");
+    for i in range {
+        token_yaml(i, rng, &mut s);
+    }
+    s
+}
+
+/// Writes `one/bench-tokens.yaml` (every token) and `split/NNN-tokens.yaml`.
+fn generate(dir: &Path) -> (PathBuf, PathBuf, usize) {
+    let one = dir.join("one");
+    let split = dir.join("split");
+    std::fs::create_dir_all(&one).unwrap();
+    std::fs::create_dir_all(&split).unwrap();
+    let mut rng = Rng(0x5c09e3a4d);
+    let text = document(0..TOKENS, &mut rng);
+    std::fs::write(one.join("bench-tokens.yaml"), &text).unwrap();
+    let per = TOKENS / SPLIT_FILES;
+    // Same tokens, split: names stay unique across files.
+    let mut rng = Rng(0x5c09e3a4d);
+    for f in 0..SPLIT_FILES {
+        let doc = document(f * per..(f + 1) * per, &mut rng);
+        std::fs::write(split.join(format!("{f:03}-tokens.yaml")), doc).unwrap();
+    }
+    (one, split, text.len())
+}
+
+struct Measure {
+    best: Duration,
+    peak_rss_mb: f64,
+    exit: i32,
+}
+
+/// Runs a command `runs` times; best wall time and the largest peak RSS of the child.
+fn measure(cmd: &mut dyn FnMut() -> Command, runs: usize) -> Measure {
+    let mut best = Duration::MAX;
+    let mut peak = 0f64;
+    let mut exit = 0;
+    for _ in 0..runs {
+        let mut c = cmd();
+        c.stdout(Stdio::null()).stderr(Stdio::null());
+        let start = Instant::now();
+        let mut child = c.spawn().expect("spawn");
+        let pid = child.id() as libc::pid_t;
+        let mut status = 0;
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        // SAFETY: wait4 on our own child, with valid out-pointers.
+        let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+        let elapsed = start.elapsed();
+        assert_eq!(r, pid, "wait4 failed");
+        std::mem::forget(child.stdin.take());
+        let _ = child.try_wait();
+        exit = libc::WEXITSTATUS(status);
+        best = best.min(elapsed);
+        peak = peak.max(usage.ru_maxrss as f64 / 1024.0);
+    }
+    Measure {
+        best,
+        peak_rss_mb: peak,
+        exit,
+    }
+}
+
+fn parse_only(files: &[PathBuf], runs: usize) -> Duration {
+    let texts: Vec<String> = files
+        .iter()
+        .map(|f| std::fs::read_to_string(f).unwrap())
+        .collect();
+    let mut best = Duration::MAX;
+    for _ in 0..runs {
+        let start = Instant::now();
+        let events: usize = texts
+            .par_iter()
+            .map(|t| {
+                let mut n = 0usize;
+                for ev in granit_parser::Parser::new_from_str(t) {
+                    ev.expect("valid YAML");
+                    n += 1;
+                }
+                n
+            })
+            .sum();
+        best = best.min(start.elapsed());
+        assert!(events > TOKENS);
+    }
+    best
+}
+
+fn yaml_files(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    v.sort();
+    v
+}
+
+fn secs(d: Duration) -> String {
+    format!("{:.3} s", d.as_secs_f64())
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--generate") {
+        let dir = PathBuf::from(args.get(i + 1).expect("--generate DIR"));
+        let (_, _, bytes) = generate(&dir);
+        println!(
+            "wrote {TOKENS} tokens ({:.1} MB) under {}",
+            bytes as f64 / 1e6,
+            dir.display()
+        );
+        return;
+    }
+    if args.iter().any(|a| a == "--list") {
+        return; // `cargo bench -- --list`
+    }
+    let runs: usize = std::env::var("SCOPEWARD_BENCH_RUNS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(5);
+    let bin = env!("CARGO_BIN_EXE_scopeward");
+    let tmp = std::env::temp_dir().join(format!("scopeward-bench-{}", std::process::id()));
+    let (one, split, bytes) = generate(&tmp);
+    println!(
+        "data: {TOKENS} tokens, {:.1} MB of YAML; best of {runs} runs; {} CPUs",
+        bytes as f64 / 1e6,
+        rayon::current_num_threads()
+    );
+    println!();
+
+    let check = |dir: &Path, format: &'static str| {
+        let dir = dir.to_path_buf();
+        let cwd = tmp.clone();
+        move || {
+            let mut c = Command::new(bin);
+            c.args(["check", "--format", format, "--as-of", "2026-11-22"])
+                .arg(&dir)
+                .current_dir(&cwd);
+            c
+        }
+    };
+
+    let mut rows = Vec::new();
+    for (label, dir) in [("1 file", &one), ("100 files", &split)] {
+        let files = yaml_files(dir);
+        let parse = parse_only(&files, runs);
+        for format in ["json", "human"] {
+            let m = measure(&mut check(dir, format), runs);
+            assert!(m.exit == 0 || m.exit == 1, "check exited {}", m.exit);
+            rows.push((label, format, m, parse));
+        }
+    }
+    println!("| input | format | check | peak RSS | YAML parse only | check / parse |");
+    println!("| --- | --- | --- | --- | --- | --- |");
+    for (label, format, m, parse) in &rows {
+        println!(
+            "| {label} | {format} | {} | {:.0} MB | {} | {:.2}x |",
+            secs(m.best),
+            m.peak_rss_mb,
+            secs(*parse),
+            m.best.as_secs_f64() / parse.as_secs_f64()
+        );
+    }
+
+    // The pre-commit case: a handful of small files.
+    let small = tmp.join("small");
+    std::fs::create_dir_all(&small).unwrap();
+    let mut rng = Rng(7);
+    for f in 0..5 {
+        std::fs::write(
+            small.join(format!("{f}-tokens.yaml")),
+            document(f * 10..f * 10 + 10, &mut rng),
+        )
+        .unwrap();
+    }
+    let m = measure(&mut check(&small, "human"), runs.max(10));
+    println!();
+    println!(
+        "pre-commit: 5 files of 10 tokens: {:.1} ms, peak RSS {:.0} MB",
+        m.best.as_secs_f64() * 1e3,
+        m.peak_rss_mb
+    );
+
+    // PyYAML's C loader on the same file, for scale.
+    let py = Command::new("python3")
+        .args(["-c", "import yaml; yaml.CSafeLoader"])
+        .status();
+    if py.is_ok_and(|s| s.success()) {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/pyyaml_check.py");
+        let file = one.join("bench-tokens.yaml");
+        let m = measure(
+            &mut || {
+                let mut c = Command::new("python3");
+                c.arg(&script).arg(&file);
+                c
+            },
+            1,
+        );
+        let ours = rows[0].2.best.as_secs_f64();
+        println!(
+            "PyYAML C loader script, 1 file: {} (scopeward check is {:.1}x faster)",
+            secs(m.best),
+            m.best.as_secs_f64() / ours
+        );
+    } else {
+        println!("PyYAML comparison skipped (pip install pyyaml to include it)");
+    }
+    let _ = std::fs::remove_dir_all(&tmp);
+}

@@ -142,6 +142,7 @@ fn setup(
         },
         None => Catalogues::builtin(),
     };
+    errors.extend(policy.validate_against(&catalogues));
     if errors.is_empty() && failures.is_empty() {
         Ok((sources, policy, catalogues))
     } else {

@@ -242,6 +242,7 @@ fn finish_check(
         sources: &sources,
         as_of,
         files: models,
+        identity: Default::default(),
     };
     let findings = run_rules(&run);
     let tokens = run.token_count();

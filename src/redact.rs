@@ -111,31 +111,40 @@ pub fn redact_if_secret(value: &str) -> String {
 
 /// Keys whose value is a secret wherever they appear (compared case-insensitively, with `-`
 /// and `_` ignored).
+const SECRET_KEYS: &[&str] = &[
+    "authtoken",
+    "token",
+    "password",
+    "passwd",
+    "pass",
+    "secret",
+    "apisecret",
+    "apikey",
+    "accesstoken",
+    "clientsecret",
+    "credentials",
+    "credential",
+    "bearer",
+    "irauthtoken",
+    "impactauthtoken",
+    "authtokenvalue",
+];
+
+/// Whether a key names a secret. Called for every key of every file: no allocation.
 pub fn is_secret_key(key: &str) -> bool {
-    let k: String = key
-        .chars()
-        .filter(|c| *c != '_' && *c != '-')
-        .map(|c| c.to_ascii_lowercase())
-        .collect();
-    matches!(
-        k.as_str(),
-        "authtoken"
-            | "token"
-            | "password"
-            | "passwd"
-            | "pass"
-            | "secret"
-            | "apisecret"
-            | "apikey"
-            | "accesstoken"
-            | "clientsecret"
-            | "credentials"
-            | "credential"
-            | "bearer"
-            | "irauthtoken"
-            | "impactauthtoken"
-            | "authtokenvalue"
-    )
+    if key.len() > 40 {
+        return false;
+    }
+    let mut buf = [0u8; 40];
+    let mut n = 0;
+    for b in key.bytes() {
+        if b != b'_' && b != b'-' {
+            buf[n] = b.to_ascii_lowercase();
+            n += 1;
+        }
+    }
+    let k = &buf[..n];
+    SECRET_KEYS.iter().any(|s| s.as_bytes() == k)
 }
 
 #[cfg(test)]

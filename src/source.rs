@@ -5,7 +5,7 @@
 //! binary search, not a scan of the file (miette's default lookup rescans from the start).
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// Index of a file in a [`SourceMap`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -58,49 +58,48 @@ pub struct SourceFile {
     pub display: String,
     /// The path on disk, if the file came from disk.
     pub path: Option<PathBuf>,
-    text: Arc<str>,
-    line_starts: Vec<u32>,
+    text: Arc<String>,
+    /// Built on first use: files without diagnostics never need it.
+    line_starts: OnceLock<Vec<u32>>,
     /// Byte ranges whose contents must never be shown (secret values). Rendering masks them.
     redactions: Vec<(u32, u32)>,
 }
 
 impl SourceFile {
-    pub fn new(
-        display: impl Into<String>,
-        path: Option<PathBuf>,
-        text: impl Into<Arc<str>>,
-    ) -> Self {
-        let text: Arc<str> = text.into();
-        let mut line_starts = Vec::with_capacity(text.len() / 32 + 1);
-        line_starts.push(0);
-        line_starts.extend(
-            memchr_iter(b'\n', text.as_bytes()).map(|i| u32::try_from(i + 1).unwrap_or(u32::MAX)),
-        );
+    pub fn new(display: impl Into<String>, path: Option<PathBuf>, text: impl Into<String>) -> Self {
         SourceFile {
             display: display.into(),
             path,
-            text,
-            line_starts,
+            text: Arc::new(text.into()),
+            line_starts: OnceLock::new(),
             redactions: Vec::new(),
         }
+    }
+
+    fn line_starts(&self) -> &[u32] {
+        self.line_starts.get_or_init(|| {
+            let mut starts = Vec::with_capacity(self.text.len() / 40 + 1);
+            starts.push(0);
+            starts.extend(
+                memchr::memchr_iter(b'\n', self.text.as_bytes())
+                    .map(|i| u32::try_from(i + 1).unwrap_or(u32::MAX)),
+            );
+            starts
+        })
     }
 
     pub fn text(&self) -> &str {
         &self.text
     }
 
-    pub fn text_arc(&self) -> Arc<str> {
-        self.text.clone()
-    }
-
     pub fn line_count(&self) -> usize {
-        self.line_starts.len()
+        self.line_starts().len()
     }
 
     /// Zero-based line index of a byte offset.
     pub fn line_index(&self, offset: usize) -> usize {
         let offset = u32::try_from(offset).unwrap_or(u32::MAX);
-        match self.line_starts.binary_search(&offset) {
+        match self.line_starts().binary_search(&offset) {
             Ok(i) => i,
             Err(i) => i - 1,
         }
@@ -108,7 +107,7 @@ impl SourceFile {
 
     /// Byte offset where a zero-based line starts.
     pub fn line_start(&self, line: usize) -> usize {
-        self.line_starts
+        self.line_starts()
             .get(line)
             .map(|&s| s as usize)
             .unwrap_or(self.text.len())
@@ -173,7 +172,7 @@ impl SourceFile {
 
     /// The text with every redacted range masked: the first four characters are kept, then `…`,
     /// then spaces so that byte offsets and line breaks stay where they were.
-    pub fn display_text(&self) -> Arc<str> {
+    pub fn display_text(&self) -> Arc<String> {
         if self.redactions.is_empty() {
             return self.text.clone();
         }
@@ -193,7 +192,7 @@ impl SourceFile {
             pos = end;
         }
         out.push_str(&self.text[pos..]);
-        out.into()
+        Arc::new(out)
     }
 }
 
@@ -205,13 +204,6 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
         i -= 1;
     }
     i
-}
-
-fn memchr_iter(needle: u8, haystack: &[u8]) -> impl Iterator<Item = usize> + '_ {
-    haystack
-        .iter()
-        .enumerate()
-        .filter_map(move |(i, &b)| (b == needle).then_some(i))
 }
 
 /// All files of one run.

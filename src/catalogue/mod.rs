@@ -95,6 +95,9 @@ pub struct Catalogue {
     names: Vec<String>,
     by_name: HashMap<String, ScopeId>,
     all: ScopeSet,
+    reads: ScopeSet,
+    writes: ScopeSet,
+    high_writes: ScopeSet,
 }
 
 impl Catalogue {
@@ -130,12 +133,30 @@ impl Catalogue {
             ));
         }
         let all = ScopeSet::first(scopes.len());
+        let mut reads = ScopeSet::EMPTY;
+        let mut writes = ScopeSet::EMPTY;
+        let mut high_writes = ScopeSet::EMPTY;
+        for (i, (ci, access)) in scopes.iter().enumerate() {
+            let id = ScopeId(i as u8);
+            match access {
+                Access::Read => reads.insert(id),
+                Access::Write => {
+                    writes.insert(id);
+                    if doc.categories[*ci].sensitivity == Sensitivity::High {
+                        high_writes.insert(id);
+                    }
+                }
+            }
+        }
         Ok(Catalogue {
             doc,
             scopes,
             names,
             by_name,
             all,
+            reads,
+            writes,
+            high_writes,
         })
     }
 
@@ -184,13 +205,15 @@ impl Catalogue {
 
     /// Scopes whose access is `access`.
     pub fn with_access(&self, access: Access) -> ScopeSet {
-        let mut s = ScopeSet::EMPTY;
-        for (i, (_, a)) in self.scopes.iter().enumerate() {
-            if *a == access {
-                s.insert(ScopeId(i as u8));
-            }
+        match access {
+            Access::Read => self.reads,
+            Access::Write => self.writes,
         }
-        s
+    }
+
+    /// Write scopes of `high`-sensitivity categories.
+    pub fn high_sensitivity_writes(&self) -> ScopeSet {
+        self.high_writes
     }
 
     pub fn is_known_version(&self, v: &str) -> bool {

@@ -1,11 +1,19 @@
 //! Loads one token definition file: parse to a spanned tree, lift out secret-bearing keys (they
 //! become findings, never errors, and their values are masked in every rendering), then
 //! deserialise the account and each token separately, so one bad token does not hide the rest.
+//!
+//! Tokens are converted in parallel: YAML tokens while the rest of the file is still being
+//! parsed (the parser hands each finished token over), TOML and JSON tokens after parsing.
+
+use std::fmt::Write as _;
+use std::sync::Mutex;
+
+use rayon::prelude::*;
 
 use crate::redact;
 use crate::source::Span;
 use crate::tree::de::{DeError, from_node};
-use crate::tree::{Entry, Format, Kind, Node, ParseError, parse};
+use crate::tree::{Entry, Format, Kind, Node, ParseError, parse, yaml};
 
 use super::types::{AccountDoc, TokenDoc, TokenFileDoc};
 
@@ -79,14 +87,43 @@ pub struct SecretHit {
 pub struct LoadedFile {
     pub format: Format,
     pub account: Option<AccountDoc>,
-    /// Tokens that loaded, with their index in the file.
-    pub tokens: Vec<(usize, TokenDoc)>,
+    /// Tokens that loaded, with their index in the file, in file order.
+    pub tokens: Vec<(usize, Box<TokenDoc>)>,
     pub secrets: Vec<SecretHit>,
     pub errors: Vec<InputError>,
 }
 
+/// What converting one token gave.
+struct Converted {
+    index: usize,
+    token: Result<Box<TokenDoc>, InputError>,
+    secrets: Vec<SecretHit>,
+}
+
+fn convert_token(index: usize, mut node: Node<'_>) -> Converted {
+    let mut secrets = Vec::new();
+    let tokens = Path::Key(&Path::Root, "tokens");
+    collect_secrets(
+        &mut node,
+        Path::Index(&tokens, index),
+        Some(index),
+        &mut secrets,
+    );
+    let token = from_node::<TokenDoc>(&node)
+        .map(Box::new)
+        .map_err(|e| InputError::from_de(e.under(&format!("tokens[{index}]")), node.span));
+    Converted {
+        index,
+        token,
+        secrets,
+    }
+}
+
+/// Tokens handed over per parallel task.
+const BATCH: usize = 256;
+
 /// Loads a token definition document from text.
-pub fn load_text(file: crate::source::FileId, format: Format, text: &str) -> LoadedFile {
+pub fn load_text<'t>(file: crate::source::FileId, format: Format, text: &'t str) -> LoadedFile {
     let mut out = LoadedFile {
         format,
         account: None,
@@ -94,7 +131,37 @@ pub fn load_text(file: crate::source::FileId, format: Format, text: &str) -> Loa
         secrets: Vec::new(),
         errors: Vec::new(),
     };
-    let mut root = match parse(format, file, text) {
+    let converted: Mutex<Vec<Converted>> = Mutex::new(Vec::new());
+    let parsed = match format {
+        Format::Yaml => rayon::in_place_scope(|scope| {
+            let mut batch: Vec<(usize, Node<'t>)> = Vec::new();
+            let converted = &converted;
+            let flush = |batch: Vec<(usize, Node<'t>)>| {
+                scope.spawn(move |_| {
+                    let done: Vec<Converted> = batch
+                        .into_iter()
+                        .map(|(i, n)| convert_token(i, n))
+                        .collect();
+                    converted
+                        .lock()
+                        .expect("no panics while converting")
+                        .extend(done);
+                });
+            };
+            let root = yaml::parse_split(file, text, "tokens", &mut |i, node| {
+                batch.push((i, node));
+                if batch.len() == BATCH {
+                    flush(std::mem::take(&mut batch));
+                }
+            });
+            if !batch.is_empty() {
+                flush(batch);
+            }
+            root
+        }),
+        _ => parse(format, file, text),
+    };
+    let mut root = match parsed {
         Ok(root) => root,
         Err(e) => {
             out.errors.push(e.into());
@@ -103,7 +170,16 @@ pub fn load_text(file: crate::source::FileId, format: Format, text: &str) -> Loa
     };
     let root_span = root.span;
     let file_start = Span::new(file, 0, text.lines().next().map_or(0, str::len));
-    collect_secrets(&mut root, "", None, &mut out.secrets);
+
+    // Secrets outside `tokens` (the account, unknown root keys); tokens were done above.
+    if let Kind::Map(entries) = &mut root.kind {
+        let tokens = entries.iter().position(|e| e.key == "tokens");
+        let held = tokens.map(|i| entries.remove(i));
+        collect_secrets(&mut root, Path::Root, None, &mut out.secrets);
+        if let (Some(i), Some(t), Kind::Map(entries)) = (tokens, held, &mut root.kind) {
+            entries.insert(i.min(entries.len()), t);
+        }
+    }
 
     let Kind::Map(entries) = root.kind else {
         out.errors.push(
@@ -119,8 +195,8 @@ pub fn load_text(file: crate::source::FileId, format: Format, text: &str) -> Loa
         return out;
     };
     let mut saw_account = false;
-    for entry in &entries {
-        match entry.key.as_str() {
+    for entry in entries {
+        match entry.key.as_ref() {
             "account" => {
                 saw_account = true;
                 match from_node::<AccountDoc>(&entry.value) {
@@ -130,8 +206,28 @@ pub fn load_text(file: crate::source::FileId, format: Format, text: &str) -> Loa
                         .push(InputError::from_de(e.under("account"), entry.value.span)),
                 }
             }
-            "tokens" => load_tokens(&entry.value, &mut out),
-            other => out.errors.push(unknown_root_key(other, entry)),
+            "tokens" => match entry.value.kind {
+                Kind::Seq(items) => {
+                    // TOML and JSON (and YAML lists the parser did not split).
+                    let done: Vec<Converted> = items
+                        .into_par_iter()
+                        .enumerate()
+                        .map(|(i, n)| convert_token(i, n))
+                        .collect();
+                    converted.lock().expect("no panics while converting").extend(done);
+                }
+                Kind::Null => {}
+                ref other => out.errors.push(
+                    InputError::new(
+                        entry.value.span,
+                        format!("expected a list of tokens, found {}", other.describe()),
+                    )
+                    .with_help(
+                        "write each token as a list item (`- name: …` in YAML, `[[tokens]]` in TOML)",
+                    ),
+                ),
+            },
+            other => out.errors.push(unknown_root_key(other, &entry)),
         }
     }
     if !saw_account {
@@ -141,37 +237,20 @@ pub fn load_text(file: crate::source::FileId, format: Format, text: &str) -> Loa
             ),
         );
     }
+    let mut converted = converted.into_inner().expect("no panics while converting");
+    converted.sort_unstable_by_key(|c| c.index);
+    out.tokens.reserve(converted.len());
+    for c in converted {
+        out.secrets.extend(c.secrets);
+        match c.token {
+            Ok(t) => out.tokens.push((c.index, t)),
+            Err(e) => out.errors.push(e),
+        }
+    }
     out
 }
 
-fn load_tokens(node: &Node, out: &mut LoadedFile) {
-    let Kind::Seq(items) = &node.kind else {
-        if node.kind != Kind::Null {
-            out.errors.push(
-                InputError::new(
-                    node.span,
-                    format!("expected a list of tokens, found {}", node.kind.describe()),
-                )
-                .with_help(
-                    "write each token as a list item (`- name: …` in YAML, `[[tokens]]` in TOML)",
-                ),
-            );
-        }
-        return;
-    };
-    out.tokens.reserve(items.len());
-    for (i, item) in items.iter().enumerate() {
-        match from_node::<TokenDoc>(item) {
-            Ok(t) => out.tokens.push((i, t)),
-            Err(e) => out.errors.push(InputError::from_de(
-                e.under(&format!("tokens[{i}]")),
-                item.span,
-            )),
-        }
-    }
-}
-
-fn unknown_root_key(key: &str, entry: &Entry) -> InputError {
+fn unknown_root_key(key: &str, entry: &Entry<'_>) -> InputError {
     let mut e = InputError::new(entry.key_span, format!("unknown key `{key}`"));
     e.path = key.to_string();
     match crate::suggest::did_you_mean(key, TokenFileDoc::KEYS.iter().copied()) {
@@ -180,77 +259,110 @@ fn unknown_root_key(key: &str, entry: &Entry) -> InputError {
     }
 }
 
-/// Removes secret-bearing keys from every mapping (recording them) and records string values
-/// shaped like secrets. `token` is the token index once inside `tokens[i]`.
-fn collect_secrets(node: &mut Node, path: &str, token: Option<usize>, out: &mut Vec<SecretHit>) {
+/// A document path as a chain of stack frames, rendered only when something is found.
+#[derive(Clone, Copy)]
+enum Path<'p> {
+    Root,
+    Key(&'p Path<'p>, &'p str),
+    Index(&'p Path<'p>, usize),
+}
+
+impl Path<'_> {
+    fn render(&self) -> String {
+        let mut s = String::new();
+        self.render_into(&mut s);
+        s
+    }
+
+    fn render_into(&self, s: &mut String) {
+        match self {
+            Path::Root => {}
+            Path::Key(parent, k) => {
+                parent.render_into(s);
+                if !s.is_empty() {
+                    s.push('.');
+                }
+                s.push_str(k);
+            }
+            Path::Index(parent, i) => {
+                parent.render_into(s);
+                let _ = write!(s, "[{i}]");
+            }
+        }
+    }
+
+    /// The nearest key.
+    fn key(&self) -> &str {
+        match self {
+            Path::Root => "",
+            Path::Key(_, k) => k,
+            Path::Index(parent, _) => parent.key(),
+        }
+    }
+}
+
+/// A secret-bearing key with a non-empty value (an empty one is only an unknown key).
+fn is_secret_entry(e: &Entry<'_>) -> bool {
+    redact::is_secret_key(&e.key)
+        && match &e.value.kind {
+            Kind::Null => false,
+            Kind::Str(s) => !s.trim().is_empty(),
+            _ => true,
+        }
+}
+
+/// Records (and then removes) secret-bearing keys in every mapping, and records string values
+/// shaped like secrets.
+fn collect_secrets(
+    node: &mut Node<'_>,
+    path: Path<'_>,
+    token: Option<usize>,
+    out: &mut Vec<SecretHit>,
+) {
     match &mut node.kind {
         Kind::Map(entries) => {
-            entries.retain(|e| {
-                if !redact::is_secret_key(&e.key) {
-                    return true;
-                }
-                let non_empty = match &e.value.kind {
-                    Kind::Null => false,
-                    Kind::Str(s) => !s.trim().is_empty(),
-                    _ => true,
-                };
-                if !non_empty {
-                    return true; // an empty secret key is only an unknown key
-                }
-                let shown = match &e.value.kind {
-                    Kind::Str(s) => redact::redact(s),
-                    _ => "…".to_string(),
-                };
-                out.push(SecretHit {
-                    key: e.key.clone(),
-                    value_span: e.value.span,
-                    path: join_key(path, &e.key),
-                    token,
-                    redacted: shown,
-                    by_key: true,
-                });
-                false
-            });
+            let mut any_secret = false;
             for e in entries.iter_mut() {
-                let child = join_key(path, &e.key);
-                collect_secrets(&mut e.value, &child, token, out);
+                let secret = is_secret_entry(e);
+                let Entry { key, value, .. } = e;
+                let here = Path::Key(&path, key);
+                if secret {
+                    any_secret = true;
+                    out.push(SecretHit {
+                        key: key.to_string(),
+                        value_span: value.span,
+                        path: here.render(),
+                        token,
+                        redacted: match &value.kind {
+                            Kind::Str(s) => redact::redact(s),
+                            _ => "…".to_string(),
+                        },
+                        by_key: true,
+                    });
+                } else {
+                    collect_secrets(value, here, token, out);
+                }
+            }
+            if any_secret {
+                entries.retain(|e| !is_secret_entry(e));
             }
         }
         Kind::Seq(items) => {
-            let in_tokens = path == "tokens";
             for (i, item) in items.iter_mut().enumerate() {
-                let child = format!("{path}[{i}]");
-                let token = if in_tokens { Some(i) } else { token };
-                collect_secrets(item, &child, token, out);
+                collect_secrets(item, Path::Index(&path, i), token, out);
             }
         }
         Kind::Str(s) if redact::looks_secret(s) => {
-            let key = path
-                .rsplit('.')
-                .next()
-                .unwrap_or(path)
-                .split('[')
-                .next()
-                .unwrap_or("")
-                .to_string();
             out.push(SecretHit {
-                key,
+                key: path.key().to_string(),
                 value_span: node.span,
-                path: path.to_string(),
+                path: path.render(),
                 token,
                 redacted: redact::redact_if_secret(s),
                 by_key: false,
             });
         }
         _ => {}
-    }
-}
-
-fn join_key(path: &str, key: &str) -> String {
-    if path.is_empty() {
-        key.to_string()
-    } else {
-        format!("{path}.{key}")
     }
 }
 
@@ -277,7 +389,24 @@ mod tests {
         assert_eq!(f.secrets.len(), 1);
         assert_eq!(f.secrets[0].token, Some(2));
         assert_eq!(f.secrets[0].redacted, "Xk3v…");
+        assert_eq!(f.secrets[0].path, "tokens[2].auth_token");
         assert!(f.secrets[0].by_key);
+    }
+
+    #[test]
+    fn many_tokens_keep_their_order() {
+        let mut text = String::from("account: {type: brand}\ntokens:\n");
+        for i in 0..1000 {
+            text.push_str(&format!("  - name: t{i}\n"));
+        }
+        let f = load_text(FileId(0), Format::Yaml, &text);
+        assert_eq!(f.tokens.len(), 1000);
+        assert!(
+            f.tokens
+                .iter()
+                .enumerate()
+                .all(|(i, (idx, t))| *idx == i && t.name.value == format!("t{i}"))
+        );
     }
 
     #[test]
@@ -295,6 +424,18 @@ mod tests {
             f.errors[0].message
         );
         assert_eq!(f.errors[0].path, "tokens[0].created");
+    }
+
+    #[test]
+    fn secrets_outside_tokens_and_by_shape() {
+        let text = "account:\n  type: brand\n  password: hunter2hunter2\ntokens:\n  - name: x\n    description: https://IRabc:Xk3vP9qLmN2aB7cD4eF6gH8jK1sT5uW0@api.impact.com/x\n";
+        let f = load_text(FileId(0), Format::Yaml, text);
+        assert!(f.errors.is_empty(), "{:?}", f.errors);
+        assert_eq!(f.secrets.len(), 2);
+        assert_eq!(f.secrets[0].path, "account.password");
+        assert_eq!(f.secrets[1].path, "tokens[0].description");
+        assert!(!f.secrets[1].by_key);
+        assert!(!f.secrets[1].redacted.contains("P9qL"));
     }
 
     #[test]

@@ -10,6 +10,7 @@ use miette::{
     MietteSpanContents, SourceCode, SourceSpan, SpanContents,
 };
 use owo_colors::OwoColorize;
+use rayon::prelude::*;
 
 use super::{Counts, RenderOptions};
 use crate::engine::Report;
@@ -20,7 +21,7 @@ use crate::source::{SourceFile, SourceMap, Span};
 /// A file's (masked) text with its line index, as miette reads it.
 struct IndexedSource {
     name: String,
-    text: Arc<str>,
+    text: Arc<String>,
     line_starts: Arc<Vec<usize>>,
 }
 
@@ -28,12 +29,7 @@ impl IndexedSource {
     fn new(file: &SourceFile) -> Self {
         let text = file.display_text();
         let mut line_starts = vec![0];
-        line_starts.extend(
-            text.bytes()
-                .enumerate()
-                .filter(|(_, b)| *b == b'\n')
-                .map(|(i, _)| i + 1),
-        );
+        line_starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
         IndexedSource {
             name: file.display.clone(),
             text,
@@ -147,28 +143,35 @@ impl Diagnostic for Diag {
     }
 }
 
-/// Sources built once per file, only for files that have something to show.
+/// Sources indexed once per file, only for files that have something to show; then shared
+/// read-only by the threads rendering diagnostics.
 struct Sources<'a> {
     map: &'a SourceMap,
-    cache: std::collections::HashMap<u32, (Arc<str>, Arc<Vec<usize>>)>,
+    cache: std::collections::HashMap<u32, (Arc<String>, Arc<Vec<usize>>)>,
 }
 
 impl<'a> Sources<'a> {
-    fn source(&mut self, span: Span) -> Option<IndexedSource> {
-        if span.file.0 as usize >= self.map.len() {
-            return None;
-        }
-        let file = self.map.get(span.file);
-        let (text, lines) = self
-            .cache
-            .entry(span.file.0)
-            .or_insert_with(|| {
-                let s = IndexedSource::new(file);
-                (s.text, s.line_starts)
+    fn new(map: &'a SourceMap, spans: impl Iterator<Item = Span>) -> Self {
+        let mut wanted: Vec<u32> = spans
+            .map(|s| s.file.0)
+            .filter(|f| (*f as usize) < map.len())
+            .collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        let cache = wanted
+            .par_iter()
+            .map(|&f| {
+                let s = IndexedSource::new(map.get(crate::source::FileId(f)));
+                (f, (s.text, s.line_starts))
             })
-            .clone();
+            .collect();
+        Sources { map, cache }
+    }
+
+    fn source(&self, span: Span) -> Option<IndexedSource> {
+        let (text, lines) = self.cache.get(&span.file.0)?.clone();
         Some(IndexedSource {
-            name: file.display.clone(),
+            name: self.map.get(span.file).display.clone(),
             text,
             line_starts: lines,
         })
@@ -187,7 +190,7 @@ fn to_source_span(span: Span) -> SourceSpan {
     (span.start as usize, span.len()).into()
 }
 
-fn finding_diag(f: &Finding, sources: &mut Sources<'_>) -> Diag {
+fn finding_diag(f: &Finding, sources: &Sources<'_>) -> Diag {
     let mut labels = Vec::new();
     let mut related = Vec::new();
     let source = f.location.and_then(|s| sources.source(s));
@@ -229,7 +232,7 @@ fn finding_diag(f: &Finding, sources: &mut Sources<'_>) -> Diag {
     }
 }
 
-fn error_diag(e: &InputError, sources: &mut Sources<'_>) -> Diag {
+fn error_diag(e: &InputError, sources: &Sources<'_>) -> Diag {
     let source = sources.source(e.span);
     let mut labels = Vec::new();
     let mut message = e.message.clone();
@@ -272,10 +275,13 @@ pub fn render(report: &Report, opts: &RenderOptions) -> String {
         .with_width(opts.width)
         .with_links(false)
         .with_context_lines(1);
-    let mut sources = Sources {
-        map: &report.sources,
-        cache: Default::default(),
-    };
+    let spans = report.errors.iter().map(|e| e.span).chain(
+        report
+            .findings
+            .iter()
+            .flat_map(|f| f.location.into_iter().chain(f.related.iter().map(|r| r.0))),
+    );
+    let sources = Sources::new(&report.sources, spans);
     let mut out = String::new();
     for f in &report.failures {
         let _ = writeln!(
@@ -287,17 +293,24 @@ pub fn render(report: &Report, opts: &RenderOptions) -> String {
         );
     }
     for e in &report.errors {
-        let d = error_diag(e, &mut sources);
+        let d = error_diag(e, &sources);
         let _ = handler.render_report(&mut out, &d);
         out.push('\n');
     }
-    for f in &report.findings {
-        if opts.quiet && f.severity < opts.fail_on {
-            continue;
-        }
-        let d = finding_diag(f, &mut sources);
-        let _ = handler.render_report(&mut out, &d);
-        out.push('\n');
+    // Each diagnostic renders on its own; the order of the output is kept.
+    let rendered: Vec<String> = report
+        .findings
+        .par_iter()
+        .filter(|f| !(opts.quiet && f.severity < opts.fail_on))
+        .map(|f| {
+            let mut s = String::new();
+            let _ = handler.render_report(&mut s, &finding_diag(f, &sources));
+            s.push('\n');
+            s
+        })
+        .collect();
+    for s in rendered {
+        out.push_str(&s);
     }
     if !opts.quiet {
         out.push_str(&summary_line(report, opts));

@@ -226,6 +226,30 @@ impl Policy {
             Some(Sp::new(severity, Span::new(FileId(u32::MAX), 0, 0)));
     }
 
+    /// Checks what needs the catalogues: every `deny` pattern must match some scope of some
+    /// account type (a typo would otherwise deny nothing, silently).
+    pub fn validate_against(&self, catalogues: &crate::catalogue::Catalogues) -> Vec<InputError> {
+        let mut errors = Vec::new();
+        for env in &self.environments {
+            for pattern in &env.deny {
+                let p = pattern.value.trim();
+                if catalogues.iter().any(|c| !c.matching(p).is_empty()) {
+                    continue;
+                }
+                let names: Vec<&str> = catalogues.iter().flat_map(|c| c.scope_names()).collect();
+                let e = InputError::new(
+                    pattern.span,
+                    format!("deny pattern `{p}` matches no scope of any account type"),
+                );
+                errors.push(match crate::suggest::did_you_mean(p, names.iter().copied()) {
+                    Some(s) => e.with_help(format!("did you mean `{s}`?")),
+                    None => e.with_help("patterns are `*`, `<category>:*`, `*:read`, `*:write` or a scope; `scopeward catalogue` lists them"),
+                });
+            }
+        }
+        errors
+    }
+
     /// Turns every rule off but those named (tests, focused runs).
     pub fn select(&mut self, ids: &[&str]) {
         for r in rules::REGISTRY {
@@ -256,7 +280,7 @@ impl Policy {
             unreachable!("a TOML document is a table")
         };
         for entry in entries {
-            match entry.key.as_str() {
+            match entry.key.as_ref() {
                 "environments" => match load_environments(&entry.value) {
                     Ok(envs) => policy.environments = envs,
                     Err(e) => errors.extend(e),
@@ -375,7 +399,7 @@ fn load_environments(node: &Node) -> Result<Vec<Environment>, Vec<InputError>> {
                 };
                 match doc {
                     Ok(doc) => out.push(Environment {
-                        name: entry.key.clone(),
+                        name: entry.key.to_string(),
                         span: Some(entry.key_span),
                         deny: doc.deny,
                         allowed_contact_domains: doc.allowed_contact_domains,

@@ -51,12 +51,7 @@ impl Rule for BroadAccess {
         let max_fraction = run.policy.option(&Self::META, "max_fraction");
         let max_writes = run.policy.option(&Self::META, "max_write_categories") as usize;
         let writes = eff.intersect(t.catalogue.with_access(Access::Write));
-        let span = t
-            .doc()
-            .scopes
-            .as_ref()
-            .map(|s| s.span)
-            .unwrap_or_else(|| t.span_for(eff));
+        let span = t.token.scopes_span.unwrap_or_else(|| t.span_for(eff));
         if (eff.len() as f64) > max_fraction * all.len() as f64 {
             out.push(
                 FindingBuilder::for_token(
@@ -71,7 +66,7 @@ impl Rule for BroadAccess {
                         max_fraction * 100.0
                     ),
                 )
-                .help("grant only the categories the integration calls; `scopeward suggest` can derive them from usage logs")
+                .help("grant only the categories the integration calls")
                 .label("these scopes")
                 .subject("fraction")
                 .at(span),

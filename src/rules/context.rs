@@ -17,6 +17,8 @@ pub struct Run<'a> {
     /// The "today" of day-based rules.
     pub as_of: Day,
     pub files: Vec<FileModel>,
+    /// Tokens sharing a name or SID, computed on first use.
+    pub identity: std::sync::OnceLock<Vec<super::util::GroupIndex>>,
 }
 
 /// One definition file.
@@ -41,8 +43,10 @@ pub struct Account {
 pub struct Token {
     /// Position in the file's `tokens` list.
     pub index: usize,
-    pub doc: TokenDoc,
+    pub doc: Box<TokenDoc>,
     pub grants: Vec<Grant>,
+    /// The span of the `scopes` value (the entries themselves moved into `grants`).
+    pub scopes_span: Option<Span>,
     /// Everything the token can do: its scopes, or its legacy access.
     pub effective: ScopeSet,
     /// The environments it declares, each with its span.
@@ -85,16 +89,16 @@ impl FileModel {
 }
 
 impl Token {
-    pub fn resolve(index: usize, doc: TokenDoc, cat: &Catalogue) -> Token {
-        let grants: Vec<Grant> = doc
-            .scopes
-            .as_ref()
+    pub fn resolve(index: usize, mut doc: Box<TokenDoc>, cat: &Catalogue) -> Token {
+        let scopes = doc.scopes.take();
+        let scopes_span = scopes.as_ref().map(|s| s.span);
+        let grants: Vec<Grant> = scopes
             .map(|s| {
                 s.value
-                    .iter()
+                    .into_iter()
                     .map(|text| Grant {
                         resolved: cat.resolve(text.value.trim()),
-                        text: text.clone(),
+                        text,
                     })
                     .collect()
             })
@@ -119,6 +123,7 @@ impl Token {
             index,
             doc,
             grants,
+            scopes_span,
             effective,
             environments,
         }
@@ -188,6 +193,21 @@ impl Run<'_> {
                 })
             })
         })
+    }
+
+    /// The token at `(file, token)` indices, with its context.
+    pub fn token_ref(&self, file: usize, token: usize) -> TokenRef<'_> {
+        let f = &self.files[file];
+        let account = f
+            .account
+            .as_ref()
+            .expect("only files with an account have tokens");
+        TokenRef {
+            file: f,
+            account,
+            token: &f.tokens[token],
+            catalogue: self.catalogues.get(account.kind),
+        }
     }
 
     pub fn token_count(&self) -> usize {

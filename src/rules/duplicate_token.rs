@@ -1,11 +1,11 @@
-use super::util::{env_key, identity_groups};
-use super::{FindingBuilder, Rule, RuleMeta, Run, Sink};
+use super::util::{Relation, identity_groups, relations};
+use super::{FindingBuilder, Rule, RuleMeta, Run, Sink, TokenRef};
 
 declare_rule! {
     /// ## What it does
-    /// Flags two token declarations within one account that share a name, or that share a SID
-    /// for the same environment. (The same token declared for different environments is
-    /// `shared-environment`.)
+    /// Flags two token declarations within one account that share a name, and a SID declared
+    /// twice for the same environment (in one account or across accounts: a SID identifies one
+    /// token). The same token declared for different environments is `shared-environment`.
     ///
     /// ## Why is this bad?
     /// impact.com token names are unique within an account, and a SID identifies exactly one
@@ -43,50 +43,53 @@ impl Rule for DuplicateToken {
 
     fn check_run(&self, run: &Run<'_>, out: &mut Sink<'_>) {
         for group in identity_groups(run) {
-            let first = group.members[0];
-            let first_envs = env_key(&first);
-            for (n, t) in group.members[1..].iter().enumerate() {
-                if group.by_sid {
-                    // A SID shared across accounts or environments is another rule's business.
-                    let same_account = t.account.kind == first.account.kind
-                        && t.account.name.as_ref().map(|n| &n.value)
-                            == first.account.name.as_ref().map(|n| &n.value);
-                    if !same_account || env_key(t) != first_envs || t.name() == first.name() {
-                        continue;
-                    }
-                } else if env_key(t) != first_envs
-                    && !env_key(t).is_empty()
-                    && !first_envs.is_empty()
-                {
+            for (n, (i, j, rel)) in relations(&group).into_iter().enumerate() {
+                if rel != Relation::Duplicate {
                     continue;
                 }
-                let (what, span, first_span) = if group.by_sid {
-                    let sid = |t: &super::TokenRef<'_>| {
-                        t.doc().sid.as_ref().map_or(t.name_span(), |s| s.span)
+                let (t, first) = (group.members[i], group.members[j]);
+                let sid = |t: &TokenRef<'_>| t.doc().sid.as_ref().map_or(t.name_span(), |s| s.span);
+                let (message, span, first_span) = if group.by_sid {
+                    let accounts = |t: &TokenRef<'_>| match &t.account.name {
+                        Some(n) => format!("{} account `{}`", t.account.kind, n.value),
+                        None => format!("{} account", t.account.kind),
                     };
-                    (format!("SID `{}`", group.key), sid(t), sid(&first))
+                    let where_ = if accounts(&t) == accounts(&first) {
+                        "in this account".to_string()
+                    } else {
+                        format!("in the {} and the {}", accounts(&first), accounts(&t))
+                    };
+                    (
+                        format!(
+                            "SID `{}` is declared again {where_}, for token `{}` (first for `{}`)",
+                            group.key,
+                            t.name(),
+                            first.name()
+                        ),
+                        sid(&t),
+                        sid(&first),
+                    )
                 } else {
                     (
-                        format!("name `{}`", group.key),
+                        format!(
+                            "token name `{}` is declared more than once in this account",
+                            group.key
+                        ),
                         t.name_span(),
                         first.name_span(),
                     )
                 };
                 out.push(
-                    FindingBuilder::for_token(
-                        &Self::META,
-                        *t,
-                        format!("token {what} is declared more than once in this account"),
-                    )
-                    .help("remove the duplicate, or give each token its own name and SID")
-                    .label("declared again here")
-                    .related(first_span, "first declared here")
-                    .subject(format!(
-                        "{}#{}",
-                        if group.by_sid { "sid" } else { "name" },
-                        n + 1
-                    ))
-                    .at(span),
+                    FindingBuilder::for_token(&Self::META, t, message)
+                        .help("remove the duplicate, or give each token its own name and SID")
+                        .label("declared again here")
+                        .related(first_span, "first declared here")
+                        .subject(format!(
+                            "{}#{}",
+                            if group.by_sid { "sid" } else { "name" },
+                            n + 1
+                        ))
+                        .at(span),
                 );
             }
         }

@@ -59,8 +59,10 @@ const ALIASES: &[(&str, &str)] = &[
 
 /// The environment a word stands for.
 pub fn canonical(word: &str) -> Option<&'static str> {
-    let w = word.to_ascii_lowercase();
-    ALIASES.iter().find(|(a, _)| *a == w).map(|(_, c)| *c)
+    ALIASES
+        .iter()
+        .find(|(a, _)| a.eq_ignore_ascii_case(word))
+        .map(|(_, c)| *c)
 }
 
 /// Environment words in a token name, split on `-`, `_`, `.`, spaces and case changes.
@@ -95,12 +97,13 @@ impl Rule for EnvironmentNameMismatch {
         if t.token.environments.is_empty() {
             return;
         }
-        let declared: Vec<&str> = t
-            .token
-            .environments
-            .iter()
-            .map(|e| canonical(&e.value).unwrap_or(e.value.as_str()))
-            .collect();
+        // What the declared environments stand for: the name itself, what it is an alias of,
+        // and what the words of a compound name stand for (`production-eu` is production).
+        let mut declared: Vec<&str> = Vec::new();
+        for e in &t.token.environments {
+            declared.push(canonical(&e.value).unwrap_or(e.value.as_str()));
+            declared.extend(name_environments(&e.value).into_iter().map(|(_, c)| c));
+        }
         for (word, env) in name_environments(t.name()) {
             if declared.contains(&env) {
                 continue;

@@ -1,4 +1,6 @@
 use super::{FindingBuilder, Grant, Rule, RuleMeta, Run, Sink, TokenRef};
+use crate::catalogue::{Access, ScopeSet};
+use crate::model::Legacy;
 
 declare_rule! {
     /// ## What it does
@@ -45,53 +47,93 @@ impl Rule for EnvironmentScopeDenied {
     }
 
     fn check_grant(&self, run: &Run<'_>, t: TokenRef<'_>, grant: &Grant, out: &mut Sink<'_>) {
-        let set = grant.resolved.set();
-        if set.is_empty() {
+        let held = Held {
+            legacy: false,
+            set: grant.resolved.set(),
+            text: &grant.text.value,
+            span: grant.text.span,
+        };
+        denied(run, t, held, out);
+    }
+
+    /// A legacy token's access is not in its scope list: check it as a whole.
+    fn check_token(&self, run: &Run<'_>, t: TokenRef<'_>, out: &mut Sink<'_>) {
+        let Some(legacy) = &t.doc().legacy else {
             return;
-        }
-        for env_name in &t.token.environments {
-            let Some(env) = run.policy.environment(&env_name.value) else {
+        };
+        let set = match legacy.value {
+            Legacy::ReadWrite => t.catalogue.all(),
+            Legacy::ReadOnly => t.catalogue.with_access(Access::Read),
+        };
+        let text = format!("legacy {} access", legacy.value.as_str());
+        let held = Held {
+            legacy: true,
+            set,
+            text: &text,
+            span: legacy.span,
+        };
+        denied(run, t, held, out);
+    }
+}
+
+/// What a token holds through one entry (a scope, a pattern, or legacy access).
+struct Held<'a> {
+    /// Legacy access, described in words rather than quoted as a scope.
+    legacy: bool,
+    set: ScopeSet,
+    text: &'a str,
+    span: crate::source::Span,
+}
+
+fn denied(run: &Run<'_>, t: TokenRef<'_>, held: Held<'_>, out: &mut Sink<'_>) {
+    if held.set.is_empty() {
+        return;
+    }
+    for env_name in &t.token.environments {
+        let Some(env) = run.policy.environment(&env_name.value) else {
+            continue;
+        };
+        for pattern in &env.deny {
+            let denied = held
+                .set
+                .intersect(t.catalogue.matching(pattern.value.trim()));
+            if denied.is_empty() {
                 continue;
-            };
-            for pattern in &env.deny {
-                let denied = set.intersect(t.catalogue.matching(pattern.value.trim()));
-                if denied.is_empty() {
-                    continue;
-                }
-                let names = t.catalogue.names_of(denied);
-                let what = if names.len() == 1 && names[0] == grant.text.value.trim() {
-                    format!("`{}`", names[0])
-                } else if names.len() <= 4 {
-                    format!("`{}` (which grants {})", grant.text.value, names.join(", "))
-                } else {
-                    format!(
-                        "`{}` (which grants {} denied scopes)",
-                        grant.text.value,
-                        names.len()
-                    )
-                };
-                out.push(
-                    FindingBuilder::for_token(
-                        &Self::META,
-                        t,
-                        format!(
-                            "token `{}` holds {what}, denied in {} by `{}`",
-                            t.name(),
-                            env.name,
-                            pattern.value
-                        ),
-                    )
-                    .help(format!(
-                        "remove the scope, or move the token out of {}",
-                        env.name
-                    ))
-                    .scope(grant.text.value.clone())
-                    .label("denied scope")
-                    .related(pattern.span, "denied by policy here")
-                    .subject(format!("{}:{}", env.name, pattern.value))
-                    .at(grant.text.span),
-                );
             }
+            let names = t.catalogue.names_of(denied);
+            let shown = if held.legacy {
+                held.text.to_string()
+            } else {
+                format!("`{}`", held.text)
+            };
+            let what = if names.len() == 1 && names[0] == held.text.trim() {
+                shown
+            } else if names.len() <= 4 {
+                format!("{shown} (which grants {})", names.join(", "))
+            } else {
+                format!("{shown} (which grants {} denied scopes)", names.len())
+            };
+            out.push(
+                FindingBuilder::for_token(
+                    &EnvironmentScopeDenied::META,
+                    t,
+                    format!(
+                        "token `{}` holds {what}, denied in {} by `{}`",
+                        t.name(),
+                        env.name,
+                        pattern.value
+                    ),
+                )
+                .help(format!(
+                    "remove the scope, or move the token out of {}",
+                    env.name
+                ))
+                .scope(held.text.to_string())
+                .label("denied scope")
+                .related(pattern.span, "denied by policy here")
+                .subject(format!("{}:{}", env.name, pattern.value))
+                .at(held.span),
+            );
         }
     }
 }

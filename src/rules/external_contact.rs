@@ -1,6 +1,5 @@
 use super::util::{domain_allowed, email_domain};
 use super::{FindingBuilder, Rule, RuleMeta, Run, Sink, TokenRef};
-use crate::tree::de::Sp;
 
 declare_rule! {
     /// ## What it does
@@ -50,17 +49,12 @@ impl Rule for ExternalContact {
     }
 
     fn check_token(&self, run: &Run<'_>, t: TokenRef<'_>, out: &mut Sink<'_>) {
-        let contacts: Vec<&Sp<String>> = t
-            .doc()
-            .primary_contact
-            .iter()
-            .chain(
-                t.doc()
-                    .developer_contacts
-                    .iter()
-                    .flat_map(|d| d.value.iter()),
-            )
-            .collect();
+        let doc = t.doc();
+        let contacts = || {
+            doc.primary_contact
+                .iter()
+                .chain(doc.developer_contacts.iter().flat_map(|d| d.value.iter()))
+        };
         for env in &t.token.environments {
             let Some(policy_env) = run.policy.environment(&env.value) else {
                 continue;
@@ -68,7 +62,7 @@ impl Rule for ExternalContact {
             let Some(allowed) = &policy_env.allowed_contact_domains else {
                 continue;
             };
-            for contact in &contacts {
+            for contact in contacts() {
                 let domain = email_domain(&contact.value);
                 let ok = domain
                     .as_deref()
@@ -92,7 +86,11 @@ impl Rule for ExternalContact {
                 };
                 let mut b = FindingBuilder::for_token(&Self::META, t, message)
                     .help(format!("use an address in {}", list.join(", ")))
-                    .label("external contact")
+                    .label(if domain.is_some() {
+                        "external contact"
+                    } else {
+                        "not an e-mail address"
+                    })
                     .subject(format!("{}:{}", env.value, contact.value));
                 if let Some(first) = allowed.first() {
                     b = b.related(first.span, "allowed domains");

@@ -53,18 +53,26 @@ impl Rule for FullAccess {
                 g.text.span,
                 format!("`{}` grants every scope", g.text.value),
             )
-        } else if let Some(l) = t.doc().legacy.as_ref().filter(|_| {
-            t.token
-                .grants
-                .iter()
-                .all(|g| !g.resolved.set().is_superset(all))
-        }) {
+        } else if let Some(l) = t
+            .doc()
+            .legacy
+            .as_ref()
+            .filter(|l| l.value == crate::model::Legacy::ReadWrite)
+        {
             (
                 l.span,
-                format!("a legacy {} token has full access", l.value.as_str()),
+                "a legacy read-write token has full access".to_string(),
+            )
+        } else if let Some(l) = &t.doc().legacy {
+            (
+                l.span,
+                format!(
+                    "legacy {} access and the scopes add up to every scope",
+                    l.value.as_str()
+                ),
             )
         } else {
-            let span = t.doc().scopes.as_ref().map_or(t.name_span(), |s| s.span);
+            let span = t.token.scopes_span.unwrap_or(t.name_span());
             (span, "these scopes add up to every scope".to_string())
         };
         out.push(

@@ -159,7 +159,7 @@ mod stale_disabled_token;
 mod unknown_environment;
 mod unknown_scope;
 mod unused_token;
-mod util;
+pub(crate) mod util;
 
 #[cfg(test)]
 pub(crate) mod doc_tests;

@@ -46,7 +46,9 @@ impl Rule for RotationOverdue {
             return;
         }
         let days = run.policy.option(&Self::META, "days") as i64;
+        // The newer of the two: a reset recorded before the creation date is a stale entry.
         let (field, day) = match (&t.doc().last_reset, &t.doc().created) {
+            (Some(r), Some(c)) if c.value > r.value => ("created", c),
             (Some(r), _) => ("last reset", r),
             (None, Some(c)) => ("created", c),
             (None, None) => return,

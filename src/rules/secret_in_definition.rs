@@ -43,6 +43,11 @@ impl Rule for SecretInDefinition {
         for hit in &file.secrets {
             let message = if hit.by_key {
                 format!("`{}` carries a secret ({})", hit.key, hit.redacted)
+            } else if hit.redacted.contains("://") {
+                format!(
+                    "`{}` holds a URL with embedded credentials ({})",
+                    hit.path, hit.redacted
+                )
             } else {
                 format!(
                     "`{}` holds a value shaped like an impact.com Auth Token ({})",

@@ -1,5 +1,4 @@
 use super::{FindingBuilder, Rule, RuleMeta, Run, Sink, TokenRef};
-use crate::catalogue::{Access, ScopeSet, Sensitivity};
 
 declare_rule! {
     /// ## What it does
@@ -48,13 +47,10 @@ impl Rule for SensitiveWrite {
         {
             return;
         }
-        let mut sensitive = ScopeSet::EMPTY;
-        for id in t.catalogue.with_access(Access::Write).iter() {
-            if t.catalogue.scope_category(id).sensitivity == Sensitivity::High {
-                sensitive.insert(id);
-            }
-        }
-        let held = t.token.effective.intersect(sensitive);
+        let held = t
+            .token
+            .effective
+            .intersect(t.catalogue.high_sensitivity_writes());
         if held.is_empty() {
             return;
         }

@@ -1,4 +1,4 @@
-use super::util::{env_key, identity_groups};
+use super::util::{Relation, env_key, identity_groups, relations};
 use super::{FindingBuilder, Rule, RuleMeta, Run, Sink, TokenRef};
 
 declare_rule! {
@@ -70,17 +70,15 @@ impl Rule for SharedEnvironment {
 
     fn check_run(&self, run: &Run<'_>, out: &mut Sink<'_>) {
         for group in identity_groups(run) {
-            let first = group.members[0];
-            let first_envs = env_key(&first);
-            for t in &group.members[1..] {
-                let envs = env_key(t);
-                if envs == first_envs || envs.is_empty() || first_envs.is_empty() {
+            for (i, j, rel) in relations(&group) {
+                if rel != Relation::Shared {
                     continue;
                 }
+                let (t, first) = (group.members[i], group.members[j]);
+                let (envs, first_envs) = (env_key(&t), env_key(&first));
+                let sid = |t: &TokenRef<'_>| t.doc().sid.as_ref().map_or(t.name_span(), |s| s.span);
                 let (what, span, first_span) = if group.by_sid {
-                    let sid =
-                        |t: &TokenRef<'_>| t.doc().sid.as_ref().map_or(t.name_span(), |s| s.span);
-                    (format!("SID `{}`", group.key), sid(t), sid(&first))
+                    (format!("SID `{}`", group.key), sid(&t), sid(&first))
                 } else {
                     (
                         format!("token name `{}`", group.key),
@@ -91,9 +89,9 @@ impl Rule for SharedEnvironment {
                 out.push(
                     FindingBuilder::for_token(
                         &Self::META,
-                        *t,
+                        t,
                         format!(
-                            "{what} serves {} here and {} in its first declaration",
+                            "{what} serves {} here and {} where it was first declared",
                             envs.join(", "),
                             first_envs.join(", ")
                         ),

@@ -38,16 +38,16 @@ impl Rule for UnknownEnvironment {
     }
 
     fn check_token(&self, run: &Run<'_>, t: TokenRef<'_>, out: &mut Sink<'_>) {
-        let names: Vec<&str> = run
-            .policy
-            .environments
-            .iter()
-            .map(|e| e.name.as_str())
-            .collect();
         for env in &t.token.environments {
             if run.policy.environment(&env.value).is_some() {
                 continue;
             }
+            let names: Vec<&str> = run
+                .policy
+                .environments
+                .iter()
+                .map(|e| e.name.as_str())
+                .collect();
             let suggestion = crate::suggest::did_you_mean(&env.value, names.iter().copied())
                 .or_else(|| {
                     super::environment_name_mismatch::canonical(&env.value)
@@ -66,11 +66,15 @@ impl Rule for UnknownEnvironment {
             let mut b = FindingBuilder::for_token(
                 &Self::META,
                 t,
-                format!(
-                    "token `{}` declares unknown environment `{}`",
-                    t.name(),
-                    env.value
-                ),
+                if env.value.trim().is_empty() {
+                    format!("token `{}` declares an empty environment", t.name())
+                } else {
+                    format!(
+                        "token `{}` declares unknown environment `{}`",
+                        t.name(),
+                        env.value
+                    )
+                },
             )
             .help(help)
             .label("not a policy environment")

@@ -50,6 +50,10 @@ impl Rule for UnknownScope {
                 format!("scope pattern `{shown}` matches no {} scope", t.account.kind),
                 "patterns are `*`, `<category>:*`, `*:read` and `*:write`; `scopeward catalogue` lists the categories".to_string(),
             ),
+            Resolved::Unknown if text.is_empty() => (
+                format!("empty {} scope", t.account.kind),
+                "remove the empty entry".to_string(),
+            ),
             Resolved::Unknown => (
                 format!("unknown {} scope `{shown}`", t.account.kind),
                 suggestion(run, t.catalogue, t.account.kind, text),
@@ -65,13 +69,36 @@ impl Rule for UnknownScope {
     }
 }
 
+/// "a brand", "an agency".
+fn article(word: &str) -> &'static str {
+    if word.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    }
+}
+
 fn suggestion(run: &Run<'_>, cat: &Catalogue, kind: AccountType, text: &str) -> String {
+    // Case and stray spaces: `Ads:Read`, `ads: read`.
+    let normalised: String = text
+        .split(':')
+        .map(|p| p.trim().to_ascii_lowercase())
+        .collect::<Vec<_>>()
+        .join(":");
+    if normalised != text && cat.resolve(&normalised) != Resolved::Unknown {
+        return format!("did you mean `{normalised}`? scopes are lower case");
+    }
+    let text = normalised.as_str();
     let (category, access) = match text.split_once(':') {
-        Some((c, a)) => (c.trim(), a.trim()),
+        Some((c, a)) => (c, a),
         None => {
             return format!(
-                "a scope is `<category>:read` or `<category>:write`, e.g. `{}`",
-                cat.scope_names().next().unwrap_or("ads:read")
+                "a scope is `<category>:read` or `<category>:write`, e.g. `{}:read`",
+                if cat.category(text).is_some() {
+                    text
+                } else {
+                    "ads"
+                }
             );
         }
     };
@@ -80,20 +107,22 @@ fn suggestion(run: &Run<'_>, cat: &Catalogue, kind: AccountType, text: &str) -> 
     }
     // A category named by its OpenAPI tag or UI name rather than its id.
     let norm = |s: &str| s.to_ascii_lowercase().replace([' ', '_', '-'], "");
-    if let Some(c) = cat.doc.categories.iter().find(|c| {
-        norm(&c.name) == norm(category) || c.tags.iter().any(|t| norm(t) == norm(category))
-    }) {
+    let wanted = norm(category);
+    if let Some(c) = cat
+        .doc
+        .categories
+        .iter()
+        .find(|c| norm(&c.name) == wanted || c.tags.iter().any(|t| norm(t) == wanted))
+    {
         let candidate = format!("{}:{access}", c.id);
-        if cat.scope_id(&candidate).is_some() {
+        if cat.resolve(&candidate) != Resolved::Unknown && c.id != category {
             return format!(
                 "did you mean `{candidate}`? ({} is the `{}` category)",
                 c.name, c.id
             );
         }
     }
-    if let Some(s) = crate::suggest::did_you_mean(text, cat.scope_names()) {
-        return format!("did you mean `{s}`?");
-    }
+    // A real scope, of another account type.
     let others: Vec<&str> = AccountType::ALL
         .iter()
         .filter(|o| **o != kind && run.catalogues.get(**o).scope_id(text).is_some())
@@ -101,12 +130,28 @@ fn suggestion(run: &Run<'_>, cat: &Catalogue, kind: AccountType, text: &str) -> 
         .collect();
     if !others.is_empty() {
         return format!(
-            "`{text}` is a {} scope; this is a {kind} account",
-            others.join(" and ")
+            "`{text}` is {} {} scope; this is {} {kind} account",
+            article(others[0]),
+            others.join(" and "),
+            article(kind.as_str())
         );
     }
-    match cat.category(category) {
-        Some(_) => format!("the `{category}` category has no {access} operations"),
-        None => "`scopeward catalogue` lists every category".to_string(),
+    // A real category without that access.
+    if let Some(c) = cat.category(category) {
+        let has: Vec<&str> = ["read", "write"]
+            .into_iter()
+            .filter(|a| cat.scope_id(&format!("{}:{a}", c.id)).is_some())
+            .collect();
+        return format!(
+            "the `{category}` category has no {access} operations; it has {}",
+            has.iter()
+                .map(|a| format!("`{category}:{a}`"))
+                .collect::<Vec<_>>()
+                .join(" and ")
+        );
     }
+    if let Some(s) = crate::suggest::did_you_mean(text, cat.scope_names()) {
+        return format!("did you mean `{s}`?");
+    }
+    "`scopeward catalogue` lists every category".to_string()
 }

@@ -238,13 +238,13 @@ fn one_of(names: &[&str]) -> String {
 }
 
 /// Deserialises a typed value from a tree node.
-pub fn from_node<'de, T: Deserialize<'de>>(node: &'de Node) -> Result<T, DeError> {
+pub fn from_node<'de, T: Deserialize<'de>>(node: &'de Node<'de>) -> Result<T, DeError> {
     T::deserialize(NodeDe(node))
 }
 
 /// A `Deserializer` over one node.
 #[derive(Clone, Copy)]
-pub struct NodeDe<'a>(pub &'a Node);
+pub struct NodeDe<'a>(pub &'a Node<'a>);
 
 impl<'a> NodeDe<'a> {
     fn fail(&self, e: DeError) -> DeError {
@@ -290,7 +290,8 @@ impl<'de> Deserializer<'de> for NodeDe<'de> {
             Kind::Bool(b) => visitor.visit_bool(*b),
             Kind::Int(i) => visitor.visit_i64(*i),
             Kind::Float(f) => visitor.visit_f64(*f),
-            Kind::Str(s) | Kind::Datetime(s) => visitor.visit_borrowed_str(s),
+            Kind::Str(s) => visitor.visit_borrowed_str(s),
+            Kind::Datetime(s) => visitor.visit_borrowed_str(s),
             Kind::Seq(items) => visitor.visit_seq(Seq {
                 items: items.iter(),
                 index: 0,
@@ -396,7 +397,7 @@ impl<'de> Deserializer<'de> for NodeDe<'de> {
 }
 
 struct Seq<'a> {
-    items: std::slice::Iter<'a, Node>,
+    items: std::slice::Iter<'a, Node<'a>>,
     index: usize,
 }
 
@@ -421,8 +422,8 @@ impl<'de> SeqAccess<'de> for Seq<'de> {
 }
 
 struct Map<'a> {
-    entries: std::slice::Iter<'a, Entry>,
-    current: Option<&'a Entry>,
+    entries: std::slice::Iter<'a, Entry<'a>>,
+    current: Option<&'a Entry<'a>>,
 }
 
 impl<'de> MapAccess<'de> for Map<'de> {
@@ -449,7 +450,7 @@ impl<'de> MapAccess<'de> for Map<'de> {
     }
 }
 
-struct KeyDe<'a>(&'a Entry);
+struct KeyDe<'a>(&'a Entry<'a>);
 
 impl<'de> Deserializer<'de> for KeyDe<'de> {
     type Error = DeError;
@@ -464,7 +465,7 @@ impl<'de> Deserializer<'de> for KeyDe<'de> {
 }
 
 struct SpannedAccess<'a> {
-    node: &'a Node,
+    node: &'a Node<'a>,
     field: usize,
 }
 
@@ -554,8 +555,9 @@ mod tests {
     }
 
     fn load(text: &str) -> Result<Doc, DeError> {
+        let text: &'static str = Box::leak(text.to_string().into_boxed_str());
         let node = parse(Format::Yaml, FileId(3), text).unwrap();
-        let node: &'static Node = Box::leak(Box::new(node));
+        let node: &'static Node<'static> = Box::leak(Box::new(node));
         from_node(node)
     }
 

@@ -7,7 +7,7 @@ use jsonc_parser::{CollectOptions, ParseOptions, parse_to_ast};
 use super::{Entry, Kind, Node, ParseError, check_duplicate_keys};
 use crate::source::{FileId, Span};
 
-pub fn parse(file: FileId, text: &str) -> Result<Node, ParseError> {
+pub fn parse(file: FileId, text: &str) -> Result<Node<'_>, ParseError> {
     let options = ParseOptions {
         allow_comments: false,
         allow_loose_object_property_names: false,
@@ -41,10 +41,10 @@ pub fn parse(file: FileId, text: &str) -> Result<Node, ParseError> {
     }
 }
 
-fn convert(file: FileId, value: Value<'_>) -> Result<Node, ParseError> {
+fn convert(file: FileId, value: Value<'_>) -> Result<Node<'_>, ParseError> {
     let span = |r: jsonc_parser::common::Range| Span::new(file, r.start, r.end);
     Ok(match value {
-        Value::StringLit(s) => Node::new(span(s.range), Kind::Str(s.value.into_owned())),
+        Value::StringLit(s) => Node::new(span(s.range), Kind::Str(s.value)),
         Value::NumberLit(n) => {
             let kind = match n.value.parse::<i64>() {
                 Ok(i) => Kind::Int(i),
@@ -70,8 +70,8 @@ fn convert(file: FileId, value: Value<'_>) -> Result<Node, ParseError> {
             let mut entries = Vec::with_capacity(o.properties.len());
             for prop in o.properties {
                 let (key, key_range) = match prop.name {
-                    ObjectPropName::String(s) => (s.value.into_owned(), s.range),
-                    ObjectPropName::Word(w) => (w.value.to_string(), w.range),
+                    ObjectPropName::String(s) => (s.value, s.range),
+                    ObjectPropName::Word(w) => (std::borrow::Cow::Borrowed(w.value), w.range),
                 };
                 entries.push(Entry {
                     key,

@@ -8,6 +8,8 @@ pub mod json;
 pub mod toml;
 pub mod yaml;
 
+use std::borrow::Cow;
+
 use crate::source::{FileId, Span};
 
 /// The input formats scopeward reads.
@@ -41,33 +43,34 @@ impl Format {
 
 /// One value with its span.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Node {
+pub struct Node<'a> {
     pub span: Span,
-    pub kind: Kind,
+    pub kind: Kind<'a>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub enum Kind {
+pub enum Kind<'a> {
     Null,
     Bool(bool),
     Int(i64),
     Float(f64),
-    Str(String),
+    /// Borrowed from the source text where the parser allows it.
+    Str(Cow<'a, str>),
     /// A TOML date, time or date-time, in its TOML spelling.
     Datetime(String),
-    Seq(Vec<Node>),
-    Map(Vec<Entry>),
+    Seq(Vec<Node<'a>>),
+    Map(Vec<Entry<'a>>),
 }
 
 /// One key of a mapping with its value.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Entry {
-    pub key: String,
+pub struct Entry<'a> {
+    pub key: Cow<'a, str>,
     pub key_span: Span,
-    pub value: Node,
+    pub value: Node<'a>,
 }
 
-impl Kind {
+impl Kind<'_> {
     /// What a user calls this kind of value, for "expected …, found …" messages.
     pub fn describe(&self) -> &'static str {
         match self {
@@ -83,12 +86,12 @@ impl Kind {
     }
 }
 
-impl Node {
-    pub fn new(span: Span, kind: Kind) -> Self {
+impl<'a> Node<'a> {
+    pub fn new(span: Span, kind: Kind<'a>) -> Self {
         Node { span, kind }
     }
 
-    pub fn as_map(&self) -> Option<&[Entry]> {
+    pub fn as_map(&self) -> Option<&[Entry<'a>]> {
         match &self.kind {
             Kind::Map(m) => Some(m),
             _ => None,
@@ -103,7 +106,7 @@ impl Node {
     }
 
     /// The entry for `key` in a mapping.
-    pub fn get(&self, key: &str) -> Option<&Entry> {
+    pub fn get(&self, key: &str) -> Option<&Entry<'a>> {
         self.as_map()?.iter().find(|e| e.key == key)
     }
 
@@ -156,7 +159,7 @@ pub const MAX_FILE_BYTES: usize = 512 * 1024 * 1024;
 pub const MAX_DEPTH: usize = 128;
 
 /// Parses text in the given format into a tree.
-pub fn parse(format: Format, file: FileId, text: &str) -> Result<Node, ParseError> {
+pub fn parse(format: Format, file: FileId, text: &str) -> Result<Node<'_>, ParseError> {
     if text.len() > MAX_FILE_BYTES {
         return Err(ParseError::new(
             Span::new(file, 0, 0),
@@ -176,7 +179,7 @@ pub fn parse(format: Format, file: FileId, text: &str) -> Result<Node, ParseErro
     Ok(node)
 }
 
-fn check_depth(node: &Node, depth: usize) -> Result<(), ParseError> {
+fn check_depth(node: &Node<'_>, depth: usize) -> Result<(), ParseError> {
     if depth > MAX_DEPTH {
         return Err(ParseError::new(
             node.span,
@@ -194,7 +197,7 @@ fn check_depth(node: &Node, depth: usize) -> Result<(), ParseError> {
 }
 
 /// Reports the second of two equal keys in one mapping.
-pub(crate) fn check_duplicate_keys(entries: &[Entry]) -> Result<(), ParseError> {
+pub(crate) fn check_duplicate_keys(entries: &[Entry<'_>]) -> Result<(), ParseError> {
     // Small mappings dominate: a quadratic scan beats hashing below a few dozen keys.
     if entries.len() <= 32 {
         for (i, e) in entries.iter().enumerate() {
@@ -206,14 +209,14 @@ pub(crate) fn check_duplicate_keys(entries: &[Entry]) -> Result<(), ParseError> 
     }
     let mut seen = std::collections::HashMap::with_capacity(entries.len());
     for e in entries {
-        if let Some(first) = seen.insert(e.key.as_str(), e) {
+        if let Some(first) = seen.insert(e.key.as_ref(), e) {
             return Err(duplicate_key(first, e));
         }
     }
     Ok(())
 }
 
-fn duplicate_key(first: &Entry, second: &Entry) -> ParseError {
+fn duplicate_key(first: &Entry<'_>, second: &Entry<'_>) -> ParseError {
     ParseError::new(second.key_span, format!("duplicate key `{}`", second.key))
         .with_related(first.key_span, "first defined here")
         .with_help("a key may appear once in a mapping; remove or merge one of them")

@@ -6,7 +6,7 @@ use toml::de::{DeTable, DeValue};
 use super::{Entry, Kind, Node, ParseError};
 use crate::source::{FileId, Span};
 
-pub fn parse(file: FileId, text: &str) -> Result<Node, ParseError> {
+pub fn parse(file: FileId, text: &str) -> Result<Node<'_>, ParseError> {
     if text.trim().is_empty() {
         return Err(ParseError::new(Span::new(file, 0, 0), "the file is empty")
             .with_help("a token definition file needs `account` and `[[tokens]]`"));
@@ -33,12 +33,16 @@ pub fn parse(file: FileId, text: &str) -> Result<Node, ParseError> {
     ))
 }
 
-fn convert_table(file: FileId, table: DeTable<'_>, depth: usize) -> Result<Vec<Entry>, ParseError> {
+fn convert_table(
+    file: FileId,
+    table: DeTable<'_>,
+    depth: usize,
+) -> Result<Vec<Entry<'_>>, ParseError> {
     let mut entries = Vec::with_capacity(table.len());
     for (key, value) in table {
         let key_range = key.span();
         entries.push(Entry {
-            key: key.into_inner().into_owned(),
+            key: key.into_inner(),
             key_span: Span::new(file, key_range.start, key_range.end),
             value: convert(file, value, depth + 1)?,
         });
@@ -46,7 +50,11 @@ fn convert_table(file: FileId, table: DeTable<'_>, depth: usize) -> Result<Vec<E
     Ok(entries)
 }
 
-fn convert(file: FileId, value: Spanned<DeValue<'_>>, depth: usize) -> Result<Node, ParseError> {
+fn convert(
+    file: FileId,
+    value: Spanned<DeValue<'_>>,
+    depth: usize,
+) -> Result<Node<'_>, ParseError> {
     let range = value.span();
     let span = Span::new(file, range.start, range.end);
     if depth > super::MAX_DEPTH {
@@ -56,7 +64,7 @@ fn convert(file: FileId, value: Spanned<DeValue<'_>>, depth: usize) -> Result<No
         ));
     }
     let kind = match value.into_inner() {
-        DeValue::String(s) => Kind::Str(s.into_owned()),
+        DeValue::String(s) => Kind::Str(s),
         DeValue::Integer(i) => {
             let digits = i.as_str().replace('_', "");
             match i64::from_str_radix(&digits, i.radix()) {

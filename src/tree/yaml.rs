@@ -4,6 +4,7 @@
 //! the file's size, so an alias bomb ends in an error at the alias instead of exhausting memory.
 //! Plain scalars are resolved with the YAML 1.2 core schema (`no` stays a string).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use granit_parser::{Event, Parser, ScalarStyle};
@@ -11,29 +12,43 @@ use granit_parser::{Event, Parser, ScalarStyle};
 use super::{Entry, Kind, MAX_DEPTH, Node, ParseError, check_duplicate_keys};
 use crate::source::{FileId, Span};
 
-enum Frame {
+enum Frame<'a> {
     Seq {
         start: usize,
         anchor: usize,
-        items: Vec<Node>,
+        items: Vec<Node<'a>>,
+        /// Items handed to the split callback instead of being kept.
+        passed: usize,
     },
     Map {
         start: usize,
         anchor: usize,
-        entries: Vec<Entry>,
-        key: Option<(String, Span)>,
+        entries: Vec<Entry<'a>>,
+        key: Option<(Cow<'a, str>, Span)>,
     },
 }
 
 struct Builder<'a> {
     file: FileId,
     text: &'a str,
-    anchors: HashMap<usize, (Node, usize)>,
+    anchors: HashMap<usize, (Node<'a>, usize)>,
     /// Nodes still allowed to be created, counting alias expansions.
     budget: usize,
 }
 
-pub fn parse(file: FileId, text: &str) -> Result<Node, ParseError> {
+pub fn parse(file: FileId, text: &str) -> Result<Node<'_>, ParseError> {
+    parse_split(file, text, "", &mut |_, _| {})
+}
+
+/// Parses like [`parse`], but hands each item of the root mapping's `split_key` list to `sink`
+/// (with its index) as soon as it is complete, instead of keeping it in the tree: large files
+/// are converted while they are still being parsed, and never held whole as a tree.
+pub fn parse_split<'a>(
+    file: FileId,
+    text: &'a str,
+    split_key: &str,
+    sink: &mut dyn FnMut(usize, Node<'a>),
+) -> Result<Node<'a>, ParseError> {
     let options = granit_parser::options! {
         flow_nesting_limit: MAX_DEPTH,
         block_nesting_limit: MAX_DEPTH,
@@ -99,9 +114,9 @@ pub fn parse(file: FileId, text: &str) -> Result<Node, ParseError> {
                     .as_ref()
                     .is_some_and(|t| t.is_yaml_core_schema_tag("str"));
                 let kind = if style == ScalarStyle::Plain && !forced_str {
-                    resolve_plain(&value)
+                    resolve_plain(value)
                 } else {
-                    Kind::Str(value.into_owned())
+                    Kind::Str(value)
                 };
                 let node = b.leaf(start, end, kind)?;
                 if anchor != 0 {
@@ -114,7 +129,8 @@ pub fn parse(file: FileId, text: &str) -> Result<Node, ParseError> {
                 stack.push(Frame::Seq {
                     start,
                     anchor,
-                    items: Vec::new(),
+                    items: Vec::with_capacity(4),
+                    passed: 0,
                 });
                 continue;
             }
@@ -123,7 +139,7 @@ pub fn parse(file: FileId, text: &str) -> Result<Node, ParseError> {
                 stack.push(Frame::Map {
                     start,
                     anchor,
-                    entries: Vec::new(),
+                    entries: Vec::with_capacity(if stack.len() == 2 { 16 } else { 4 }),
                     key: None,
                 });
                 continue;
@@ -133,6 +149,7 @@ pub fn parse(file: FileId, text: &str) -> Result<Node, ParseError> {
                     start: s,
                     anchor,
                     items,
+                    ..
                 }) => b.close(s, end, anchor, Kind::Seq(items)),
                 _ => unreachable_structure(&b, start)?,
             },
@@ -155,16 +172,23 @@ pub fn parse(file: FileId, text: &str) -> Result<Node, ParseError> {
             #[allow(unreachable_patterns)]
             _ => continue,
         };
-        // Attach the finished node to its parent.
+        // Attach the finished node to its parent, or hand a split item to the sink.
+        let split_item = stack.len() == 2
+            && !split_key.is_empty()
+            && matches!(&stack[0], Frame::Map { key: Some((k, _)), .. } if k == split_key);
         match stack.last_mut() {
             None => root = Some(node),
+            Some(Frame::Seq { passed, .. }) if split_item => {
+                sink(*passed, node);
+                *passed += 1;
+            }
             Some(Frame::Seq { items, .. }) => items.push(node),
             Some(Frame::Map { entries, key, .. }) => match key.take() {
                 None => {
                     let text = match node.kind {
                         Kind::Str(s) => s,
                         Kind::Int(_) | Kind::Float(_) | Kind::Bool(_) | Kind::Null => {
-                            b.text[node.span.start as usize..node.span.end as usize].to_string()
+                            Cow::Borrowed(&b.text[node.span.start as usize..node.span.end as usize])
                         }
                         _ => {
                             return Err(ParseError::new(
@@ -189,7 +213,7 @@ pub fn parse(file: FileId, text: &str) -> Result<Node, ParseError> {
     })
 }
 
-impl Builder<'_> {
+impl<'a> Builder<'a> {
     fn span(&self, start: usize, end: usize) -> Span {
         Span::new(self.file, start, end)
     }
@@ -205,13 +229,13 @@ impl Builder<'_> {
         Ok(())
     }
 
-    fn leaf(&mut self, start: usize, end: usize, kind: Kind) -> Result<Node, ParseError> {
+    fn leaf(&mut self, start: usize, end: usize, kind: Kind<'a>) -> Result<Node<'a>, ParseError> {
         self.spend(start)?;
         Ok(Node::new(self.span(start, end), kind))
     }
 
     /// A finished collection; its span ends at the last non-blank byte before `end`.
-    fn close(&mut self, start: usize, end: usize, anchor: usize, kind: Kind) -> Node {
+    fn close(&mut self, start: usize, end: usize, anchor: usize, kind: Kind<'a>) -> Node<'a> {
         let trimmed = self.text[..end.min(self.text.len())]
             .trim_end()
             .len()
@@ -254,7 +278,7 @@ impl Builder<'_> {
     }
 }
 
-fn unreachable_structure(b: &Builder<'_>, at: usize) -> Result<Node, ParseError> {
+fn unreachable_structure<'a>(b: &Builder<'a>, at: usize) -> Result<Node<'a>, ParseError> {
     Err(ParseError::new(
         b.span(at, at),
         "invalid YAML: unbalanced collection",
@@ -262,7 +286,8 @@ fn unreachable_structure(b: &Builder<'_>, at: usize) -> Result<Node, ParseError>
 }
 
 /// YAML 1.2 core schema resolution of a plain scalar.
-fn resolve_plain(s: &str) -> Kind {
+fn resolve_plain(value: Cow<'_, str>) -> Kind<'_> {
+    let s: &str = &value;
     match s {
         "" | "~" | "null" | "Null" | "NULL" => return Kind::Null,
         "true" | "True" | "TRUE" => return Kind::Bool(true),
@@ -276,7 +301,7 @@ fn resolve_plain(s: &str) -> Kind {
     }
     let first = s.as_bytes()[0];
     if !(first.is_ascii_digit() || first == b'-' || first == b'+' || first == b'.') {
-        return Kind::Str(s.to_string());
+        return Kind::Str(value);
     }
     if let Some(hex) = s.strip_prefix("0x") {
         if let Ok(i) = i64::from_str_radix(hex, 16) {
@@ -295,7 +320,7 @@ fn resolve_plain(s: &str) -> Kind {
             return Kind::Float(f);
         }
     }
-    Kind::Str(s.to_string())
+    Kind::Str(value)
 }
 
 fn is_decimal_int(s: &str) -> bool {
@@ -329,7 +354,7 @@ fn is_float(s: &str) -> bool {
 mod tests {
     use super::*;
 
-    fn p(text: &str) -> Result<Node, ParseError> {
+    fn p(text: &str) -> Result<Node<'_>, ParseError> {
         parse(FileId(0), text)
     }
 
@@ -362,12 +387,13 @@ mod tests {
 
     #[test]
     fn core_schema() {
-        assert_eq!(resolve_plain("no"), Kind::Str("no".into()));
-        assert_eq!(resolve_plain("14"), Kind::Int(14));
-        assert_eq!(resolve_plain("1.5e3"), Kind::Float(1500.0));
-        assert_eq!(resolve_plain("2025-06-02"), Kind::Str("2025-06-02".into()));
-        assert_eq!(resolve_plain("~"), Kind::Null);
-        assert_eq!(resolve_plain("-"), Kind::Str("-".into()));
+        let r = |s: &'static str| resolve_plain(Cow::Borrowed(s));
+        assert_eq!(r("no"), Kind::Str("no".into()));
+        assert_eq!(r("14"), Kind::Int(14));
+        assert_eq!(r("1.5e3"), Kind::Float(1500.0));
+        assert_eq!(r("2025-06-02"), Kind::Str("2025-06-02".into()));
+        assert_eq!(r("~"), Kind::Null);
+        assert_eq!(r("-"), Kind::Str("-".into()));
     }
 
     #[test]

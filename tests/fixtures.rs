@@ -1,0 +1,101 @@
+//! Per-rule fixtures: `tests/fixtures/<rule-id>/` holds definition files named `bad*` (each must
+//! trigger the rule) and `good*` (none may), and optionally a `scopeward.toml`. Each set is
+//! checked with only that rule enabled, as of 2026-11-22; the rendered diagnostics of the bad
+//! set are snapshotted (no colour, fixed width).
+
+use std::path::Path;
+
+use scopeward::catalogue::Catalogues;
+use scopeward::engine::check_texts;
+use scopeward::model::Day;
+use scopeward::output::{RenderOptions, human};
+use scopeward::policy::Policy;
+use scopeward::rules::{REGISTRY, Severity};
+use scopeward::source::{SourceFile, SourceMap};
+
+fn run(id: &'static str, dir: &Path, prefix: &str) -> (scopeward::engine::Report, Vec<String>) {
+    let mut sources = SourceMap::new();
+    let policy_path = dir.join("scopeward.toml");
+    let mut policy = if policy_path.exists() {
+        let text = std::fs::read_to_string(&policy_path).unwrap();
+        let fid = sources.add(SourceFile::new("scopeward.toml", None, text.clone()));
+        Policy::parse(fid, &text).unwrap_or_else(|e| panic!("{id}: invalid scopeward.toml: {e:?}"))
+    } else {
+        Policy::default()
+    };
+    policy.select(&[id]);
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(prefix) && n != "scopeward.toml")
+        .collect();
+    names.sort();
+    let texts: Vec<(String, String)> = names
+        .iter()
+        .map(|n| (n.clone(), std::fs::read_to_string(dir.join(n)).unwrap()))
+        .collect();
+    let docs: Vec<(&str, &str)> = texts
+        .iter()
+        .map(|(n, t)| (n.as_str(), t.as_str()))
+        .collect();
+    let report = check_texts(
+        &docs,
+        sources,
+        &policy,
+        &Catalogues::builtin(),
+        Day::parse("2026-11-22").unwrap(),
+    );
+    assert!(
+        report.errors.is_empty(),
+        "{id}/{prefix}*: input errors: {:?}",
+        report.errors
+    );
+    (report, names)
+}
+
+#[test]
+fn every_rule_has_fixtures_that_behave() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let opts = RenderOptions {
+        color: false,
+        width: 100,
+        quiet: false,
+        fail_on: Severity::Info,
+    };
+    for rule in REGISTRY {
+        let id = rule.meta().id;
+        let dir = root.join(id);
+        assert!(
+            dir.is_dir(),
+            "no fixtures for {id}: add tests/fixtures/{id}/"
+        );
+
+        let (bad, names) = run(id, &dir, "bad");
+        assert!(!names.is_empty(), "{id}: no bad* fixture");
+        for name in &names {
+            // A finding located in the file, or pointing into it ("first declared here").
+            let in_file = |s: &scopeward::source::Span| bad.sources.get(s.file).display == *name;
+            let hits = bad
+                .findings
+                .iter()
+                .filter(|f| {
+                    f.location.as_ref().is_some_and(in_file)
+                        || f.related.iter().any(|r| in_file(&r.0))
+                })
+                .count();
+            assert!(hits > 0, "{id}: {name} does not trigger the rule");
+        }
+        let (good, names) = run(id, &dir, "good");
+        assert!(!names.is_empty(), "{id}: no good* fixture");
+        let messages: Vec<&str> = good.findings.iter().map(|f| f.message.as_str()).collect();
+        assert!(
+            messages.is_empty(),
+            "{id}: good fixtures trigger it: {messages:?}"
+        );
+
+        let rendered = human::render(&bad, &opts);
+        insta::with_settings!({snapshot_path => "snapshots/fixtures", prepend_module_to_snapshot => false}, {
+            insta::assert_snapshot!(id, rendered);
+        });
+    }
+}
