@@ -177,6 +177,39 @@ fn parse_only(files: &[PathBuf], runs: usize) -> Duration {
     best
 }
 
+/// scopeward's YAML stage alone: events into spanned trees, each token handed out and dropped.
+fn tree_only(files: &[PathBuf], runs: usize) -> Duration {
+    let texts: Vec<String> = files
+        .iter()
+        .map(|f| std::fs::read_to_string(f).unwrap())
+        .collect();
+    let mut best = Duration::MAX;
+    for _ in 0..runs {
+        let start = Instant::now();
+        let tokens: usize = texts
+            .par_iter()
+            .map(|t| {
+                let mut n = 0usize;
+                scopeward::tree::yaml::parse_split(
+                    scopeward::source::FileId(0),
+                    t,
+                    "tokens",
+                    &mut |_, node| {
+                        n += 1;
+                        drop(node);
+                    },
+                    &mut |_, _| {},
+                )
+                .expect("valid YAML");
+                n
+            })
+            .sum();
+        best = best.min(start.elapsed());
+        assert_eq!(tokens, TOKENS);
+    }
+    best
+}
+
 fn yaml_files(dir: &Path) -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap()
@@ -236,6 +269,12 @@ fn main() {
     for (label, dir) in [("1 file", &one), ("100 files", &split)] {
         let files = yaml_files(dir);
         let parse = parse_only(&files, runs);
+        let tree = tree_only(&files, runs);
+        println!(
+            "{label}: YAML events {} , events into spanned trees {}",
+            secs(parse),
+            secs(tree)
+        );
         for format in ["json", "human"] {
             let m = measure(&mut check(dir, format), runs);
             assert!(m.exit == 0 || m.exit == 1, "check exited {}", m.exit);

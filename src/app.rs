@@ -192,6 +192,7 @@ fn check(g: &GlobalArgs, paths: &[PathBuf]) -> u8 {
         paths
     };
     let (files, failures) = engine::discover(paths, &policy, &cwd);
+    engine::LEAK_MODEL.store(true, std::sync::atomic::Ordering::Relaxed);
     let mut report = engine::check_files(&files, &cwd, sources, &policy, &catalogues, as_of);
     report.failures.extend(failures);
     if files.is_empty()
@@ -204,7 +205,10 @@ fn check(g: &GlobalArgs, paths: &[PathBuf]) -> u8 {
             policy.include.join(", ")
         );
     }
-    finish(g, &report)
+    let code = finish(g, &report);
+    // The process exits next: freeing a large report would only cost time.
+    std::mem::forget(report);
+    code
 }
 
 fn list_rules(g: &GlobalArgs) -> u8 {

@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use crate::catalogue::Catalogues;
-use crate::model::{Day, InputError, LoadedFile, load_text};
+use crate::model::{AccountDoc, Day, InputError, Staged, TokenDoc, TokenStage, load_staged};
 use crate::policy::Policy;
-use crate::rules::{FileModel, Finding, REGISTRY, Run, Sink, TokenRef};
+use crate::rules::{Account, FileModel, Finding, REGISTRY, Rule, Run, Sink, Token, TokenRef};
 use crate::source::{FileId, SourceFile, SourceMap, Span, display_path};
 use crate::tree::Format;
 
@@ -157,6 +157,7 @@ pub fn check_files(
     catalogues: &Catalogues,
     as_of: Day,
 ) -> Report {
+    let stage = RuleStage::new(policy, catalogues, as_of);
     let base = sources.next_id().0;
     let loaded: Vec<Loaded> = files
         .par_iter()
@@ -172,14 +173,14 @@ pub fn check_files(
             let format = Format::from_path(rel).unwrap_or(Format::Yaml);
             match read_source(&full, display, id) {
                 (source, None) => {
-                    let loaded = load_text(id, format, source.text());
-                    (source, Some(loaded), None)
+                    let staged = load_staged(id, format, source.text(), &stage);
+                    (source, Some(staged), None)
                 }
                 (source, err) => (source, None, err),
             }
         })
         .collect();
-    finish_check(loaded, sources, policy, catalogues, as_of)
+    finish_check(loaded, sources, &stage)
 }
 
 /// Checks definition documents held in memory: `(display name, text)`, the format taken
@@ -191,6 +192,7 @@ pub fn check_texts(
     catalogues: &Catalogues,
     as_of: Day,
 ) -> Report {
+    let stage = RuleStage::new(policy, catalogues, as_of);
     let base = sources.next_id().0;
     let loaded: Vec<Loaded> = docs
         .iter()
@@ -199,54 +201,113 @@ pub fn check_texts(
             let id = FileId(base + i as u32);
             let format = Format::from_path(Path::new(name)).unwrap_or(Format::Yaml);
             let source = SourceFile::new(*name, None, *text);
-            let loaded = load_text(id, format, source.text());
-            (source, Some(loaded), None)
+            let staged = load_staged(id, format, source.text(), &stage);
+            (source, Some(staged), None)
         })
         .collect();
-    finish_check(loaded, sources, policy, catalogues, as_of)
+    finish_check(loaded, sources, &stage)
 }
 
-type Loaded = (SourceFile, Option<LoadedFile>, Option<InputError>);
+/// The per-token part of checking: resolve each token against its catalogue and run the
+/// token- and grant-level rules, on the worker that converted it, while parsing goes on.
+struct RuleStage<'a> {
+    run: Run<'a>,
+    rules: Vec<&'static dyn Rule>,
+}
 
-fn finish_check(
-    loaded: Vec<Loaded>,
-    mut sources: SourceMap,
-    policy: &Policy,
-    catalogues: &Catalogues,
-    as_of: Day,
-) -> Report {
+impl<'a> RuleStage<'a> {
+    fn new(policy: &'a Policy, catalogues: &'a Catalogues, as_of: Day) -> Self {
+        RuleStage {
+            run: Run {
+                catalogues,
+                policy,
+                as_of,
+                files: Vec::new(),
+                identity: Default::default(),
+                memo: Default::default(),
+            },
+            rules: REGISTRY
+                .iter()
+                .copied()
+                .filter(|r| policy.enabled(r.meta()))
+                .collect(),
+        }
+    }
+}
+
+impl TokenStage for RuleStage<'_> {
+    type Output = (Vec<Token>, Vec<Finding>);
+
+    fn process(&self, account: &AccountDoc, docs: Vec<(usize, Box<TokenDoc>)>) -> Self::Output {
+        let account = Account::from_doc(account);
+        let catalogue = self.run.catalogues.get(account.kind);
+        let tokens: Vec<Token> = docs
+            .into_iter()
+            .map(|(index, doc)| Token::resolve(index, doc, catalogue))
+            .collect();
+        let mut sink = Sink::new(self.run.policy);
+        for token in &tokens {
+            let t = TokenRef {
+                account: &account,
+                token,
+                catalogue,
+            };
+            for r in &self.rules {
+                r.check_token(&self.run, t, &mut sink);
+                for g in &token.grants {
+                    r.check_grant(&self.run, t, g, &mut sink);
+                }
+            }
+        }
+        (tokens, sink.into_findings())
+    }
+}
+
+type Loaded = (
+    SourceFile,
+    Option<Staged<(Vec<Token>, Vec<Finding>)>>,
+    Option<InputError>,
+);
+
+fn finish_check(loaded: Vec<Loaded>, mut sources: SourceMap, stage: &RuleStage<'_>) -> Report {
     let files_checked = loaded.len();
     let mut errors = Vec::new();
+    let mut findings = Vec::new();
     let mut models = Vec::with_capacity(loaded.len());
-    for (mut source, file, err) in loaded {
+    for (mut source, staged, err) in loaded {
         let id = sources.next_id();
-        if let Some(file) = file {
-            for hit in &file.secrets {
+        if let Some(staged) = staged {
+            for hit in &staged.secrets {
                 source.redact(hit.value_span.start as usize, hit.value_span.end as usize);
             }
-            errors.extend(file.errors.iter().cloned());
-            models.push((id, file));
+            errors.extend(staged.errors);
+            let mut tokens = Vec::new();
+            for (_, (t, f)) in staged.outputs {
+                tokens.extend(t);
+                findings.extend(f);
+            }
+            models.push(FileModel {
+                file: id,
+                account: staged.account.as_ref().map(Account::from_doc),
+                tokens,
+                secrets: staged.secrets,
+            });
         }
         errors.extend(err);
         sources.add(source);
     }
 
-    let models: Vec<FileModel> = models
-        .into_par_iter()
-        .map(|(id, loaded)| FileModel::resolve(id, loaded, catalogues))
-        .collect();
-
     let run = Run {
-        catalogues,
-        policy,
-        sources: &sources,
-        as_of,
         files: models,
-        identity: Default::default(),
+        ..stage.run.clone_empty()
     };
-    let findings = run_rules(&run);
+    findings.extend(run_file_rules(&run, &stage.rules));
     let tokens = run.token_count();
-    drop(run);
+    // The model is large and the process is about to report and exit: the CLI leaks it rather
+    // than spend time freeing it (`Report` keeps only what output needs).
+    if LEAK_MODEL.load(std::sync::atomic::Ordering::Relaxed) {
+        std::mem::forget(run);
+    }
 
     let mut report = Report {
         sources,
@@ -255,64 +316,30 @@ fn finish_check(
         failures: Vec::new(),
         files: files_checked,
         tokens,
-        as_of,
+        as_of: stage.run.as_of,
     };
     sort_report(&mut report);
     report
 }
 
-/// Runs every enabled rule: per-token work in parallel chunks, whole-run hooks once.
-pub fn run_rules(run: &Run<'_>) -> Vec<Finding> {
-    let rules: Vec<_> = REGISTRY
-        .iter()
-        .copied()
-        .filter(|r| run.policy.enabled(r.meta()))
-        .collect();
-    const CHUNK: usize = 2048;
-    let mut work = Vec::new();
-    for (fi, f) in run.files.iter().enumerate() {
-        work.push((fi, None));
-        for start in (0..f.tokens.len()).step_by(CHUNK) {
-            work.push((fi, Some(start)));
-        }
-    }
-    let mut findings: Vec<Finding> = work
+/// Set by the CLI: skip freeing the checked model at the end of a run.
+pub static LEAK_MODEL: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Runs the file-level and whole-run hooks of the rules (token-level ones ran in the stage).
+fn run_file_rules(run: &Run<'_>, rules: &[&'static dyn Rule]) -> Vec<Finding> {
+    let mut findings: Vec<Finding> = run
+        .files
         .par_iter()
-        .flat_map_iter(|&(fi, chunk)| {
-            let file = &run.files[fi];
+        .flat_map_iter(|file| {
             let mut sink = Sink::new(run.policy);
-            match chunk {
-                None => {
-                    for r in &rules {
-                        r.check_file(run, file, &mut sink);
-                    }
-                }
-                Some(start) => {
-                    if let Some(account) = &file.account {
-                        let catalogue = run.catalogues.get(account.kind);
-                        let end = (start + CHUNK).min(file.tokens.len());
-                        for token in &file.tokens[start..end] {
-                            let t = TokenRef {
-                                file,
-                                account,
-                                token,
-                                catalogue,
-                            };
-                            for r in &rules {
-                                r.check_token(run, t, &mut sink);
-                                for g in &token.grants {
-                                    r.check_grant(run, t, g, &mut sink);
-                                }
-                            }
-                        }
-                    }
-                }
+            for r in rules {
+                r.check_file(run, file, &mut sink);
             }
             sink.into_findings()
         })
         .collect();
     let mut sink = Sink::new(run.policy);
-    for r in &rules {
+    for r in rules {
         r.check_run(run, &mut sink);
     }
     findings.extend(sink.into_findings());

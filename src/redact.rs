@@ -78,7 +78,9 @@ pub fn looks_like_auth_token(value: &str) -> bool {
 
 /// Whether a value carries credentials in a URL (`https://SID:TOKEN@host/…`).
 pub fn url_with_credentials(value: &str) -> Option<std::ops::Range<usize>> {
-    let scheme = value.find("://")?;
+    // Cheap rejections first: this runs on every string value.
+    memchr::memchr(b'@', value.as_bytes())?;
+    let scheme = memchr::memmem::find(value.as_bytes(), b"://")?;
     let rest = &value[scheme + 3..];
     let at = rest.find('@')?;
     let userinfo = &rest[..at];
@@ -109,33 +111,14 @@ pub fn redact_if_secret(value: &str) -> String {
     value.to_string()
 }
 
-/// Keys whose value is a secret wherever they appear (compared case-insensitively, with `-`
-/// and `_` ignored).
-const SECRET_KEYS: &[&str] = &[
-    "authtoken",
-    "token",
-    "password",
-    "passwd",
-    "pass",
-    "secret",
-    "apisecret",
-    "apikey",
-    "accesstoken",
-    "clientsecret",
-    "credentials",
-    "credential",
-    "bearer",
-    "irauthtoken",
-    "impactauthtoken",
-    "authtokenvalue",
-];
-
-/// Whether a key names a secret. Called for every key of every file: no allocation.
+/// Whether a key names a secret, compared case-insensitively with `-` and `_` ignored:
+/// `auth_token`, `password`, `secret`, `api_key`, `client-secret`, …. Called for every key and
+/// many words of every file, so it allocates nothing and looks only at keys of a fitting length.
 pub fn is_secret_key(key: &str) -> bool {
-    if key.len() > 40 {
+    if key.len() < 4 || key.len() > 24 {
         return false;
     }
-    let mut buf = [0u8; 40];
+    let mut buf = [0u8; 24];
     let mut n = 0;
     for b in key.bytes() {
         if b != b'_' && b != b'-' {
@@ -144,7 +127,128 @@ pub fn is_secret_key(key: &str) -> bool {
         }
     }
     let k = &buf[..n];
-    SECRET_KEYS.iter().any(|s| s.as_bytes() == k)
+    match n {
+        4 => k == b"pass",
+        5 => k == b"token",
+        6 => k == b"secret" || k == b"passwd" || k == b"apikey" || k == b"bearer",
+        8 => k == b"password",
+        9 => k == b"authtoken" || k == b"apisecret",
+        10 => k == b"credential",
+        11 => k == b"accesstoken" || k == b"credentials" || k == b"irauthtoken",
+        12 => k == b"clientsecret",
+        14 => k == b"authtokenvalue",
+        15 => k == b"impactauthtoken",
+        _ => false,
+    }
+}
+
+/// A secret found by scanning raw text: comments included, and files that do not parse.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TextSecret {
+    /// Byte range of the secret value.
+    pub range: std::ops::Range<usize>,
+    /// The secret-bearing key it was assigned to, if that is how it was found.
+    pub key: Option<String>,
+}
+
+/// Scans text for secrets without understanding its format: words shaped like an Auth Token,
+/// the password part of URLs with credentials, and values assigned to secret-bearing keys
+/// (`auth_token: …`, `"password": "…"`, `token = "…"`). One pass over the bytes.
+pub fn scan_text(text: &str) -> Vec<TextSecret> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let is_word = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'~' | b'-');
+    let mut i = 0;
+    while i < bytes.len() {
+        if !is_word(bytes[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && is_word(bytes[i]) {
+            i += 1;
+        }
+        let word = &text[start..i];
+        if word.len() == 32 && looks_like_auth_token(word) {
+            out.push(TextSecret {
+                range: start..i,
+                key: None,
+            });
+            continue;
+        }
+        if word.len() <= 40 && is_secret_key(word) {
+            if let Some(range) = assigned_value(bytes, i) {
+                out.push(TextSecret {
+                    range,
+                    key: Some(word.to_string()),
+                });
+            }
+        }
+        // `scheme://user:password@host`
+        if bytes.get(i..i + 3) == Some(b"://") {
+            let rest_start = i + 3;
+            let end = bytes[rest_start..]
+                .iter()
+                .position(|b| b.is_ascii_whitespace() || matches!(b, b'"' | b'\'' | b'/' | b'>'))
+                .map_or(bytes.len(), |p| rest_start + p);
+            if let Some(r) = url_with_credentials(&text[start..end]) {
+                out.push(TextSecret {
+                    range: start + r.start..start + r.end,
+                    key: None,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// The value after `key` when it is assigned: optional closing quote, spaces, `:` or `=`,
+/// spaces, then a quoted or bare value up to the end of the line.
+fn assigned_value(bytes: &[u8], mut i: usize) -> Option<std::ops::Range<usize>> {
+    if matches!(bytes.get(i), Some(b'"' | b'\'')) {
+        i += 1;
+    }
+    while matches!(bytes.get(i), Some(b' ' | b'\t')) {
+        i += 1;
+    }
+    if !matches!(bytes.get(i), Some(b':' | b'=')) {
+        return None;
+    }
+    i += 1;
+    while matches!(bytes.get(i), Some(b' ' | b'\t')) {
+        i += 1;
+    }
+    let (start, end) = match bytes.get(i)? {
+        q @ (b'"' | b'\'') => {
+            let start = i + 1;
+            let len = bytes[start..].iter().position(|b| b == q || *b == b'\n')?;
+            (start, start + len)
+        }
+        b'\n' | b'\r' | b'#' | b'{' | b'[' | b'|' | b'>' => return None,
+        _ => {
+            let start = i;
+            let len = bytes[start..]
+                .iter()
+                .position(|b| matches!(b, b'\n' | b'\r' | b',' | b'}' | b']' | b' ' | b'#'))
+                .unwrap_or(bytes.len() - start);
+            (start, start + len)
+        }
+    };
+    let value = std::str::from_utf8(&bytes[start..end]).ok()?.trim();
+    // Names of variables and placeholders are not secrets.
+    if value.is_empty()
+        || value.len() < 6
+        || matches!(value, "null" | "None" | "nil" | "true" | "false" | "~")
+        || value.starts_with('$')
+        || value.starts_with("{{")
+        || value.starts_with('<')
+        || value
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c == '_' || c.is_ascii_digit())
+    {
+        return None;
+    }
+    Some(start..end)
 }
 
 #[cfg(test)]
@@ -176,6 +280,39 @@ mod tests {
         assert_eq!(redact("short"), "…");
         assert!(is_secret_key("Auth-Token"));
         assert!(is_secret_key("PASSWORD"));
+        for key in [
+            "auth_token",
+            "api-key",
+            "ClientSecret",
+            "IMPACT_AUTH_TOKEN",
+            "credentials",
+            "token",
+        ] {
+            assert!(is_secret_key(key), "{key}");
+        }
+        for key in [
+            "tokens",
+            "name",
+            "description",
+            "auth_token_env",
+            "sid",
+            "passphrase_hint",
+        ] {
+            assert!(!is_secret_key(key), "{key}");
+        }
         assert!(!is_secret_key("auth_token_env"));
+    }
+
+    #[test]
+    fn text_scan_finds_secrets_in_any_syntax() {
+        let tok = "Xk3vP9qLmN2aB7cD4eF6gH8jK1sT5uW0";
+        let text = format!(
+            "# old: {tok}\nauth_token: \"abcdefghij\"\npassword = 'hunter2hunter2'\nurl: https://IRx:s3cr3tpass@api.impact.com/a\nauth_token_env: MY_TOKEN\ntoken: ${{TOKEN}}\n"
+        );
+        let found: Vec<&str> = scan_text(&text)
+            .into_iter()
+            .map(|s| &text[s.range])
+            .collect();
+        assert_eq!(found, [tok, "abcdefghij", "hunter2hunter2", "s3cr3tpass"]);
     }
 }

@@ -8,7 +8,11 @@ pub fn did_you_mean<'a>(
     let lowered = input.to_ascii_lowercase();
     let mut best: Option<(f64, &str)> = None;
     for c in candidates {
-        let score = strsim::jaro_winkler(&lowered, &c.to_ascii_lowercase());
+        let score = if c.bytes().any(|b| b.is_ascii_uppercase()) {
+            strsim::jaro_winkler(&lowered, &c.to_ascii_lowercase())
+        } else {
+            strsim::jaro_winkler(&lowered, c)
+        };
         if score >= 0.8 && best.is_none_or(|(s, _)| score > s) {
             best = Some((score, c));
         }

@@ -6,12 +6,12 @@
 //! parsed (the parser hands each finished token over), TOML and JSON tokens after parsing.
 
 use std::fmt::Write as _;
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 
 use rayon::prelude::*;
 
 use crate::redact;
-use crate::source::Span;
+use crate::source::{FileId, Span};
 use crate::tree::de::{DeError, from_node};
 use crate::tree::{Entry, Format, Kind, Node, ParseError, parse, yaml};
 
@@ -93,6 +93,36 @@ pub struct LoadedFile {
     pub errors: Vec<InputError>,
 }
 
+/// What happens to tokens once they are converted and their account is known. The engine
+/// resolves and checks them right there, on the worker that converted them, while the parser
+/// goes on with the rest of the file.
+pub trait TokenStage: Sync {
+    type Output: Send;
+    fn process(&self, account: &AccountDoc, tokens: Vec<(usize, Box<TokenDoc>)>) -> Self::Output;
+}
+
+/// The stage that keeps the tokens as they are.
+pub struct Keep;
+
+impl TokenStage for Keep {
+    type Output = Vec<(usize, Box<TokenDoc>)>;
+    fn process(&self, _: &AccountDoc, tokens: Vec<(usize, Box<TokenDoc>)>) -> Self::Output {
+        tokens
+    }
+}
+
+/// Everything learnt from one file, with what the stage made of its tokens.
+#[derive(Debug)]
+pub struct Staged<O> {
+    pub format: Format,
+    pub account: Option<AccountDoc>,
+    /// The stage's outputs with the index of their first token, in file order. Empty when the
+    /// account could not be read (tokens of an unknown account type cannot be checked).
+    pub outputs: Vec<(usize, O)>,
+    pub secrets: Vec<SecretHit>,
+    pub errors: Vec<InputError>,
+}
+
 /// What converting one token gave.
 struct Converted {
     index: usize,
@@ -122,40 +152,145 @@ fn convert_token(index: usize, mut node: Node<'_>) -> Converted {
 /// Tokens handed over per parallel task.
 const BATCH: usize = 256;
 
-/// Loads a token definition document from text.
-pub fn load_text<'t>(file: crate::source::FileId, format: Format, text: &'t str) -> LoadedFile {
-    let mut out = LoadedFile {
+/// Loads a token definition document from text, keeping the tokens.
+pub fn load_text(file: FileId, format: Format, text: &str) -> LoadedFile {
+    let staged = load_staged(file, format, text, &Keep);
+    LoadedFile {
+        format: staged.format,
+        account: staged.account,
+        tokens: staged.outputs.into_iter().flat_map(|(_, t)| t).collect(),
+        secrets: staged.secrets,
+        errors: staged.errors,
+    }
+}
+
+/// Loads a token definition document from text, handing its tokens to `stage` in batches.
+/// Alongside the structural load, the raw text is scanned for secrets, so one in a comment, or
+/// in a file that does not parse, is still found — and masked wherever the file is shown.
+pub fn load_staged<S: TokenStage>(
+    file: FileId,
+    format: Format,
+    text: &str,
+    stage: &S,
+) -> Staged<S::Output> {
+    let (mut out, scanned) = rayon::join(
+        || load_structure(file, format, text, stage),
+        || redact::scan_text(text),
+    );
+    for found in scanned {
+        let span = Span::new(file, found.range.start, found.range.end);
+        let known = out
+            .secrets
+            .iter()
+            .any(|h| h.value_span.start < span.end && span.start < h.value_span.end);
+        if !known {
+            out.secrets.push(SecretHit {
+                by_key: found.key.is_some(),
+                key: found.key.unwrap_or_default(),
+                value_span: span,
+                path: String::new(),
+                token: None,
+                redacted: redact::redact(&text[found.range]),
+            });
+        }
+    }
+    out
+}
+
+/// State shared by the parsing thread and the workers converting tokens.
+struct Pipeline<'s, S: TokenStage> {
+    stage: &'s S,
+    /// Set as soon as the account is read (in YAML, usually before the first token).
+    account: OnceLock<AccountDoc>,
+    outputs: Mutex<Vec<(usize, S::Output)>>,
+    /// Tokens converted before the account was known.
+    deferred: Mutex<Vec<(usize, Box<TokenDoc>)>>,
+    errors: Mutex<Vec<InputError>>,
+    secrets: Mutex<Vec<SecretHit>>,
+}
+
+fn locked<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl<S: TokenStage> Pipeline<'_, S> {
+    fn convert(&self, batch: Vec<(usize, Node<'_>)>) {
+        let mut docs = Vec::with_capacity(batch.len());
+        for (i, node) in batch {
+            let c = convert_token(i, node);
+            if !c.secrets.is_empty() {
+                locked(&self.secrets).extend(c.secrets);
+            }
+            match c.token {
+                Ok(t) => docs.push((c.index, t)),
+                Err(e) => locked(&self.errors).push(e),
+            }
+        }
+        self.process(docs);
+    }
+
+    fn process(&self, docs: Vec<(usize, Box<TokenDoc>)>) {
+        if docs.is_empty() {
+            return;
+        }
+        match self.account.get() {
+            Some(account) => {
+                let first = docs[0].0;
+                let output = self.stage.process(account, docs);
+                locked(&self.outputs).push((first, output));
+            }
+            None => locked(&self.deferred).extend(docs),
+        }
+    }
+}
+
+fn load_structure<S: TokenStage>(
+    file: FileId,
+    format: Format,
+    text: &str,
+    stage: &S,
+) -> Staged<S::Output> {
+    let mut out = Staged {
         format,
         account: None,
-        tokens: Vec::new(),
+        outputs: Vec::new(),
         secrets: Vec::new(),
         errors: Vec::new(),
     };
-    let converted: Mutex<Vec<Converted>> = Mutex::new(Vec::new());
+    let pipeline = Pipeline {
+        stage,
+        account: OnceLock::new(),
+        outputs: Mutex::new(Vec::new()),
+        deferred: Mutex::new(Vec::new()),
+        errors: Mutex::new(Vec::new()),
+        secrets: Mutex::new(Vec::new()),
+    };
     let parsed = match format {
         Format::Yaml => rayon::in_place_scope(|scope| {
-            let mut batch: Vec<(usize, Node<'t>)> = Vec::new();
-            let converted = &converted;
-            let flush = |batch: Vec<(usize, Node<'t>)>| {
-                scope.spawn(move |_| {
-                    let done: Vec<Converted> = batch
-                        .into_iter()
-                        .map(|(i, n)| convert_token(i, n))
-                        .collect();
-                    converted
-                        .lock()
-                        .expect("no panics while converting")
-                        .extend(done);
-                });
-            };
-            let root = yaml::parse_split(file, text, "tokens", &mut |i, node| {
-                batch.push((i, node));
-                if batch.len() == BATCH {
-                    flush(std::mem::take(&mut batch));
-                }
-            });
+            let pipeline = &pipeline;
+            let mut batch = Vec::new();
+            let root = yaml::parse_split(
+                file,
+                text,
+                "tokens",
+                &mut |i, node| {
+                    batch.push((i, node));
+                    if batch.len() == BATCH {
+                        let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                        scope.spawn(move |_| pipeline.convert(full));
+                    }
+                },
+                &mut |key, node| {
+                    // An account without secrets in it reads the same now as after parsing.
+                    if key == "account" {
+                        if let Ok(account) = from_node::<AccountDoc>(node) {
+                            let _ = pipeline.account.set(account);
+                        }
+                    }
+                },
+            );
             if !batch.is_empty() {
-                flush(batch);
+                scope.spawn(move |_| pipeline.convert(batch));
             }
             root
         }),
@@ -171,7 +306,7 @@ pub fn load_text<'t>(file: crate::source::FileId, format: Format, text: &'t str)
     let root_span = root.span;
     let file_start = Span::new(file, 0, text.lines().next().map_or(0, str::len));
 
-    // Secrets outside `tokens` (the account, unknown root keys); tokens were done above.
+    // Secrets outside `tokens` (the account, unknown root keys); tokens have their own pass.
     if let Kind::Map(entries) = &mut root.kind {
         let tokens = entries.iter().position(|e| e.key == "tokens");
         let held = tokens.map(|i| entries.remove(i));
@@ -195,6 +330,7 @@ pub fn load_text<'t>(file: crate::source::FileId, format: Format, text: &'t str)
         return out;
     };
     let mut saw_account = false;
+    let mut tokens_node = None;
     for entry in entries {
         match entry.key.as_ref() {
             "account" => {
@@ -206,27 +342,7 @@ pub fn load_text<'t>(file: crate::source::FileId, format: Format, text: &'t str)
                         .push(InputError::from_de(e.under("account"), entry.value.span)),
                 }
             }
-            "tokens" => match entry.value.kind {
-                Kind::Seq(items) => {
-                    // TOML and JSON (and YAML lists the parser did not split).
-                    let done: Vec<Converted> = items
-                        .into_par_iter()
-                        .enumerate()
-                        .map(|(i, n)| convert_token(i, n))
-                        .collect();
-                    converted.lock().expect("no panics while converting").extend(done);
-                }
-                Kind::Null => {}
-                ref other => out.errors.push(
-                    InputError::new(
-                        entry.value.span,
-                        format!("expected a list of tokens, found {}", other.describe()),
-                    )
-                    .with_help(
-                        "write each token as a list item (`- name: …` in YAML, `[[tokens]]` in TOML)",
-                    ),
-                ),
-            },
+            "tokens" => tokens_node = Some(entry.value),
             other => out.errors.push(unknown_root_key(other, &entry)),
         }
     }
@@ -237,16 +353,59 @@ pub fn load_text<'t>(file: crate::source::FileId, format: Format, text: &'t str)
             ),
         );
     }
-    let mut converted = converted.into_inner().expect("no panics while converting");
-    converted.sort_unstable_by_key(|c| c.index);
-    out.tokens.reserve(converted.len());
-    for c in converted {
-        out.secrets.extend(c.secrets);
-        match c.token {
-            Ok(t) => out.tokens.push((c.index, t)),
-            Err(e) => out.errors.push(e),
+    if let Some(account) = &out.account {
+        if pipeline.account.get().is_none() {
+            let _ = pipeline.account.set(account.clone());
         }
     }
+    match tokens_node.map(|n| (n.span, n.kind)) {
+        // TOML and JSON, and YAML lists the parser did not split, convert now.
+        Some((_, Kind::Seq(items))) => {
+            let items: Vec<(usize, Node<'_>)> = items.into_iter().enumerate().collect();
+            items
+                .into_par_iter()
+                .chunks(BATCH)
+                .for_each(|batch| pipeline.convert(batch));
+        }
+        Some((_, Kind::Null)) | None => {}
+        Some((span, other)) => out.errors.push(
+            InputError::new(
+                span,
+                format!("expected a list of tokens, found {}", other.describe()),
+            )
+            .with_help(
+                "write each token as a list item (`- name: …` in YAML, `[[tokens]]` in TOML)",
+            ),
+        ),
+    }
+    let deferred = std::mem::take(&mut *locked(&pipeline.deferred));
+    if pipeline.account.get().is_some() && out.account.is_some() && !deferred.is_empty() {
+        deferred
+            .into_par_iter()
+            .chunks(BATCH)
+            .for_each(|batch| pipeline.process(batch));
+    }
+    let mut outputs = pipeline
+        .outputs
+        .into_inner()
+        .unwrap_or_else(|p| p.into_inner());
+    if out.account.is_none() {
+        outputs.clear(); // tokens of an account that could not be read are not checked
+    }
+    outputs.sort_unstable_by_key(|(first, _)| *first);
+    out.outputs = outputs;
+    out.errors.extend(
+        pipeline
+            .errors
+            .into_inner()
+            .unwrap_or_else(|p| p.into_inner()),
+    );
+    let mut secrets = pipeline
+        .secrets
+        .into_inner()
+        .unwrap_or_else(|p| p.into_inner());
+    secrets.sort_by_key(|h| h.value_span.start);
+    out.secrets.extend(secrets);
     out
 }
 

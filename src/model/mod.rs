@@ -4,5 +4,7 @@
 mod load;
 mod types;
 
-pub use load::{InputError, LoadedFile, SecretHit, load_text};
+pub use load::{
+    InputError, Keep, LoadedFile, SecretHit, Staged, TokenStage, load_staged, load_text,
+};
 pub use types::*;

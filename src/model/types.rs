@@ -62,7 +62,7 @@ impl TokenFileDoc {
     pub const KEYS: &'static [&'static str] = &["account", "tokens"];
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AccountDoc {
     /// brand | partner | agency

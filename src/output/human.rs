@@ -369,8 +369,8 @@ pub fn summary_line(report: &Report, opts: &RenderOptions) -> String {
     if problems > 0 {
         let _ = write!(
             line,
-            "; {} could not be read",
-            plural(problems, "input problem", "input problems")
+            "; {} in the input",
+            plural(problems, "error", "errors")
         );
     }
     line.push('.');

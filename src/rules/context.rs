@@ -3,22 +3,47 @@
 
 use crate::catalogue::{Catalogue, Catalogues, Resolved, ScopeSet};
 use crate::model::{
-    AccountType, Day, Environments, Legacy, LoadedFile, SecretHit, TokenDoc, TokenState,
+    AccountDoc, AccountType, Day, Environments, Legacy, SecretHit, TokenDoc, TokenState,
 };
 use crate::policy::Policy;
-use crate::source::{FileId, SourceMap, Span};
+use crate::source::{FileId, Span};
 use crate::tree::de::Sp;
 
 /// One run: everything the rules may look at.
 pub struct Run<'a> {
     pub catalogues: &'a Catalogues,
     pub policy: &'a Policy,
-    pub sources: &'a SourceMap,
     /// The "today" of day-based rules.
     pub as_of: Day,
     pub files: Vec<FileModel>,
     /// Tokens sharing a name or SID, computed on first use.
     pub identity: std::sync::OnceLock<Vec<super::util::GroupIndex>>,
+    /// Answers rules have already worked out in this run, by rule and question.
+    pub memo: Memo,
+}
+
+/// A run-scoped cache for answers that are costly and asked again (did-you-mean hints).
+#[derive(Debug, Default)]
+pub struct Memo(std::sync::Mutex<rustc_hash::FxHashMap<(&'static str, String), String>>);
+
+impl Memo {
+    pub fn get_or(
+        &self,
+        rule: &'static str,
+        question: &str,
+        answer: impl FnOnce() -> String,
+    ) -> String {
+        let key = (rule, question.to_string());
+        if let Some(a) = self.0.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
+            return a.clone();
+        }
+        let a = answer();
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(key, a.clone());
+        a
+    }
 }
 
 /// One definition file.
@@ -60,30 +85,12 @@ pub struct Grant {
     pub resolved: Resolved,
 }
 
-impl FileModel {
-    /// Resolves a loaded file against the catalogues.
-    pub fn resolve(file: FileId, loaded: LoadedFile, catalogues: &Catalogues) -> FileModel {
-        let account = loaded.account.map(|a| Account {
-            kind: a.kind.value,
-            kind_span: a.kind.span,
-            name: a.name,
-        });
-        let tokens = match &account {
-            Some(acc) => {
-                let cat = catalogues.get(acc.kind);
-                loaded
-                    .tokens
-                    .into_iter()
-                    .map(|(index, doc)| Token::resolve(index, doc, cat))
-                    .collect()
-            }
-            None => Vec::new(),
-        };
-        FileModel {
-            file,
-            account,
-            tokens,
-            secrets: loaded.secrets,
+impl Account {
+    pub fn from_doc(doc: &AccountDoc) -> Account {
+        Account {
+            kind: doc.kind.value,
+            kind_span: doc.kind.span,
+            name: doc.name.clone(),
         }
     }
 }
@@ -143,10 +150,9 @@ impl Token {
     }
 }
 
-/// A token with its file and catalogue, as rules receive it.
+/// A token with its account and catalogue, as rules receive it.
 #[derive(Clone, Copy)]
 pub struct TokenRef<'a> {
-    pub file: &'a FileModel,
     pub account: &'a Account,
     pub token: &'a Token,
     pub catalogue: &'a Catalogue,
@@ -179,14 +185,25 @@ impl<'a> TokenRef<'a> {
     }
 }
 
-impl Run<'_> {
+impl<'a> Run<'a> {
+    /// The same settings with no files (for the per-token stage).
+    pub fn clone_empty(&self) -> Run<'a> {
+        Run {
+            catalogues: self.catalogues,
+            policy: self.policy,
+            as_of: self.as_of,
+            files: Vec::new(),
+            identity: Default::default(),
+            memo: Memo::default(),
+        }
+    }
+
     /// Every token of the run with its context.
     pub fn tokens(&self) -> impl Iterator<Item = TokenRef<'_>> {
         self.files.iter().flat_map(move |f| {
             f.account.iter().flat_map(move |acc| {
                 let cat = self.catalogues.get(acc.kind);
                 f.tokens.iter().map(move |t| TokenRef {
-                    file: f,
                     account: acc,
                     token: t,
                     catalogue: cat,
@@ -203,7 +220,6 @@ impl Run<'_> {
             .as_ref()
             .expect("only files with an account have tokens");
         TokenRef {
-            file: f,
             account,
             token: &f.tokens[token],
             catalogue: self.catalogues.get(account.kind),

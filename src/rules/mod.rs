@@ -7,7 +7,7 @@
 mod context;
 mod finding;
 
-pub use context::{Account, FileModel, Grant, Run, Token, TokenRef};
+pub use context::{Account, FileModel, Grant, Memo, Run, Token, TokenRef};
 pub use finding::{Finding, FindingBuilder, Sink, fingerprint};
 
 use std::fmt;

@@ -41,7 +41,20 @@ impl Rule for SecretInDefinition {
 
     fn check_file(&self, run: &Run<'_>, file: &FileModel, out: &mut Sink<'_>) {
         for hit in &file.secrets {
-            let message = if hit.by_key {
+            let message = if hit.path.is_empty() {
+                // Found in the raw text: a comment, or a file that does not parse.
+                if hit.by_key {
+                    format!(
+                        "the file assigns a secret to `{}` ({})",
+                        hit.key, hit.redacted
+                    )
+                } else {
+                    format!(
+                        "the file contains a value shaped like an impact.com Auth Token ({})",
+                        hit.redacted
+                    )
+                }
+            } else if hit.by_key {
                 format!("`{}` carries a secret ({})", hit.key, hit.redacted)
             } else if hit.redacted.contains("://") {
                 format!(
@@ -61,7 +74,6 @@ impl Rule for SecretInDefinition {
                 (Some(account), Some(token)) => FindingBuilder::for_token(
                     &Self::META,
                     TokenRef {
-                        file,
                         account,
                         token,
                         catalogue: run.catalogues.get(account.kind),
@@ -80,7 +92,11 @@ impl Rule for SecretInDefinition {
                      name the environment variable that holds it with `auth_token_env`",
                 )
                 .label("secret")
-                .subject(hit.path.clone())
+                .subject(if hit.path.is_empty() {
+                    format!("text:{}", hit.redacted)
+                } else {
+                    hit.path.clone()
+                })
                 .at(hit.value_span),
             );
         }

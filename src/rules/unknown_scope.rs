@@ -56,7 +56,9 @@ impl Rule for UnknownScope {
             ),
             Resolved::Unknown => (
                 format!("unknown {} scope `{shown}`", t.account.kind),
-                suggestion(run, t.catalogue, t.account.kind, text),
+                                run.memo.get_or(Self::META.id, &format!("{}:{text}", t.account.kind), || {
+                    suggestion(run, t.catalogue, t.account.kind, text)
+                }),
             ),
         };
         out.push(

@@ -94,7 +94,8 @@ fn compute_groups(run: &Run<'_>) -> Vec<GroupIndex> {
 fn duplicates<K: std::hash::Hash + Eq + Copy>(
     items: impl Iterator<Item = (K, (usize, usize))>,
 ) -> Vec<Vec<(usize, usize)>> {
-    let mut first: FxHashMap<K, (usize, usize)> = FxHashMap::default();
+    let mut first: FxHashMap<K, (usize, usize)> =
+        FxHashMap::with_capacity_and_hasher(items.size_hint().0, Default::default());
     let mut groups: FxHashMap<K, Vec<(usize, usize)>> = FxHashMap::default();
     for (key, at) in items {
         match first.entry(key) {

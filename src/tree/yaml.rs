@@ -37,17 +37,19 @@ struct Builder<'a> {
 }
 
 pub fn parse(file: FileId, text: &str) -> Result<Node<'_>, ParseError> {
-    parse_split(file, text, "", &mut |_, _| {})
+    parse_split(file, text, "", &mut |_, _| {}, &mut |_, _| {})
 }
 
 /// Parses like [`parse`], but hands each item of the root mapping's `split_key` list to `sink`
 /// (with its index) as soon as it is complete, instead of keeping it in the tree: large files
-/// are converted while they are still being parsed, and never held whole as a tree.
+/// are converted while they are still being parsed, and never held whole as a tree. Each other
+/// entry of the root mapping is shown to `on_root` as soon as it is complete (and kept).
 pub fn parse_split<'a>(
     file: FileId,
     text: &'a str,
     split_key: &str,
     sink: &mut dyn FnMut(usize, Node<'a>),
+    on_root: &mut dyn FnMut(&str, &Node<'a>),
 ) -> Result<Node<'a>, ParseError> {
     let options = granit_parser::options! {
         flow_nesting_limit: MAX_DEPTH,
@@ -173,6 +175,7 @@ pub fn parse_split<'a>(
             _ => continue,
         };
         // Attach the finished node to its parent, or hand a split item to the sink.
+        let stack_len = stack.len();
         let split_item = stack.len() == 2
             && !split_key.is_empty()
             && matches!(&stack[0], Frame::Map { key: Some((k, _)), .. } if k == split_key);
@@ -200,7 +203,12 @@ pub fn parse_split<'a>(
                     *key = Some((text, node.span));
                 }
                 Some((k, key_span)) => entries.push(Entry {
-                    key: k,
+                    key: {
+                        if stack_len == 1 {
+                            on_root(&k, &node);
+                        }
+                        k
+                    },
                     key_span,
                     value: node,
                 }),
