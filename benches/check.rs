@@ -16,6 +16,10 @@ use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
+// The same allocator as the scopeward binary, so parse-only is measured on equal terms.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const TOKENS: usize = 100_000;
 const SPLIT_FILES: usize = 100;
 
