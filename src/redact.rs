@@ -118,6 +118,13 @@ pub fn is_secret_key(key: &str) -> bool {
     if key.len() < 4 || key.len() > 24 {
         return false;
     }
+    // Every secret key starts with one of these letters.
+    if !matches!(
+        key.as_bytes()[0].to_ascii_lowercase(),
+        b'a' | b'b' | b'c' | b'i' | b'p' | b's' | b't'
+    ) {
+        return false;
+    }
     let mut buf = [0u8; 24];
     let mut n = 0;
     for b in key.bytes() {
@@ -157,49 +164,102 @@ pub struct TextSecret {
 pub fn scan_text(text: &str) -> Vec<TextSecret> {
     let bytes = text.as_bytes();
     let mut out = Vec::new();
-    let is_word = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'~' | b'-');
     let mut i = 0;
     while i < bytes.len() {
-        if !is_word(bytes[i]) {
+        if !WORD[bytes[i] as usize] {
             i += 1;
             continue;
         }
         let start = i;
-        while i < bytes.len() && is_word(bytes[i]) {
+        while i < bytes.len() && WORD[bytes[i] as usize] {
             i += 1;
         }
-        let word = &text[start..i];
-        if word.len() == 32 && looks_like_auth_token(word) {
+        let len = i - start;
+        if len == 32 && looks_like_auth_token(&text[start..i]) {
             out.push(TextSecret {
                 range: start..i,
                 key: None,
             });
             continue;
         }
-        if word.len() <= 40 && is_secret_key(word) {
-            if let Some(range) = assigned_value(bytes, i) {
-                out.push(TextSecret {
-                    range,
-                    key: Some(word.to_string()),
-                });
+        match bytes.get(i) {
+            // `key:` / `key =` / `"key":` — only then can the word be a secret-bearing key.
+            Some(b':' | b'=' | b'"' | b'\'' | b' ' | b'\t') if (4..=24).contains(&len) => {
+                if assignment_follows(bytes, i) && is_secret_key(&text[start..i]) {
+                    if let Some(range) = assigned_value(bytes, i) {
+                        out.push(TextSecret {
+                            range,
+                            key: Some(text[start..i].to_string()),
+                        });
+                    }
+                }
+                // `scheme://user:password@host`
+                if bytes.get(i..i + 3) == Some(b"://") {
+                    if let Some(found) = url_secret(text, start, i) {
+                        out.push(found);
+                    }
+                }
             }
-        }
-        // `scheme://user:password@host`
-        if bytes.get(i..i + 3) == Some(b"://") {
-            let rest_start = i + 3;
-            let end = bytes[rest_start..]
-                .iter()
-                .position(|b| b.is_ascii_whitespace() || matches!(b, b'"' | b'\'' | b'/' | b'>'))
-                .map_or(bytes.len(), |p| rest_start + p);
-            if let Some(r) = url_with_credentials(&text[start..end]) {
-                out.push(TextSecret {
-                    range: start + r.start..start + r.end,
-                    key: None,
-                });
-            }
+            _ => {}
         }
     }
     out
+}
+
+/// Scans only comments (from each `#` to the end of its line): values of a file that parsed are
+/// checked structurally, so this finds what the parser skipped, at a fraction of a full scan.
+pub fn scan_comments(text: &str) -> Vec<TextSecret> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(p) = memchr::memchr(b'#', &bytes[from..]) {
+        let start = from + p + 1;
+        let end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |e| start + e);
+        for mut found in scan_text(&text[start..end]) {
+            found.range = found.range.start + start..found.range.end + start;
+            out.push(found);
+        }
+        from = end;
+    }
+    out
+}
+
+/// Bytes that make up words: what an Auth Token or a key is made of.
+static WORD: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric() || c == b'.' || c == b'_' || c == b'~' || c == b'-';
+        b += 1;
+    }
+    t
+};
+
+/// The password of a URL whose scheme is the word `text[start..end]`.
+fn url_secret(text: &str, start: usize, end: usize) -> Option<TextSecret> {
+    let bytes = text.as_bytes();
+    let rest_start = end + 3;
+    let stop = bytes[rest_start..]
+        .iter()
+        .position(|b| b.is_ascii_whitespace() || matches!(b, b'"' | b'\'' | b'/' | b'>'))
+        .map_or(bytes.len(), |p| rest_start + p);
+    let r = url_with_credentials(&text[start..stop])?;
+    Some(TextSecret {
+        range: start + r.start..start + r.end,
+        key: None,
+    })
+}
+
+/// Whether `:` or `=` comes next, after an optional closing quote and spaces.
+fn assignment_follows(bytes: &[u8], mut i: usize) -> bool {
+    if matches!(bytes.get(i), Some(b'"' | b'\'')) {
+        i += 1;
+    }
+    while matches!(bytes.get(i), Some(b' ' | b'\t')) {
+        i += 1;
+    }
+    matches!(bytes.get(i), Some(b':' | b'='))
 }
 
 /// The value after `key` when it is assigned: optional closing quote, spaces, `:` or `=`,
@@ -301,6 +361,17 @@ mod tests {
             assert!(!is_secret_key(key), "{key}");
         }
         assert!(!is_secret_key("auth_token_env"));
+    }
+
+    #[test]
+    fn comment_scan_sees_only_comments() {
+        let tok = "Xk3vP9qLmN2aB7cD4eF6gH8jK1sT5uW0";
+        let text = format!("a: {tok}\n# old: {tok}\nb: 1 # password: hunter2hunter2\n");
+        let found: Vec<(usize, &str)> = scan_comments(&text)
+            .into_iter()
+            .map(|s| (s.range.start, &text[s.range]))
+            .collect();
+        assert_eq!(found, [(43, tok), (93, "hunter2hunter2")]);
     }
 
     #[test]

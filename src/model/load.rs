@@ -121,6 +121,8 @@ pub struct Staged<O> {
     pub outputs: Vec<(usize, O)>,
     pub secrets: Vec<SecretHit>,
     pub errors: Vec<InputError>,
+    /// Whether the text parsed as YAML, TOML or JSON at all.
+    pub parsed: bool,
 }
 
 /// What converting one token gave.
@@ -173,10 +175,14 @@ pub fn load_staged<S: TokenStage>(
     text: &str,
     stage: &S,
 ) -> Staged<S::Output> {
-    let (mut out, scanned) = rayon::join(
+    let (mut out, mut scanned) = rayon::join(
         || load_structure(file, format, text, stage),
-        || redact::scan_text(text),
+        || redact::scan_comments(text),
     );
+    if !out.parsed {
+        // Nothing was read structurally: every value may hide a secret.
+        scanned = redact::scan_text(text);
+    }
     for found in scanned {
         let span = Span::new(file, found.range.start, found.range.end);
         let known = out
@@ -256,6 +262,7 @@ fn load_structure<S: TokenStage>(
         outputs: Vec::new(),
         secrets: Vec::new(),
         errors: Vec::new(),
+        parsed: false,
     };
     let pipeline = Pipeline {
         stage,
@@ -303,6 +310,7 @@ fn load_structure<S: TokenStage>(
             return out;
         }
     };
+    out.parsed = true;
     let root_span = root.span;
     let file_start = Span::new(file, 0, text.lines().next().map_or(0, str::len));
 

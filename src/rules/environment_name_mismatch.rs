@@ -59,15 +59,19 @@ const ALIASES: &[(&str, &str)] = &[
 
 /// The environment a word stands for.
 pub fn canonical(word: &str) -> Option<&'static str> {
+    // Aliases are 2 to 11 letters: most words are rejected by length alone.
+    if !(2..=11).contains(&word.len()) {
+        return None;
+    }
     ALIASES
         .iter()
-        .find(|(a, _)| a.eq_ignore_ascii_case(word))
+        .find(|(a, _)| a.len() == word.len() && a.eq_ignore_ascii_case(word))
         .map(|(_, c)| *c)
 }
 
 /// Environment words in a token name, split on `-`, `_`, `.`, spaces and case changes.
 fn name_environments(name: &str) -> Vec<(&str, &'static str)> {
-    let mut words = Vec::new();
+    let mut found = Vec::new();
     let mut start = 0;
     let bytes = name.as_bytes();
     for i in 1..=bytes.len() {
@@ -76,16 +80,13 @@ fn name_environments(name: &str) -> Vec<(&str, &'static str)> {
             || (bytes[i].is_ascii_uppercase() && bytes[i - 1].is_ascii_lowercase());
         if boundary {
             let w = name[start..i].trim_matches(|c: char| !c.is_ascii_alphanumeric());
-            if !w.is_empty() {
-                words.push(w);
+            if let Some(c) = canonical(w) {
+                found.push((w, c));
             }
             start = i;
         }
     }
-    words
-        .into_iter()
-        .filter_map(|w| canonical(w).map(|c| (w, c)))
-        .collect()
+    found
 }
 
 impl Rule for EnvironmentNameMismatch {

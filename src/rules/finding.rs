@@ -1,8 +1,6 @@
 //! Findings and the builder that makes them: a finding has exactly one primary location (or is
 //! explicitly placed nowhere), and a fingerprint made of what it is about, never of where.
 
-use sha2::{Digest, Sha256};
-
 use super::{RuleMeta, Severity, TokenRef};
 use crate::model::AccountType;
 use crate::policy::Policy;
@@ -149,16 +147,16 @@ impl FindingBuilder {
     }
 }
 
-/// A stable content hash: hex of the first 16 bytes of SHA-256 over the parts.
+/// A stable content hash: XXH3-128 over the parts, each preceded by its length, as 32 hex
+/// digits. The algorithm and layout are fixed: baselines store these values.
 pub fn fingerprint(parts: &[&str]) -> String {
-    let mut h = Sha256::new();
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
     h.update(b"scopeward-v1");
     for p in parts {
-        h.update([0u8]);
+        h.update(&(p.len() as u64).to_le_bytes());
         h.update(p.as_bytes());
     }
-    let digest = h.finalize();
-    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+    format!("{:032x}", h.digest128())
 }
 
 /// Where rules put findings. Applies the policy's severity for the rule on the way in.
@@ -193,5 +191,22 @@ impl<'a> Sink<'a> {
 
     pub fn is_empty(&self) -> bool {
         self.findings.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn fingerprints_are_fixed_and_separate_their_parts() {
+        // Baselines store these values: a change here breaks every user's baseline.
+        assert_eq!(
+            super::fingerprint(&["full-access", "brand", "Acme", "legacy", "", ""]),
+            "5ac287cdae2abfaef0a60d76749bbbc8"
+        );
+        assert_ne!(
+            super::fingerprint(&["ab", "c"]),
+            super::fingerprint(&["a", "bc"])
+        );
+        assert_eq!(super::fingerprint(&["x"]).len(), 32);
     }
 }
