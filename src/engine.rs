@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use crate::catalogue::Catalogues;
-use crate::model::{AccountDoc, Day, InputError, Staged, TokenDoc, TokenStage, load_staged};
+use crate::model::{
+    AccountDoc, Day, InputError, Staged, TokenDoc, TokenStage, load_staged, scan_only,
+};
 use crate::policy::Policy;
 use crate::rules::{Account, FileModel, Finding, REGISTRY, Rule, Run, Sink, Token, TokenRef};
 use crate::source::{FileId, SourceFile, SourceMap, Span, display_path};
@@ -130,9 +132,11 @@ pub fn read_source(path: &Path, display: String, id: FileId) -> (SourceFile, Opt
             ),
             Err(e) => {
                 let at = e.utf8_error().valid_up_to();
+                // The valid prefix is unchanged; the first bad byte becomes U+FFFD.
                 let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
                 let file = SourceFile::new(display, Some(path.to_path_buf()), text);
-                let err = InputError::new(Span::new(id, at, at + 1), "the file is not valid UTF-8")
+                let end = at + '\u{FFFD}'.len_utf8();
+                let err = InputError::new(Span::new(id, at, end), "the file is not valid UTF-8")
                     .with_help("save it as UTF-8");
                 (file, Some(err))
             }
@@ -176,7 +180,12 @@ pub fn check_files(
                     let staged = load_staged(id, format, source.text(), &stage);
                     (source, Some(staged), None)
                 }
-                (source, err) => (source, None, err),
+                // Unreadable as UTF-8: not checked, but still searched for secrets, so that
+                // none is shown in the diagnostic's snippet.
+                (source, err) => {
+                    let staged = scan_only(id, format, source.text());
+                    (source, Some(staged), err)
+                }
             }
         })
         .collect();

@@ -182,6 +182,19 @@ pub fn scan_text(text: &str) -> Vec<TextSecret> {
             });
             continue;
         }
+        if len > 32 {
+            // Punctuation that joins a token to its neighbours (`tokens[0].TOKEN`, `-TOKEN-`).
+            let word = &text[start..i];
+            let trimmed = word.trim_matches(['.', '-', '_', '~']);
+            if trimmed.len() == 32 && looks_like_auth_token(trimmed) {
+                let s = start + (word.len() - word.trim_start_matches(['.', '-', '_', '~']).len());
+                out.push(TextSecret {
+                    range: s..s + 32,
+                    key: None,
+                });
+                continue;
+            }
+        }
         match bytes.get(i) {
             // `key:` / `key =` / `"key":` — only then can the word be a secret-bearing key.
             Some(b':' | b'=' | b'"' | b'\'' | b' ' | b'\t') if (4..=24).contains(&len) => {
@@ -222,6 +235,27 @@ pub fn scan_comments(text: &str) -> Vec<TextSecret> {
         from = end;
     }
     out
+}
+
+/// A message made safe to show: every secret `scan_text` finds in it is redacted. Applied to
+/// everything a finding or an error says, since those often quote what a user wrote.
+pub fn scrub(message: &str) -> std::borrow::Cow<'_, str> {
+    let found = scan_text(message);
+    if found.is_empty() {
+        return std::borrow::Cow::Borrowed(message);
+    }
+    let mut out = String::with_capacity(message.len());
+    let mut pos = 0;
+    for f in found {
+        if f.range.start < pos {
+            continue;
+        }
+        out.push_str(&message[pos..f.range.start]);
+        out.push_str(&redact(&message[f.range.clone()]));
+        pos = f.range.end;
+    }
+    out.push_str(&message[pos..]);
+    std::borrow::Cow::Owned(out)
 }
 
 /// Bytes that make up words: what an Auth Token or a key is made of.

@@ -29,6 +29,23 @@ pub struct InputError {
 }
 
 impl InputError {
+    /// The error with every secret-shaped part of its texts redacted (they quote user input).
+    pub fn scrubbed(mut self) -> Self {
+        for s in [
+            Some(&mut self.message),
+            self.help.as_mut(),
+            Some(&mut self.path),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            if let std::borrow::Cow::Owned(clean) = redact::scrub(s) {
+                *s = clean;
+            }
+        }
+        self
+    }
+
     pub fn new(span: Span, message: impl Into<String>) -> Self {
         InputError {
             span,
@@ -66,6 +83,9 @@ impl From<ParseError> for InputError {
         }
     }
 }
+
+/// `SecretHit::key` of a key that is itself shaped like an Auth Token.
+pub const KEY_SHAPED: &str = "(key)";
 
 /// A secret found in a definition file: its value is never kept, only where it is.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -201,6 +221,29 @@ pub fn load_staged<S: TokenStage>(
         }
     }
     out
+}
+
+/// A file that cannot be read structurally: only its raw text is searched for secrets.
+pub fn scan_only<O>(file: FileId, format: Format, text: &str) -> Staged<O> {
+    let secrets = redact::scan_text(text)
+        .into_iter()
+        .map(|found| SecretHit {
+            by_key: found.key.is_some(),
+            key: found.key.unwrap_or_default(),
+            value_span: Span::new(file, found.range.start, found.range.end),
+            path: String::new(),
+            token: None,
+            redacted: redact::redact(&text[found.range]),
+        })
+        .collect();
+    Staged {
+        format,
+        account: None,
+        outputs: Vec::new(),
+        secrets,
+        errors: Vec::new(),
+        parsed: false,
+    }
 }
 
 /// State shared by the parsing thread and the workers converting tokens.
@@ -356,9 +399,14 @@ fn load_structure<S: TokenStage>(
     }
     if !saw_account {
         out.errors.push(
-            InputError::new(file_start, "missing required key `account`").with_help(
-                "say which kind of account the tokens belong to, e.g. `account: {type: brand}`",
-            ),
+            InputError::new(file_start, "missing required key `account`").with_help(format!(
+                "say which kind of account the tokens belong to, e.g. {}",
+                match format {
+                    Format::Yaml => "`account: {type: brand}`",
+                    Format::Toml => "`[account]` with `type = \"brand\"`",
+                    Format::Json => "`\"account\": {\"type\": \"brand\"}`",
+                }
+            )),
         );
     }
     if let Some(account) = &out.account {
@@ -468,11 +516,12 @@ impl Path<'_> {
     }
 }
 
-/// A secret-bearing key with a non-empty value (an empty one is only an unknown key).
+/// A secret-bearing key with a non-empty value. An empty one is only an unknown key, and so is
+/// one holding a list (`token:` with a list of tokens is a typo of `tokens`).
 fn is_secret_entry(e: &Entry<'_>) -> bool {
     redact::is_secret_key(&e.key)
         && match &e.value.kind {
-            Kind::Null => false,
+            Kind::Null | Kind::Seq(_) => false,
             Kind::Str(s) => !s.trim().is_empty(),
             _ => true,
         }
@@ -491,8 +540,23 @@ fn collect_secrets(
             let mut any_secret = false;
             for e in entries.iter_mut() {
                 let secret = is_secret_entry(e);
-                let Entry { key, value, .. } = e;
+                let Entry {
+                    key,
+                    key_span,
+                    value,
+                } = e;
                 let here = Path::Key(&path, key);
+                if redact::looks_like_auth_token(key) {
+                    // A key shaped like a token: someone pasted the secret where a name goes.
+                    out.push(SecretHit {
+                        key: KEY_SHAPED.to_string(),
+                        value_span: *key_span,
+                        path: path.render(),
+                        token,
+                        redacted: redact::redact(key),
+                        by_key: false,
+                    });
+                }
                 if secret {
                     any_secret = true;
                     out.push(SecretHit {

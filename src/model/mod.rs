@@ -5,6 +5,7 @@ mod load;
 mod types;
 
 pub use load::{
-    InputError, Keep, LoadedFile, SecretHit, Staged, TokenStage, load_staged, load_text,
+    InputError, KEY_SHAPED, Keep, LoadedFile, SecretHit, Staged, TokenStage, load_staged,
+    load_text, scan_only,
 };
 pub use types::*;

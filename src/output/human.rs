@@ -233,6 +233,7 @@ fn finding_diag(f: &Finding, sources: &Sources<'_>) -> Diag {
 }
 
 fn error_diag(e: &InputError, sources: &Sources<'_>) -> Diag {
+    let e = &e.clone().scrubbed();
     let source = sources.source(e.span);
     let mut labels = Vec::new();
     let mut message = e.message.clone();

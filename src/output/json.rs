@@ -1,7 +1,11 @@
 //! `--format json`: the versioned document of SPEC §6. These types are frozen: the internal
 //! model may change, this shape may only grow.
 
+use std::borrow::Cow;
+
 use serde::Serialize;
+
+use crate::redact::scrub;
 
 use super::Counts;
 use crate::engine::Report;
@@ -44,10 +48,10 @@ pub struct JsonFinding<'a> {
 pub struct JsonError<'a> {
     /// The file it concerns, when there is one.
     pub file: Option<&'a str>,
-    pub message: &'a str,
-    pub help: Option<&'a str>,
+    pub message: Cow<'a, str>,
+    pub help: Option<Cow<'a, str>>,
     /// Where in the document (`tokens[3].scopes[1]`), when known.
-    pub path: Option<&'a str>,
+    pub path: Option<Cow<'a, str>>,
     pub location: Option<Location<'a>>,
 }
 
@@ -94,7 +98,7 @@ pub fn build(report: &Report) -> JsonReport<'_> {
         .iter()
         .map(|f| JsonError {
             file: Some(&f.path),
-            message: &f.message,
+            message: Cow::Borrowed(&f.message),
             help: None,
             path: None,
             location: None,
@@ -104,9 +108,10 @@ pub fn build(report: &Report) -> JsonReport<'_> {
         JsonError {
             file: ((e.span.file.0 as usize) < report.sources.len())
                 .then(|| report.sources.get(e.span.file).display.as_str()),
-            message: &e.message,
-            help: e.help.as_deref(),
-            path: (!e.path.is_empty()).then_some(e.path.as_str()),
+            // Errors quote user input: redact anything shaped like a secret.
+            message: scrub(&e.message),
+            help: e.help.as_deref().map(scrub),
+            path: (!e.path.is_empty()).then(|| scrub(&e.path)),
             location: location(&report.sources, e.span),
         }
     }));

@@ -236,7 +236,10 @@ impl Policy {
                 if catalogues.iter().any(|c| !c.matching(p).is_empty()) {
                     continue;
                 }
-                let names: Vec<&str> = catalogues.iter().flat_map(|c| c.scope_names()).collect();
+                let names: Vec<&str> = ["*", "*:read", "*:write"]
+                    .into_iter()
+                    .chain(catalogues.iter().flat_map(|c| c.scope_names()))
+                    .collect();
                 let e = InputError::new(
                     pattern.span,
                     format!("deny pattern `{p}` matches no scope of any account type"),

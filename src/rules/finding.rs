@@ -120,7 +120,29 @@ impl FindingBuilder {
         self.finish(None)
     }
 
-    fn finish(self, location: Option<Span>) -> Finding {
+    fn finish(mut self, location: Option<Span>) -> Finding {
+        // Messages quote what users wrote: nothing shaped like a secret leaves unredacted.
+        let scrub = |s: &mut String| {
+            if let std::borrow::Cow::Owned(clean) = crate::redact::scrub(s) {
+                *s = clean;
+            }
+        };
+        scrub(&mut self.message);
+        for s in [
+            &mut self.help,
+            &mut self.label,
+            &mut self.token,
+            &mut self.environment,
+            &mut self.scope,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            scrub(s);
+        }
+        for (_, label) in &mut self.related {
+            scrub(label);
+        }
         let fingerprint = fingerprint(&[
             self.rule.id,
             self.account_type.map_or("", |t| t.as_str()),

@@ -41,7 +41,17 @@ impl Rule for SecretInDefinition {
 
     fn check_file(&self, run: &Run<'_>, file: &FileModel, out: &mut Sink<'_>) {
         for hit in &file.secrets {
-            let message = if hit.path.is_empty() {
+            let message = if hit.key == crate::model::KEY_SHAPED {
+                let under = if hit.path.is_empty() {
+                    "the top level".to_string()
+                } else {
+                    format!("`{}`", hit.path)
+                };
+                format!(
+                    "a key under {under} is shaped like an impact.com Auth Token ({})",
+                    hit.redacted
+                )
+            } else if hit.path.is_empty() {
                 // Found in the raw text: a comment, or a file that does not parse.
                 if hit.by_key {
                     format!(

@@ -184,7 +184,11 @@ impl de::Error for DeError {
             de::Unexpected::Unit => "nothing (null)".to_string(),
             other => other.to_string(),
         };
-        DeError::new(format!("expected {exp}, found {found}"))
+        let expected = exp
+            .to_string()
+            .replace("a sequence", "a list")
+            .replace("a map", "a table");
+        DeError::new(format!("expected {expected}, found {found}"))
     }
 
     fn invalid_value(unexp: de::Unexpected, exp: &dyn de::Expected) -> Self {

@@ -21,15 +21,16 @@ pub fn parse(file: FileId, text: &str) -> Result<Node<'_>, ParseError> {
     let result = parse_to_ast(text, &CollectOptions::default(), &options).map_err(|e| {
         let r = e.range();
         let kind = e.kind().to_string();
+        let lower = kind.to_ascii_lowercase();
         let mut err = ParseError::new(
             Span::new(file, r.start, r.end),
             format!("invalid JSON: {kind}"),
         );
-        if kind.contains("comment") {
+        if lower.contains("comment") {
             err = err.with_help("JSON has no comments; use YAML or TOML to annotate tokens");
-        } else if kind.contains("trailing comma") {
+        } else if lower.contains("trailing comma") {
             err = err.with_help("remove the comma after the last item");
-        } else if kind.contains("nesting") {
+        } else if lower.contains("nesting") {
             err = err.with_help("token definitions need only a few levels of nesting");
         }
         err

@@ -7,7 +7,11 @@ use super::{Entry, Kind, Node, ParseError};
 use crate::source::{FileId, Span};
 
 pub fn parse(file: FileId, text: &str) -> Result<Node<'_>, ParseError> {
-    if text.trim().is_empty() {
+    let blank = text.lines().all(|l| {
+        let l = l.trim();
+        l.is_empty() || l.starts_with('#')
+    });
+    if blank {
         return Err(ParseError::new(Span::new(file, 0, 0), "the file is empty")
             .with_help("a token definition file needs `account` and `[[tokens]]`"));
     }

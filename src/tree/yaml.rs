@@ -267,8 +267,26 @@ impl<'a> Builder<'a> {
                 .sum::<usize>()
                 + e.marker().col()
         });
-        let at = at.min(self.text.len());
+        let mut at = at.min(self.text.len());
         let message = e.info();
+        if message.contains("tab") {
+            // The scanner reports where it noticed, which may be past the tab or at the value
+            // before it: point at the tab itself, on this line or the next.
+            let bytes = self.text.as_bytes();
+            let line_start = bytes[..at]
+                .iter()
+                .rposition(|b| *b == b'\n')
+                .map_or(0, |p| p + 1);
+            let window_end = bytes[at..]
+                .iter()
+                .enumerate()
+                .filter(|(_, b)| **b == b'\n')
+                .nth(1)
+                .map_or(bytes.len(), |(i, _)| at + i);
+            if let Some(tab) = memchr::memchr(b'\t', &bytes[line_start..window_end]) {
+                at = line_start + tab;
+            }
+        }
         let help = if message.contains("nesting") || message.contains("recursion") {
             Some("token definitions need only a few levels of nesting")
         } else if message.contains("tab") {
