@@ -126,34 +126,77 @@ struct Measure {
     exit: i32,
 }
 
-/// Runs a command `runs` times; best wall time and the largest peak RSS of the child.
+/// Runs a command `runs` times for its best wall time, then once more for its peak RSS.
+///
+/// The peak is read by GNU time (`/usr/bin/time -f %M`) when it is installed: a child's
+/// `ru_maxrss` counts the pages it inherited from this large process before `exec`, so it cannot
+/// be measured from here. Without GNU time, `/proc/PID/status`'s `VmHWM` (which `exec` resets) is
+/// polled every millisecond while the child runs.
 fn measure(cmd: &mut dyn FnMut() -> Command, runs: usize) -> Measure {
     let mut best = Duration::MAX;
-    let mut peak = 0f64;
     let mut exit = 0;
     for _ in 0..runs {
         let mut c = cmd();
         c.stdout(Stdio::null()).stderr(Stdio::null());
         let start = Instant::now();
-        let mut child = c.spawn().expect("spawn");
-        let pid = child.id() as libc::pid_t;
-        let mut status = 0;
-        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-        // SAFETY: wait4 on our own child, with valid out-pointers.
-        let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-        let elapsed = start.elapsed();
-        assert_eq!(r, pid, "wait4 failed");
-        std::mem::forget(child.stdin.take());
-        let _ = child.try_wait();
-        exit = libc::WEXITSTATUS(status);
-        best = best.min(elapsed);
-        peak = peak.max(usage.ru_maxrss as f64 / 1024.0);
+        let status = c.status().expect("spawn");
+        best = best.min(start.elapsed());
+        exit = status.code().unwrap_or(-1);
     }
     Measure {
         best,
-        peak_rss_mb: peak,
+        peak_rss_mb: peak_rss_mb(cmd()),
         exit,
     }
+}
+
+fn peak_rss_mb(cmd: Command) -> f64 {
+    let gnu_time = Path::new("/usr/bin/time");
+    if gnu_time.exists() {
+        let out = std::env::temp_dir().join(format!("scopeward-bench-rss-{}", std::process::id()));
+        let status = Command::new(gnu_time)
+            .arg("-f")
+            .arg("%M")
+            .arg("-o")
+            .arg(&out)
+            .arg(cmd.get_program())
+            .args(cmd.get_args())
+            .current_dir(cmd.get_current_dir().unwrap_or(Path::new(".")))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+        let kb = std::fs::read_to_string(&out)
+            .ok()
+            .and_then(|s| s.lines().last().and_then(|l| l.trim().parse::<f64>().ok()));
+        let _ = std::fs::remove_file(&out);
+        if let (Ok(_), Some(kb)) = (status, kb) {
+            return kb / 1024.0;
+        }
+    }
+    let mut cmd = cmd;
+    let mut child = cmd
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let status_path = format!("/proc/{}/status", child.id());
+    let mut peak_kb = 0f64;
+    loop {
+        if let Ok(status) = std::fs::read_to_string(&status_path) {
+            if let Some(kb) = status
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+            {
+                peak_kb = peak_kb.max(kb);
+            }
+        }
+        if child.try_wait().expect("wait").is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    peak_kb / 1024.0
 }
 
 fn parse_only(files: &[PathBuf], runs: usize) -> Duration {

@@ -62,6 +62,10 @@ fn is_token_char(c: char) -> bool {
 /// `[A-Za-z0-9._~-]` with upper case, lower case and digits mixed (so words, hex digests,
 /// UUIDs and identifiers in one case do not match).
 pub fn looks_like_auth_token(value: &str) -> bool {
+    // Runs on every key and value: reject by length before anything else.
+    if value.len() < 32 {
+        return false;
+    }
     let v = value.trim();
     if v.len() != 32 || !v.chars().all(is_token_char) {
         return false;
@@ -79,7 +83,9 @@ pub fn looks_like_auth_token(value: &str) -> bool {
 /// Whether a value carries credentials in a URL (`https://SID:TOKEN@host/…`).
 pub fn url_with_credentials(value: &str) -> Option<std::ops::Range<usize>> {
     // Cheap rejections first: this runs on every string value.
-    memchr::memchr(b'@', value.as_bytes())?;
+    if value.len() < 8 || !value.as_bytes().contains(&b'@') {
+        return None;
+    }
     let scheme = memchr::memmem::find(value.as_bytes(), b"://")?;
     let rest = &value[scheme + 3..];
     let at = rest.find('@')?;

@@ -4,7 +4,7 @@
 
 mod scopes;
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::path::Path;
 
 use schemars::JsonSchema;
@@ -104,7 +104,7 @@ impl Catalogue {
     fn from_doc(doc: CatalogueDoc) -> Result<Catalogue, String> {
         let mut scopes = Vec::new();
         let mut names = Vec::new();
-        let mut by_name = HashMap::new();
+        let mut by_name = HashMap::default();
         let mut ids = std::collections::HashSet::new();
         for (ci, cat) in doc.categories.iter().enumerate() {
             if !ids.insert(cat.id.as_str()) {

@@ -102,8 +102,13 @@ impl Rule for EnvironmentNameMismatch {
         // and what the words of a compound name stand for (`production-eu` is production).
         let mut declared: Vec<&str> = Vec::new();
         for e in &t.token.environments {
-            declared.push(canonical(&e.value).unwrap_or(e.value.as_str()));
-            declared.extend(name_environments(&e.value).into_iter().map(|(_, c)| c));
+            match canonical(&e.value) {
+                Some(c) => declared.push(c),
+                None => {
+                    declared.push(e.value.as_str());
+                    declared.extend(name_environments(&e.value).into_iter().map(|(_, c)| c));
+                }
+            }
         }
         for (word, env) in name_environments(t.name()) {
             if declared.contains(&env) {
