@@ -162,34 +162,17 @@ pub fn check_files(
     as_of: Day,
 ) -> Report {
     let stage = RuleStage::new(policy, catalogues, as_of);
-    let base = sources.next_id().0;
-    let loaded: Vec<Loaded> = files
-        .par_iter()
-        .enumerate()
-        .map(|(i, rel)| {
-            let id = FileId(base + i as u32);
-            let full = if rel.is_absolute() {
-                rel.clone()
-            } else {
-                cwd.join(rel)
-            };
-            let display = display_path(rel, Path::new(""));
-            let format = Format::from_path(rel).unwrap_or(Format::Yaml);
-            match read_source(&full, display, id) {
-                (source, None) => {
-                    let staged = load_staged(id, format, source.text(), &stage);
-                    (source, Some(staged), None)
-                }
-                // Unreadable as UTF-8: not checked, but still searched for secrets, so that
-                // none is shown in the diagnostic's snippet.
-                (source, err) => {
-                    let staged = scan_only(id, format, source.text());
-                    (source, Some(staged), err)
-                }
-            }
-        })
-        .collect();
-    finish_check(loaded, sources, &stage)
+    check_inputs(files.len(), sources, &stage, |i, id| {
+        let rel = &files[i];
+        let full = if rel.is_absolute() {
+            rel.clone()
+        } else {
+            cwd.join(rel)
+        };
+        let format = Format::from_path(rel).unwrap_or(Format::Yaml);
+        let (source, err) = read_source(&full, display_path(rel, Path::new("")), id);
+        (source, format, err)
+    })
 }
 
 /// Checks definition documents held in memory: `(display name, text)`, the format taken
@@ -202,19 +185,37 @@ pub fn check_texts(
     as_of: Day,
 ) -> Report {
     let stage = RuleStage::new(policy, catalogues, as_of);
+    check_inputs(docs.len(), sources, &stage, |i, _| {
+        let (name, text) = docs[i];
+        let format = Format::from_path(Path::new(name)).unwrap_or(Format::Yaml);
+        (SourceFile::new(name, None, text), format, None)
+    })
+}
+
+/// Reads `count` inputs in parallel with `read` (which gets each input's index and file id)
+/// and checks them.
+fn check_inputs(
+    count: usize,
+    sources: SourceMap,
+    stage: &RuleStage<'_>,
+    read: impl Fn(usize, FileId) -> (SourceFile, Format, Option<InputError>) + Sync,
+) -> Report {
     let base = sources.next_id().0;
-    let loaded: Vec<Loaded> = docs
-        .iter()
-        .enumerate()
-        .map(|(i, (name, text))| {
+    let loaded: Vec<Loaded> = (0..count)
+        .into_par_iter()
+        .map(|i| {
             let id = FileId(base + i as u32);
-            let format = Format::from_path(Path::new(name)).unwrap_or(Format::Yaml);
-            let source = SourceFile::new(*name, None, *text);
-            let staged = load_staged(id, format, source.text(), &stage);
-            (source, Some(staged), None)
+            let (source, format, err) = read(i, id);
+            let staged = match err {
+                None => load_staged(id, format, source.text(), stage),
+                // Unreadable as UTF-8: not checked, but still searched for secrets, so that
+                // none is shown in the diagnostic's snippet.
+                Some(_) => scan_only(id, format, source.text()),
+            };
+            (source, Some(staged), err)
         })
         .collect();
-    finish_check(loaded, sources, &stage)
+    finish_check(loaded, sources, stage)
 }
 
 /// The per-token part of checking: resolve each token against its catalogue and run the

@@ -5,11 +5,11 @@
 
 use std::path::Path;
 
-use assert_cmd::Command;
 use serde_json::Value;
 use tempfile::TempDir;
 
-const AS_OF: &str = "2026-11-22";
+mod common;
+use common::{AS_OF, Out, bare, run};
 
 /// A valid file checked alongside every bad one: its findings must still be reported.
 const GOOD_NAME: &str = "good-tokens.yaml";
@@ -24,45 +24,10 @@ tokens:
 
 const SECRET: &str = "Xk3vP9qLmN2aB7cD4eF6gH8jK1sT5uW0";
 
-fn bare() -> Command {
-    let mut cmd = Command::cargo_bin("scopeward").expect("the scopeward binary is built");
-    cmd.env("NO_COLOR", "1")
-        .env_remove("SCOPEWARD_AS_OF")
-        .env_remove("CLICOLOR")
-        .env_remove("CLICOLOR_FORCE")
-        .env_remove("FORCE_COLOR")
-        .env_remove("COLUMNS")
-        .env_remove("RUST_BACKTRACE")
-        .env_remove("RUST_LIB_BACKTRACE");
-    cmd
-}
-
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Out {
-    fn all(&self) -> String {
-        format!("{}{}", self.stdout, self.stderr)
-    }
-}
-
 fn run_in(dir: &Path, args: &[&str]) -> Out {
     let mut cmd = bare();
     cmd.current_dir(dir).args(args).args(["--as-of", AS_OF]);
-    let out = cmd.output().expect("the binary runs");
-    let out = Out {
-        code: out.status.code().expect("exited, not killed by a signal"),
-        stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
-        stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
-    };
-    let all = out.all();
-    for bad in ["panicked", "RUST_BACKTRACE", "stack overflow"] {
-        assert!(!all.contains(bad), "`{bad}` in the output:\n{all}");
-    }
-    out
+    run(cmd)
 }
 
 /// What one bad file is expected to give.

@@ -13,7 +13,8 @@ use assert_cmd::Command;
 use serde_json::Value;
 use tempfile::TempDir;
 
-const AS_OF: &str = "2026-11-22";
+mod common;
+use common::{AS_OF, bare, run};
 
 /// A file with one token and no findings at all.
 const CLEAN: &str = "\
@@ -68,61 +69,11 @@ fn repo_root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The binary with a neutral environment and no `--as-of` yet.
-fn bare() -> Command {
-    let mut cmd = Command::cargo_bin("scopeward").expect("the scopeward binary is built");
-    cmd.env("NO_COLOR", "1")
-        .env_remove("SCOPEWARD_AS_OF")
-        .env_remove("CLICOLOR")
-        .env_remove("CLICOLOR_FORCE")
-        .env_remove("FORCE_COLOR")
-        .env_remove("COLUMNS")
-        .env_remove("RUST_BACKTRACE")
-        .env_remove("RUST_LIB_BACKTRACE");
-    cmd
-}
-
 /// The binary, run in `dir` with `args` and `--as-of 2026-11-22`.
 fn sw(dir: &Path, args: &[&str]) -> Command {
     let mut cmd = bare();
     cmd.current_dir(dir).args(args).args(["--as-of", AS_OF]);
     cmd
-}
-
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Out {
-    fn all(&self) -> String {
-        format!("{}{}", self.stdout, self.stderr)
-    }
-
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
-            panic!(
-                "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
-                self.stdout, self.stderr
-            )
-        })
-    }
-}
-
-fn run(mut cmd: Command) -> Out {
-    let out = cmd.output().expect("the binary runs");
-    let out = Out {
-        code: out.status.code().expect("exited, not killed by a signal"),
-        stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
-        stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
-    };
-    assert!(
-        !out.all().contains("panicked"),
-        "the binary panicked:\n{}",
-        out.all()
-    );
-    out
 }
 
 fn write(dir: &Path, rel: &str, text: &str) -> PathBuf {

@@ -344,15 +344,8 @@ impl Catalogues {
 /// Parses one catalogue document.
 pub fn parse_catalogue(file: FileId, text: &str) -> Result<Catalogue, Box<InputError>> {
     let node = parse(Format::Yaml, file, text).map_err(|e| Box::new(InputError::from(e)))?;
-    let doc: CatalogueDoc = from_node(&node).map_err(|e| {
-        Box::new(InputError {
-            span: e.span.unwrap_or(node.span),
-            message: e.message,
-            help: e.help,
-            path: e.path,
-            related: None,
-        })
-    })?;
+    let doc: CatalogueDoc =
+        from_node(&node).map_err(|e| Box::new(InputError::from_de(e, node.span)))?;
     Catalogue::from_doc(doc).map_err(|m| Box::new(InputError::new(node.span, m)))
 }
 

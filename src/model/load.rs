@@ -61,7 +61,8 @@ impl InputError {
         self
     }
 
-    fn from_de(e: DeError, fallback: Span) -> Self {
+    /// A deserialisation error, at its own span or else at `fallback`.
+    pub fn from_de(e: DeError, fallback: Span) -> Self {
         InputError {
             span: e.span.unwrap_or(fallback),
             message: e.message,

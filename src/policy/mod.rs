@@ -349,13 +349,7 @@ impl Policy {
 }
 
 fn de_error(e: crate::tree::de::DeError, fallback: Span) -> InputError {
-    InputError {
-        span: e.span.unwrap_or(fallback),
-        message: e.message,
-        help: e.help,
-        path: e.path,
-        related: None,
-    }
+    InputError::from_de(e, fallback)
 }
 
 fn unknown_rule(id: &str, span: Span) -> InputError {
