@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use crate::catalogue::{Access, Catalogues};
 use crate::cli::{AccountTypeArg, Cli, ColorChoice, Command, FailOn, GlobalArgs};
 use crate::engine::{self, Failure, Report};
+use crate::filter::BaselineFile;
 use crate::model::{AccountType, Day, InputError};
 use crate::output::{self, OutputFormat, RenderOptions};
 use crate::policy::Policy;
@@ -97,7 +98,7 @@ fn setup(
     g: &GlobalArgs,
     cwd: &Path,
     as_of: Day,
-) -> Result<(SourceMap, Policy, Catalogues), Report> {
+) -> Result<(SourceMap, Policy, Catalogues), Box<Report>> {
     let mut sources = SourceMap::new();
     let mut errors: Vec<InputError> = Vec::new();
     let mut failures = Vec::new();
@@ -146,15 +147,18 @@ fn setup(
     if errors.is_empty() && failures.is_empty() {
         Ok((sources, policy, catalogues))
     } else {
-        Err(Report {
+        Err(Box::new(Report {
             sources,
             findings: Vec::new(),
+            suppressed: Vec::new(),
+            baseline: None,
+            inventory: Vec::new(),
             errors,
             failures,
             files: 0,
             tokens: 0,
             as_of,
-        })
+        }))
     }
 }
 
@@ -193,7 +197,43 @@ fn check(g: &GlobalArgs, paths: &[PathBuf]) -> u8 {
     };
     let (files, failures) = engine::discover(paths, &policy, &cwd);
     engine::LEAK_MODEL.store(true, std::sync::atomic::Ordering::Relaxed);
-    let mut report = engine::check_files(&files, &cwd, sources, &policy, &catalogues, as_of);
+    let mut options = engine::CheckOptions::new(as_of);
+    options.apply_ignores = !g.no_ignores;
+    if let Some(path) = &g.baseline {
+        match BaselineFile::read(path) {
+            Ok(b) => options.baseline = Some(std::sync::Arc::new(b)),
+            Err(e) => return usage_error(e),
+        }
+    }
+    let mut report = engine::check_files(&files, &cwd, sources, &policy, &catalogues, &options);
+    if let Some(path) = &g.write_baseline {
+        // Record what is reported now, then treat it as the baseline of this run.
+        let baseline = BaselineFile::from_findings(report.findings.iter(), as_of.to_string());
+        if let Err(e) = baseline.write(path) {
+            return usage_error(e);
+        }
+        let matched = report.findings.len();
+        for f in std::mem::take(&mut report.findings) {
+            report.suppressed.push(crate::filter::Suppressed {
+                finding: f,
+                by: crate::filter::Suppression {
+                    kind: crate::filter::SuppressionKind::Baseline,
+                    reason: "accepted in the baseline".to_string(),
+                    span: None,
+                },
+            });
+        }
+        report.baseline = Some(crate::filter::BaselineStats { matched, fixed: 0 });
+        if !g.quiet {
+            eprintln!(
+                "wrote {} ({} finding{}): later runs with `--baseline {}` report only new ones",
+                path.display(),
+                matched,
+                if matched == 1 { "" } else { "s" },
+                path.display()
+            );
+        }
+    }
     report.failures.extend(failures);
     if files.is_empty()
         && report.failures.is_empty()

@@ -45,6 +45,15 @@ pub struct GlobalArgs {
     /// Colour (auto honours NO_COLOR and whether output is a terminal).
     #[arg(long, global = true, value_enum, default_value = "auto")]
     pub color: ColorChoice,
+    /// Show every finding: ignore inline and configured suppressions.
+    #[arg(long, global = true)]
+    pub no_ignores: bool,
+    /// Report only findings that are not in this baseline file.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Record today's findings in FILE (a baseline), then report as if it were given.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
     /// Write the report to FILE instead of standard output.
     #[arg(long, short, global = true, value_name = "FILE")]
     pub output: Option<PathBuf>,

@@ -5,10 +5,12 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use crate::catalogue::Catalogues;
+use crate::catalogue::{Catalogues, ScopeSet};
+use crate::filter::{self, BaselineFile, BaselineStats, FilterInput, Suppressed};
 use crate::model::{
     AccountDoc, Day, InputError, Staged, TokenDoc, TokenStage, load_staged, scan_only,
 };
+use crate::model::{AccountType, Legacy, TokenState};
 use crate::policy::Policy;
 use crate::rules::{Account, FileModel, Finding, REGISTRY, Rule, Run, Sink, Token, TokenRef};
 use crate::source::{FileId, SourceFile, SourceMap, Span, display_path};
@@ -25,7 +27,14 @@ pub struct Failure {
 #[derive(Debug)]
 pub struct Report {
     pub sources: SourceMap,
+    /// Findings that count (not suppressed).
     pub findings: Vec<Finding>,
+    /// Findings silenced by an ignore or the baseline, kept for formats that show them.
+    pub suppressed: Vec<Suppressed>,
+    /// What the baseline did, when one was given.
+    pub baseline: Option<BaselineStats>,
+    /// Every token checked, for formats that show who can do what (`CheckOptions::inventory`).
+    pub inventory: Vec<TokenView>,
     /// Input that could not be understood, with spans.
     pub errors: Vec<InputError>,
     pub failures: Vec<Failure>,
@@ -40,6 +49,43 @@ impl Report {
     /// Whether the run could not complete (exit code 2).
     pub fn incomplete(&self) -> bool {
         !self.errors.is_empty() || !self.failures.is_empty()
+    }
+}
+
+/// A token as the report shows it: what it is and everything it can do.
+#[derive(Clone, Debug)]
+pub struct TokenView {
+    pub file: FileId,
+    pub account_type: AccountType,
+    pub account_name: Option<String>,
+    pub name: String,
+    pub name_span: Span,
+    pub environments: Vec<String>,
+    pub state: TokenState,
+    pub legacy: Option<Legacy>,
+    pub effective: ScopeSet,
+}
+
+/// How to check, beyond what the policy says.
+#[derive(Clone, Debug)]
+pub struct CheckOptions {
+    pub as_of: Day,
+    /// `false` with `--no-ignores`: every finding shows.
+    pub apply_ignores: bool,
+    /// Findings it lists are suppressed.
+    pub baseline: Option<std::sync::Arc<BaselineFile>>,
+    /// Collect `Report::inventory`.
+    pub inventory: bool,
+}
+
+impl CheckOptions {
+    pub fn new(as_of: Day) -> Self {
+        CheckOptions {
+            as_of,
+            apply_ignores: true,
+            baseline: None,
+            inventory: false,
+        }
     }
 }
 
@@ -159,10 +205,10 @@ pub fn check_files(
     sources: SourceMap,
     policy: &Policy,
     catalogues: &Catalogues,
-    as_of: Day,
+    options: &CheckOptions,
 ) -> Report {
-    let stage = RuleStage::new(policy, catalogues, as_of);
-    check_inputs(files.len(), sources, &stage, |i, id| {
+    let stage = RuleStage::new(policy, catalogues, options.as_of);
+    check_inputs(files.len(), sources, &stage, options, |i, id| {
         let rel = &files[i];
         let full = if rel.is_absolute() {
             rel.clone()
@@ -184,8 +230,19 @@ pub fn check_texts(
     catalogues: &Catalogues,
     as_of: Day,
 ) -> Report {
-    let stage = RuleStage::new(policy, catalogues, as_of);
-    check_inputs(docs.len(), sources, &stage, |i, _| {
+    check_texts_with(docs, sources, policy, catalogues, &CheckOptions::new(as_of))
+}
+
+/// [`check_texts`] with every option.
+pub fn check_texts_with(
+    docs: &[(&str, &str)],
+    sources: SourceMap,
+    policy: &Policy,
+    catalogues: &Catalogues,
+    options: &CheckOptions,
+) -> Report {
+    let stage = RuleStage::new(policy, catalogues, options.as_of);
+    check_inputs(docs.len(), sources, &stage, options, |i, _| {
         let (name, text) = docs[i];
         let format = Format::from_path(Path::new(name)).unwrap_or(Format::Yaml);
         (SourceFile::new(name, None, text), format, None)
@@ -198,6 +255,7 @@ fn check_inputs(
     count: usize,
     sources: SourceMap,
     stage: &RuleStage<'_>,
+    options: &CheckOptions,
     read: impl Fn(usize, FileId) -> (SourceFile, Format, Option<InputError>) + Sync,
 ) -> Report {
     let base = sources.next_id().0;
@@ -215,7 +273,7 @@ fn check_inputs(
             (source, Some(staged), err)
         })
         .collect();
-    finish_check(loaded, sources, stage)
+    finish_check(loaded, sources, stage, options)
 }
 
 /// The per-token part of checking: resolve each token against its catalogue and run the
@@ -279,14 +337,21 @@ type Loaded = (
     Option<InputError>,
 );
 
-fn finish_check(loaded: Vec<Loaded>, mut sources: SourceMap, stage: &RuleStage<'_>) -> Report {
+fn finish_check(
+    loaded: Vec<Loaded>,
+    mut sources: SourceMap,
+    stage: &RuleStage<'_>,
+    options: &CheckOptions,
+) -> Report {
     let files_checked = loaded.len();
     let mut errors = Vec::new();
     let mut findings = Vec::new();
     let mut models = Vec::with_capacity(loaded.len());
+    let mut formats = std::collections::HashMap::new();
     for (mut source, staged, err) in loaded {
         let id = sources.next_id();
         if let Some(staged) = staged {
+            formats.insert(id, staged.format);
             for hit in &staged.secrets {
                 source.redact(hit.value_span.start as usize, hit.value_span.end as usize);
             }
@@ -313,6 +378,24 @@ fn finish_check(loaded: Vec<Loaded>, mut sources: SourceMap, stage: &RuleStage<'
     };
     findings.extend(run_file_rules(&run, &stage.rules));
     let tokens = run.token_count();
+    let inventory = if options.inventory {
+        inventory(&run)
+    } else {
+        Vec::new()
+    };
+    let filtered = filter::apply(
+        findings,
+        &FilterInput {
+            sources: &sources,
+            files: &run.files,
+            formats: &formats,
+            policy: stage.run.policy,
+            as_of: options.as_of,
+            apply_ignores: options.apply_ignores,
+            baseline: options.baseline.as_deref(),
+        },
+    );
+    errors.extend(filtered.errors);
     // The model is large and the process is about to report and exit: the CLI leaks it rather
     // than spend time freeing it (`Report` keeps only what output needs).
     if LEAK_MODEL.load(std::sync::atomic::Ordering::Relaxed) {
@@ -321,7 +404,10 @@ fn finish_check(loaded: Vec<Loaded>, mut sources: SourceMap, stage: &RuleStage<'
 
     let mut report = Report {
         sources,
-        findings,
+        findings: filtered.active,
+        suppressed: filtered.suppressed,
+        baseline: filtered.baseline,
+        inventory,
         errors,
         failures: Vec::new(),
         files: files_checked,
@@ -330,6 +416,27 @@ fn finish_check(loaded: Vec<Loaded>, mut sources: SourceMap, stage: &RuleStage<'
     };
     sort_report(&mut report);
     report
+}
+
+fn inventory(run: &Run<'_>) -> Vec<TokenView> {
+    let mut out = Vec::with_capacity(run.token_count());
+    for f in &run.files {
+        let Some(account) = &f.account else { continue };
+        for t in &f.tokens {
+            out.push(TokenView {
+                file: f.file,
+                account_type: account.kind,
+                account_name: account.name.as_ref().map(|n| n.value.clone()),
+                name: t.name().to_string(),
+                name_span: t.doc.name.span,
+                environments: t.environments.iter().map(|e| e.value.clone()).collect(),
+                state: t.state(),
+                legacy: t.doc.legacy.as_ref().map(|l| l.value),
+                effective: t.effective,
+            });
+        }
+    }
+    out
 }
 
 /// Set by the CLI: skip freeing the checked model at the end of a run.

@@ -7,6 +7,7 @@ pub mod app;
 pub mod catalogue;
 pub mod cli;
 pub mod engine;
+pub mod filter;
 pub mod model;
 pub mod output;
 pub mod policy;

@@ -163,7 +163,10 @@ fn convert_token(index: usize, mut node: Node<'_>) -> Converted {
         &mut secrets,
     );
     let token = from_node::<TokenDoc>(&node)
-        .map(Box::new)
+        .map(|mut t| {
+            t.span = Some(node.span);
+            Box::new(t)
+        })
         .map_err(|e| InputError::from_de(e.under(&format!("tokens[{index}]")), node.span));
     Converted {
         index,

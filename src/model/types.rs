@@ -121,6 +121,10 @@ pub struct TokenDoc {
     /// Scopes: `<category>:read`, `<category>:write`, or patterns `*`, `<category>:*`, `*:read`, `*:write`.
     #[serde(default)]
     pub scopes: Option<Sp<Vec<Sp<String>>>>,
+    /// Where the whole token is (set by the loader, not read from the file).
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub span: Option<crate::source::Span>,
 }
 
 impl TokenDoc {

@@ -356,6 +356,9 @@ pub fn summary_line(report: &Report, opts: &RenderOptions) -> String {
     if c.info > 0 {
         parts.push(paint(&format!("{} info", c.info), opts, Severity::Info));
     }
+    if !report.suppressed.is_empty() {
+        parts.push(format!("{} suppressed", report.suppressed.len()));
+    }
     let findings = if parts.is_empty() {
         "no findings".to_string()
     } else {
@@ -366,6 +369,16 @@ pub fn summary_line(report: &Report, opts: &RenderOptions) -> String {
         plural(report.files, "file", "files"),
         plural(report.tokens, "token", "tokens")
     );
+    if let Some(b) = &report.baseline {
+        if b.fixed > 0 {
+            let _ = write!(
+                line,
+                "; {} no longer {} anything (fixed)",
+                plural(b.fixed, "baseline entry", "baseline entries"),
+                if b.fixed == 1 { "matches" } else { "match" }
+            );
+        }
+    }
     let problems = report.errors.len() + report.failures.len();
     if problems > 0 {
         let _ = write!(

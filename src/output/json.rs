@@ -19,6 +19,8 @@ pub struct JsonReport<'a> {
     pub tool: Tool,
     pub as_of: String,
     pub findings: Vec<JsonFinding<'a>>,
+    /// Findings silenced by an ignore or the baseline, with how.
+    pub suppressed: Vec<JsonSuppressed<'a>>,
     /// Input that could not be read or understood (the run exits 2).
     pub errors: Vec<JsonError<'a>>,
     pub summary: Summary,
@@ -42,6 +44,22 @@ pub struct JsonFinding<'a> {
     pub scope: Option<&'a str>,
     pub location: Option<Location<'a>>,
     pub fingerprint: &'a str,
+}
+
+#[derive(Serialize)]
+pub struct JsonSuppressed<'a> {
+    #[serde(flatten)]
+    pub finding: JsonFinding<'a>,
+    pub suppression: JsonSuppression<'a>,
+}
+
+#[derive(Serialize)]
+pub struct JsonSuppression<'a> {
+    /// `inline`, `config` or `baseline`.
+    pub kind: &'static str,
+    pub reason: &'a str,
+    /// Where the ignore is (absent for the baseline).
+    pub location: Option<Location<'a>>,
 }
 
 #[derive(Serialize)]
@@ -91,6 +109,21 @@ pub fn location(sources: &SourceMap, span: Span) -> Option<Location<'_>> {
     })
 }
 
+fn finding<'a>(report: &'a Report, f: &'a crate::rules::Finding) -> JsonFinding<'a> {
+    JsonFinding {
+        rule: f.rule.id,
+        severity: f.severity.as_str(),
+        message: &f.message,
+        help: f.help.as_deref(),
+        token: f.token.as_deref(),
+        account_type: f.account_type.map(|t| t.as_str()),
+        environment: f.environment.as_deref(),
+        scope: f.scope.as_deref(),
+        location: f.location.and_then(|s| location(&report.sources, s)),
+        fingerprint: &f.fingerprint,
+    }
+}
+
 pub fn build(report: &Report) -> JsonReport<'_> {
     let counts = Counts::of(report);
     let mut errors: Vec<JsonError<'_>> = report
@@ -122,20 +155,17 @@ pub fn build(report: &Report) -> JsonReport<'_> {
             version: env!("CARGO_PKG_VERSION"),
         },
         as_of: report.as_of.to_string(),
-        findings: report
-            .findings
+        findings: report.findings.iter().map(|f| finding(report, f)).collect(),
+        suppressed: report
+            .suppressed
             .iter()
-            .map(|f| JsonFinding {
-                rule: f.rule.id,
-                severity: f.severity.as_str(),
-                message: &f.message,
-                help: f.help.as_deref(),
-                token: f.token.as_deref(),
-                account_type: f.account_type.map(|t| t.as_str()),
-                environment: f.environment.as_deref(),
-                scope: f.scope.as_deref(),
-                location: f.location.and_then(|s| location(&report.sources, s)),
-                fingerprint: &f.fingerprint,
+            .map(|s| JsonSuppressed {
+                finding: finding(report, &s.finding),
+                suppression: JsonSuppression {
+                    kind: s.by.kind.as_str(),
+                    reason: &s.by.reason,
+                    location: s.by.span.and_then(|sp| location(&report.sources, sp)),
+                },
             })
             .collect(),
         errors,
@@ -145,7 +175,7 @@ pub fn build(report: &Report) -> JsonReport<'_> {
             error: counts.error,
             warning: counts.warning,
             info: counts.info,
-            suppressed: 0,
+            suppressed: report.suppressed.len(),
         },
     }
 }

@@ -273,6 +273,16 @@ impl Policy {
 
     /// Parses and validates a policy. All problems are reported, not only the first.
     pub fn parse(file: FileId, text: &str) -> Result<Policy, Vec<InputError>> {
+        // An empty policy (or one of comments only) is the default policy.
+        if text
+            .lines()
+            .all(|l| l.trim().is_empty() || l.trim().starts_with('#'))
+        {
+            return Ok(Policy {
+                file: Some(file),
+                ..Policy::default()
+            });
+        }
         let root = parse(Format::Toml, file, text).map_err(|e| vec![InputError::from(e)])?;
         let mut policy = Policy {
             file: Some(file),

@@ -80,7 +80,10 @@ fn run_example(id: &'static str, policy_text: Option<&str>, yaml: &str) -> Vec<S
         }
         None => Policy::default(),
     };
-    policy.select(&[id]);
+    // `unused-ignore` judges ignores of other rules: they must run too.
+    if id != "unused-ignore" {
+        policy.select(&[id]);
+    }
     let report = check_texts(
         &[("example.yaml", yaml)],
         sources,
@@ -96,10 +99,8 @@ fn run_example(id: &'static str, policy_text: Option<&str>, yaml: &str) -> Vec<S
     report
         .findings
         .iter()
-        .map(|f| {
-            assert_eq!(f.rule.id, id);
-            f.message.clone()
-        })
+        .filter(|f| f.rule.id == id)
+        .map(|f| f.message.clone())
         .collect()
 }
 

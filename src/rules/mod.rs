@@ -158,6 +158,8 @@ mod shared_environment;
 mod stale_disabled_token;
 mod unknown_environment;
 mod unknown_scope;
+mod unused_ignore;
+pub use unused_ignore::UnusedIgnore;
 mod unused_token;
 pub(crate) mod util;
 
@@ -186,6 +188,7 @@ pub static REGISTRY: &[&dyn Rule] = &[
     &duplicate_token::DuplicateToken,
     &sensitive_write::SensitiveWrite,
     &agency_credential_exposure::AgencyCredentialExposure,
+    &unused_ignore::UnusedIgnore,
 ];
 
 /// Rules of the specification that need live probes, usage logs, suppressions or `scan`, which
@@ -220,11 +223,6 @@ pub const PLANNED: &[(&str, Severity, &str)] = &[
         "unmanaged-token",
         Severity::Warning,
         "live or usage: a token SID that no definition declares",
-    ),
-    (
-        "unused-ignore",
-        Severity::Warning,
-        "an inline or configured ignore that silenced nothing",
     ),
     (
         "committed-credential",

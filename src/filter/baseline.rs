@@ -1,0 +1,97 @@
+//! Baselines: today's findings recorded by content fingerprint (rule, account, token, scope —
+//! never line numbers or absolute paths), so a repository adopts scopeward in one command and
+//! fails CI only on findings that are new.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::rules::Finding;
+
+pub const VERSION: u32 = 1;
+
+/// The baseline file (JSON).
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BaselineFile {
+    pub version: u32,
+    pub tool: String,
+    /// The `--as-of` day it was written.
+    pub created: String,
+    pub entries: Vec<BaselineEntry>,
+}
+
+/// One accepted finding. Only `fingerprint` is compared; the rest is for people reading it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BaselineEntry {
+    pub fingerprint: String,
+    pub rule: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    pub message: String,
+}
+
+impl BaselineFile {
+    pub fn from_findings<'a>(findings: impl Iterator<Item = &'a Finding>, created: String) -> Self {
+        let mut entries: Vec<BaselineEntry> = findings
+            .map(|f| BaselineEntry {
+                fingerprint: f.fingerprint.clone(),
+                rule: f.rule.id.to_string(),
+                account_type: f.account_type.map(|t| t.as_str().to_string()),
+                account: f.account_name.clone(),
+                token: f.token.clone(),
+                scope: f.scope.clone(),
+                message: f.message.clone(),
+            })
+            .collect();
+        // Sorted by content, so the file does not churn when tokens move.
+        entries.sort_by(|a, b| {
+            (&a.rule, &a.token, &a.fingerprint).cmp(&(&b.rule, &b.token, &b.fingerprint))
+        });
+        BaselineFile {
+            version: VERSION,
+            tool: format!("scopeward {}", env!("CARGO_PKG_VERSION")),
+            created,
+            entries,
+        }
+    }
+
+    pub fn read(path: &Path) -> Result<BaselineFile, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read baseline {}: {e}", path.display()))?;
+        let file: BaselineFile = serde_json::from_str(&text)
+            .map_err(|e| format!("{} is not a scopeward baseline: {e}", path.display()))?;
+        if file.version != VERSION {
+            return Err(format!(
+                "{} is a version {} baseline; this scopeward reads version {VERSION}",
+                path.display(),
+                file.version
+            ));
+        }
+        Ok(file)
+    }
+
+    pub fn write(&self, path: &Path) -> Result<(), String> {
+        let mut text = serde_json::to_string_pretty(self).expect("baselines serialise");
+        text.push('\n');
+        std::fs::write(path, text)
+            .map_err(|e| format!("cannot write baseline {}: {e}", path.display()))
+    }
+
+    /// Fingerprints with how many findings each accepts.
+    pub fn counts(&self) -> HashMap<&str, usize> {
+        let mut m = HashMap::new();
+        for e in &self.entries {
+            *m.entry(e.fingerprint.as_str()).or_insert(0) += 1;
+        }
+        m
+    }
+}

@@ -1,0 +1,188 @@
+//! Inline suppressions in YAML and TOML definition files:
+//! `# scopeward: ignore[rule-id, other-id] reason`, on the line of the token or scope it
+//! silences, or alone on the line above it. JSON has no comments: `[[ignore]]` serves it.
+
+use crate::model::InputError;
+use crate::rules;
+use crate::source::{FileId, SourceFile, Span};
+
+/// One `# scopeward: ignore[…] reason` comment.
+#[derive(Clone, Debug)]
+pub struct InlineIgnore {
+    /// The whole directive, from `scopeward:` to the end of the line.
+    pub span: Span,
+    /// Each rule id it names, with its span.
+    pub rules: Vec<(&'static str, Span)>,
+    pub reason: String,
+    /// Zero-based line it silences: its own line after code, else the next line with content.
+    pub target_line: usize,
+}
+
+const MARKER: &[u8] = b"scopeward:";
+
+/// Finds the directives of one file; malformed ones are input errors.
+pub fn scan(file: FileId, source: &SourceFile) -> (Vec<InlineIgnore>, Vec<InputError>) {
+    let text = source.text();
+    let bytes = text.as_bytes();
+    let mut found = Vec::new();
+    let mut errors = Vec::new();
+    for at in memchr::memmem::find_iter(bytes, MARKER) {
+        let line = source.line_index(at);
+        let line_range = source.line_range(line);
+        let before = &text[line_range.start..at];
+        // Only in a comment: a `#` before it on the line, with nothing but spaces between.
+        let Some(hash) = before.rfind('#') else {
+            continue;
+        };
+        if !before[hash + 1..].trim().is_empty() {
+            continue;
+        }
+        let directive_end = line_range.end;
+        let span = Span::new(file, at, directive_end);
+        let rest = &text[at + MARKER.len()..directive_end];
+        let offset = at + MARKER.len();
+        match parse_directive(file, rest, offset) {
+            Ok((rule_list, reason)) => {
+                let trailing = !before[..hash].trim().is_empty();
+                let target_line = if trailing {
+                    line
+                } else {
+                    next_content_line(source, line)
+                };
+                found.push(InlineIgnore {
+                    span,
+                    rules: rule_list,
+                    reason,
+                    target_line,
+                });
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    (found, errors)
+}
+
+fn next_content_line(source: &SourceFile, line: usize) -> usize {
+    let mut l = line + 1;
+    while l < source.line_count() {
+        let t = source.text()[source.line_range(l)].trim();
+        if !t.is_empty() && !t.starts_with('#') {
+            return l;
+        }
+        l += 1;
+    }
+    line + 1
+}
+
+type Parsed = (Vec<(&'static str, Span)>, String);
+
+fn parse_directive(file: FileId, rest: &str, offset: usize) -> Result<Parsed, InputError> {
+    let at = |i: usize, j: usize| Span::new(file, offset + i, offset + j);
+    let trimmed_start = rest.len() - rest.trim_start().len();
+    let body = &rest[trimmed_start..];
+    let Some(after) = body.strip_prefix("ignore[") else {
+        return Err(
+            InputError::new(at(0, rest.len()), "malformed scopeward directive")
+                .with_help("write `# scopeward: ignore[rule-id, …] reason`"),
+        );
+    };
+    let open = trimmed_start + "ignore[".len();
+    let Some(close_rel) = after.find(']') else {
+        return Err(
+            InputError::new(at(0, rest.len()), "unclosed `[` in scopeward directive")
+                .with_help("write `# scopeward: ignore[rule-id, …] reason`"),
+        );
+    };
+    let mut list = Vec::new();
+    let mut pos = 0;
+    for part in after[..close_rel].split(',') {
+        let lead = part.len() - part.trim_start().len();
+        let id = part.trim();
+        let span = at(open + pos + lead, open + pos + lead + id.len());
+        pos += part.len() + 1;
+        if id.is_empty() {
+            continue;
+        }
+        let known = rules::find(id)
+            .map(|r| r.meta().id)
+            .or_else(|| rules::PLANNED.iter().find(|p| p.0 == id).map(|p| p.0));
+        match known {
+            Some(id) => list.push((id, span)),
+            None => {
+                let e =
+                    InputError::new(span, format!("unknown rule `{id}` in scopeward directive"));
+                return Err(match crate::suggest::did_you_mean(id, rules::all_ids()) {
+                    Some(s) => e.with_help(format!("did you mean `{s}`?")),
+                    None => e.with_help("`scopeward rules` lists every rule"),
+                });
+            }
+        }
+    }
+    if list.is_empty() {
+        return Err(
+            InputError::new(at(open, open + close_rel), "the directive names no rule")
+                .with_help("name the rules it silences: `ignore[rule-id]`"),
+        );
+    }
+    let reason = after[close_rel + 1..].trim().to_string();
+    if reason.is_empty() {
+        return Err(
+            InputError::new(at(0, rest.len()), "an ignore needs a reason")
+                .with_help("say why the finding is accepted after the `]`"),
+        );
+    }
+    Ok((list, reason))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn directives_and_their_targets() {
+        let text = "tokens:\n  # scopeward: ignore[legacy-token, full-access] migrating in Q1\n  - name: old\n    legacy: read-write # scopeward: ignore[unused-token] batch job\n";
+        let src = SourceFile::new("x.yaml", None, text);
+        let (found, errors) = scan(FileId(0), &src);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(found.len(), 2);
+        assert_eq!(
+            found[0].rules.iter().map(|r| r.0).collect::<Vec<_>>(),
+            ["legacy-token", "full-access"]
+        );
+        assert_eq!(found[0].target_line, 2);
+        assert_eq!(found[0].reason, "migrating in Q1");
+        let r = found[0].rules[1].1;
+        assert_eq!(&text[r.start as usize..r.end as usize], "full-access");
+        assert_eq!(found[1].target_line, 3);
+    }
+
+    #[test]
+    fn malformed_directives_are_errors() {
+        for (text, message) in [
+            (
+                "# scopeward: ignore[legacy-tokn] x\n",
+                "unknown rule `legacy-tokn` in scopeward directive",
+            ),
+            (
+                "# scopeward: ignore[legacy-token]\n",
+                "an ignore needs a reason",
+            ),
+            (
+                "# scopeward: ignore legacy-token\n",
+                "malformed scopeward directive",
+            ),
+            (
+                "# scopeward: ignore[legacy-token reason\n",
+                "unclosed `[` in scopeward directive",
+            ),
+        ] {
+            let src = SourceFile::new("x.yaml", None, text);
+            let (_, errors) = scan(FileId(0), &src);
+            assert_eq!(errors.len(), 1, "{text}");
+            assert_eq!(errors[0].message, message);
+        }
+        // Not a comment: ignored.
+        let src = SourceFile::new("x.yaml", None, "description: \"scopeward: ignore[x]\"\n");
+        assert!(scan(FileId(0), &src).1.is_empty());
+    }
+}

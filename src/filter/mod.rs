@@ -1,0 +1,326 @@
+//! The filter stage: after the rules, before rendering. Applies inline and configured ignores
+//! (reporting those that silenced nothing as `unused-ignore`) and the baseline. Suppressed
+//! findings are kept, with how they were suppressed: SARIF shows them as suppressed results.
+
+pub mod baseline;
+pub mod inline;
+
+use std::collections::HashMap;
+
+use crate::model::{Day, InputError};
+use crate::policy::{IgnoreDoc, Policy};
+use crate::rules::{FileModel, Finding, FindingBuilder, Sink, UnusedIgnore};
+use crate::source::{FileId, SourceMap, Span};
+use crate::tree::Format;
+
+pub use baseline::BaselineFile;
+
+/// How a finding was silenced.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SuppressionKind {
+    /// `# scopeward: ignore[…]` in the definition file.
+    Inline,
+    /// `[[ignore]]` in scopeward.toml.
+    Config,
+    /// In the `--baseline` file.
+    Baseline,
+}
+
+impl SuppressionKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SuppressionKind::Inline => "inline",
+            SuppressionKind::Config => "config",
+            SuppressionKind::Baseline => "baseline",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Suppression {
+    pub kind: SuppressionKind,
+    pub reason: String,
+    /// The ignore that silenced it (absent for the baseline).
+    pub span: Option<Span>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Suppressed {
+    pub finding: Finding,
+    pub by: Suppression,
+}
+
+/// What the baseline did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BaselineStats {
+    /// Findings it accepted.
+    pub matched: usize,
+    /// Entries that match nothing any more: fixed since the baseline was written.
+    pub fixed: usize,
+}
+
+/// What the filter needs to know beyond the findings.
+pub struct FilterInput<'a> {
+    pub sources: &'a SourceMap,
+    pub files: &'a [FileModel],
+    pub formats: &'a HashMap<FileId, Format>,
+    pub policy: &'a Policy,
+    pub as_of: Day,
+    pub apply_ignores: bool,
+    pub baseline: Option<&'a BaselineFile>,
+}
+
+pub struct Filtered {
+    pub active: Vec<Finding>,
+    pub suppressed: Vec<Suppressed>,
+    pub errors: Vec<InputError>,
+    pub baseline: Option<BaselineStats>,
+}
+
+/// The lines that open each token (from its first line to its name), by file: an inline
+/// ignore aimed at one of them silences that token's findings wherever they are in it.
+fn token_headers(
+    sources: &SourceMap,
+    files: &[FileModel],
+) -> HashMap<FileId, Vec<(usize, usize, String)>> {
+    let mut out: HashMap<FileId, Vec<(usize, usize, String)>> = HashMap::new();
+    for f in files {
+        let src = sources.get(f.file);
+        for t in &f.tokens {
+            let start = t.doc.span.map_or(t.doc.name.span.start, |s| s.start) as usize;
+            let first = src.line_index(start);
+            let name_line = src.line_index(t.doc.name.span.start as usize);
+            out.entry(f.file).or_default().push((
+                first.min(name_line),
+                name_line.max(first),
+                t.name().to_string(),
+            ));
+        }
+    }
+    out
+}
+
+/// An ignore for a rule that is off (or not run by this version) cannot be judged unused.
+fn rule_enabled(policy: &Policy, id: &str) -> bool {
+    crate::rules::find(id).is_some_and(|r| policy.enabled(r.meta()))
+}
+
+pub fn apply(findings: Vec<Finding>, input: &FilterInput<'_>) -> Filtered {
+    let mut errors = Vec::new();
+    let mut suppressed = Vec::new();
+    let mut active = findings;
+    let mut extra = Vec::new();
+
+    if input.apply_ignores {
+        // Inline directives, per YAML/TOML file that has any.
+        let mut inline: HashMap<FileId, Vec<(inline::InlineIgnore, Vec<usize>)>> = HashMap::new();
+        for (id, source) in input.sources.iter() {
+            if !matches!(input.formats.get(&id), Some(Format::Yaml | Format::Toml)) {
+                continue;
+            }
+            let (found, errs) = inline::scan(id, source);
+            errors.extend(errs);
+            if !found.is_empty() {
+                let n = |i: &inline::InlineIgnore| vec![0; i.rules.len()];
+                inline.insert(
+                    id,
+                    found
+                        .into_iter()
+                        .map(|i| {
+                            let c = n(&i);
+                            (i, c)
+                        })
+                        .collect(),
+                );
+            }
+        }
+        let headers = if inline.is_empty() {
+            HashMap::new()
+        } else {
+            token_headers(input.sources, input.files)
+        };
+
+        // Configured ignores, with their path globs compiled once.
+        let config: Vec<(
+            &IgnoreDoc,
+            Option<globset::GlobMatcher>,
+            Option<globset::GlobMatcher>,
+        )> = input
+            .policy
+            .ignores
+            .iter()
+            .map(|ig| {
+                let glob = |p: &Option<crate::tree::de::Sp<String>>| {
+                    p.as_ref().and_then(|p| {
+                        globset::Glob::new(&p.value)
+                            .ok()
+                            .map(|g| g.compile_matcher())
+                    })
+                };
+                (ig, glob(&ig.path), glob(&ig.scope))
+            })
+            .collect();
+        let mut config_used = vec![0usize; config.len()];
+
+        let mut kept = Vec::with_capacity(active.len());
+        for mut f in active {
+            let mut by = None;
+            if let Some(loc) = f.location {
+                if let Some(list) = inline.get_mut(&loc.file) {
+                    let line = input.sources.get(loc.file).line_index(loc.start as usize);
+                    let file_headers = headers.get(&loc.file);
+                    for (ig, used) in list.iter_mut() {
+                        let Some(ri) = ig.rules.iter().position(|(id, _)| *id == f.rule.id) else {
+                            continue;
+                        };
+                        let token_wide = f.token.as_deref().is_some_and(|name| {
+                            file_headers.is_some_and(|h| {
+                                h.iter().any(|(a, b, n)| {
+                                    n == name && (*a..=*b).contains(&ig.target_line)
+                                })
+                            })
+                        });
+                        if ig.target_line == line || token_wide {
+                            used[ri] += 1;
+                            by = Some(Suppression {
+                                kind: SuppressionKind::Inline,
+                                reason: ig.reason.clone(),
+                                span: Some(ig.span),
+                            });
+                            break;
+                        }
+                    }
+                }
+            }
+            if by.is_none() {
+                for (i, (ig, path, scope)) in config.iter().enumerate() {
+                    if ig.rule.value != f.rule.id
+                        && crate::rules::find(&ig.rule.value).map(|r| r.meta().id)
+                            != Some(f.rule.id)
+                    {
+                        continue;
+                    }
+                    if ig
+                        .token
+                        .as_ref()
+                        .is_some_and(|t| f.token.as_deref() != Some(t.value.as_str()))
+                    {
+                        continue;
+                    }
+                    if let Some(m) = path {
+                        let shown = f
+                            .location
+                            .map(|l| input.sources.get(l.file).display.as_str());
+                        if !shown.is_some_and(|p| m.is_match(p)) {
+                            continue;
+                        }
+                    }
+                    if let Some(m) = scope {
+                        if !f.scope.as_deref().is_some_and(|s| m.is_match(s)) {
+                            continue;
+                        }
+                    }
+                    config_used[i] += 1;
+                    if let Some(expires) = ig.expires.as_ref().filter(|e| e.value < input.as_of) {
+                        // Expired: the finding returns, pointing at the entry that let it go.
+                        f.related.push((
+                            expires.span,
+                            format!("an ignore for this expired on {}", expires.value),
+                        ));
+                        continue;
+                    }
+                    by = Some(Suppression {
+                        kind: SuppressionKind::Config,
+                        reason: ig.reason.value.clone(),
+                        span: Some(ig.rule.span),
+                    });
+                    break;
+                }
+            }
+            match by {
+                Some(by) => suppressed.push(Suppressed { finding: f, by }),
+                None => kept.push(f),
+            }
+        }
+        active = kept;
+
+        // Ignores that silenced nothing.
+        let mut sink = Sink::new(input.policy);
+        for list in inline.values() {
+            for (ig, used) in list {
+                for ((id, span), n) in ig.rules.iter().zip(used) {
+                    if *n == 0 && rule_enabled(input.policy, id) {
+                        sink.push(
+                            FindingBuilder::new(
+                                &UnusedIgnore::META,
+                                format!("inline ignore of `{id}` silenced nothing"),
+                            )
+                            .help("remove it: the finding it was written for is gone")
+                            .label("unused")
+                            .subject(format!("inline:{id}:{}", ig.reason))
+                            .at(*span),
+                        );
+                    }
+                }
+            }
+        }
+        for ((ig, _, _), n) in config.iter().zip(&config_used) {
+            if *n == 0 && rule_enabled(input.policy, &ig.rule.value) {
+                let mut b = FindingBuilder::new(
+                    &UnusedIgnore::META,
+                    format!("`[[ignore]]` of `{}` silenced nothing", ig.rule.value),
+                )
+                .help("remove the entry from scopeward.toml: nothing matches it")
+                .label("unused")
+                .subject(format!(
+                    "config:{}:{}:{}:{}",
+                    ig.rule.value,
+                    ig.token.as_ref().map_or("", |t| t.value.as_str()),
+                    ig.path.as_ref().map_or("", |t| t.value.as_str()),
+                    ig.scope.as_ref().map_or("", |t| t.value.as_str())
+                ));
+                if let Some(t) = &ig.token {
+                    b = b.related(t.span, "for this token");
+                }
+                sink.push(b.at(ig.rule.span));
+            }
+        }
+        extra = sink.into_findings();
+    }
+    active.extend(extra);
+
+    let mut stats = None;
+    if let Some(base) = input.baseline {
+        let mut counts = base.counts();
+        let mut kept = Vec::with_capacity(active.len());
+        let mut matched = 0;
+        for f in active {
+            match counts.get_mut(f.fingerprint.as_str()) {
+                Some(n) if *n > 0 => {
+                    *n -= 1;
+                    matched += 1;
+                    suppressed.push(Suppressed {
+                        finding: f,
+                        by: Suppression {
+                            kind: SuppressionKind::Baseline,
+                            reason: "accepted in the baseline".to_string(),
+                            span: None,
+                        },
+                    });
+                }
+                _ => kept.push(f),
+            }
+        }
+        active = kept;
+        stats = Some(BaselineStats {
+            matched,
+            fixed: counts.values().sum(),
+        });
+    }
+    Filtered {
+        active,
+        suppressed,
+        errors,
+        baseline: stats,
+    }
+}
