@@ -162,8 +162,25 @@ fn setup(
     }
 }
 
-fn finish(g: &GlobalArgs, report: &Report) -> u8 {
-    let text = output::render(report, g.format, &render_options(g));
+fn finish(g: &GlobalArgs, report: &Report, catalogues: &Catalogues) -> u8 {
+    let text = output::render(report, g.format, &render_options(g), catalogues);
+    if g.format == OutputFormat::Github {
+        // The job summary GitHub shows on the run's page.
+        if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
+            let summary = output::markdown::render(report);
+            let written = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&path)
+                .and_then(|mut f| f.write_all(summary.as_bytes()));
+            if let Err(e) = written {
+                eprintln!(
+                    "warning: cannot write the step summary to {}: {e}",
+                    std::path::Path::new(&path).display()
+                );
+            }
+        }
+    }
     if let Err(e) = emit(g, &text) {
         return usage_error(e);
     }
@@ -187,7 +204,7 @@ fn check(g: &GlobalArgs, paths: &[PathBuf]) -> u8 {
     };
     let (sources, policy, catalogues) = match setup(g, &cwd, as_of) {
         Ok(s) => s,
-        Err(report) => return finish(g, &report),
+        Err(report) => return finish(g, &report, &Catalogues::builtin()),
     };
     let default = [PathBuf::from(".")];
     let paths = if paths.is_empty() {
@@ -199,6 +216,8 @@ fn check(g: &GlobalArgs, paths: &[PathBuf]) -> u8 {
     engine::LEAK_MODEL.store(true, std::sync::atomic::Ordering::Relaxed);
     let mut options = engine::CheckOptions::new(as_of);
     options.apply_ignores = !g.no_ignores;
+    // Formats that list every token, not only those with findings.
+    options.inventory = matches!(g.format, OutputFormat::Junit);
     if let Some(path) = &g.baseline {
         match BaselineFile::read(path) {
             Ok(b) => options.baseline = Some(std::sync::Arc::new(b)),
@@ -245,7 +264,7 @@ fn check(g: &GlobalArgs, paths: &[PathBuf]) -> u8 {
             policy.include.join(", ")
         );
     }
-    let code = finish(g, &report);
+    let code = finish(g, &report, &catalogues);
     // The process exits next: freeing a large report would only cost time.
     std::mem::forget(report);
     code
@@ -274,7 +293,7 @@ fn list_rules(g: &GlobalArgs) -> u8 {
             s.push('\n');
             s
         }
-        OutputFormat::Human => {
+        _ => {
             let width = REGISTRY
                 .iter()
                 .map(|r| r.meta().id.len())
@@ -357,7 +376,7 @@ fn explain(g: &GlobalArgs, id: &str) -> u8 {
             s.push('\n');
             s
         }
-        OutputFormat::Human => explain_text(rule.meta()),
+        _ => explain_text(rule.meta()),
     };
     match emit(g, &text) {
         Ok(()) => EXIT_CLEAN,
@@ -370,7 +389,7 @@ fn catalogue(g: &GlobalArgs, ty: Option<AccountTypeArg>) -> u8 {
     let as_of = Day(jiff::Zoned::now().date());
     let catalogues = match setup(g, &cwd, as_of) {
         Ok((_, _, c)) => c,
-        Err(report) => return finish(g, &report),
+        Err(report) => return finish(g, &report, &Catalogues::builtin()),
     };
     let types: Vec<AccountType> = match ty {
         Some(AccountTypeArg::Brand) => vec![AccountType::Brand],
@@ -391,7 +410,7 @@ fn catalogue(g: &GlobalArgs, ty: Option<AccountTypeArg>) -> u8 {
             s.push('\n');
             s
         }
-        OutputFormat::Human => {
+        _ => {
             let mut s = String::new();
             for t in types {
                 let c = catalogues.get(t);

@@ -409,9 +409,14 @@ proptest! {
             check_span(&text, e.span, &format!("error `{}`", e.message))?;
         }
         let opts = RenderOptions { color: false, width: 100, quiet: false, fail_on: Severity::Warning };
-        let human = render(&report, OutputFormat::Human, &opts);
+                let catalogues = Catalogues::builtin();
+        let human = render(&report, OutputFormat::Human, &opts, &catalogues);
         prop_assert!(human.contains("Checked 1 file"), "{}", human);
-        let json = render(&report, OutputFormat::Json, &opts);
+        // Every other format renders whatever was found, too.
+        for format in <OutputFormat as clap::ValueEnum>::value_variants() {
+            let _ = render(&report, *format, &opts, &catalogues);
+        }
+        let json = render(&report, OutputFormat::Json, &opts, &catalogues);
         let doc: serde_json::Value = serde_json::from_str(&json).expect("the JSON report parses");
         prop_assert_eq!(doc["errors"].as_array().map(Vec::len), Some(report.errors.len()));
     }

@@ -1,16 +1,26 @@
 //! Rendering: one module per format, each a pure function over a [`Report`].
 
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod junit;
+pub mod markdown;
 
+use crate::catalogue::Catalogues;
 use crate::engine::Report;
-use crate::rules::Severity;
+use crate::rules::{Finding, Severity};
 
 /// `--format`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum OutputFormat {
     Human,
     Json,
+    /// GitHub Actions workflow commands, and a Markdown summary to `$GITHUB_STEP_SUMMARY`.
+    Github,
+    /// JUnit XML: one test case per token, its findings as failures.
+    Junit,
+    /// A Markdown table of findings grouped by token, for a pull-request comment.
+    Markdown,
 }
 
 /// Options every renderer may use.
@@ -47,9 +57,69 @@ impl Counts {
 }
 
 /// Renders a report in the chosen format.
-pub fn render(report: &Report, format: OutputFormat, opts: &RenderOptions) -> String {
+pub fn render(
+    report: &Report,
+    format: OutputFormat,
+    opts: &RenderOptions,
+    catalogues: &Catalogues,
+) -> String {
+    let _ = catalogues;
     match format {
         OutputFormat::Human => human::render(report, opts),
         OutputFormat::Json => json::render(report),
+        OutputFormat::Github => github::render(report),
+        OutputFormat::Junit => junit::render(report, opts),
+        OutputFormat::Markdown => markdown::render(report),
+    }
+}
+
+/// The findings of each token, in report order, with the tokens that have none: the grouping
+/// of the Markdown, JUnit and HTML formats. Findings about no token come last, under `None`.
+pub fn by_token(report: &Report) -> Vec<(Option<TokenKey<'_>>, Vec<&Finding>)> {
+    let mut groups: Vec<(Option<TokenKey<'_>>, Vec<&Finding>)> = Vec::new();
+    let mut index: std::collections::HashMap<Option<TokenKey<'_>>, usize> = Default::default();
+    for f in &report.findings {
+        let key = f.token.as_deref().map(|name| TokenKey {
+            account_type: f.account_type.map_or("", |t| t.as_str()),
+            account: f.account_name.as_deref(),
+            name,
+        });
+        let i = *index.entry(key).or_insert_with(|| {
+            groups.push((key, Vec::new()));
+            groups.len() - 1
+        });
+        groups[i].1.push(f);
+    }
+    // Tokens without findings (when the report lists them) pass too.
+    for t in &report.inventory {
+        let key = Some(TokenKey {
+            account_type: t.account_type.as_str(),
+            account: t.account_name.as_deref(),
+            name: &t.name,
+        });
+        if let std::collections::hash_map::Entry::Vacant(e) = index.entry(key) {
+            e.insert(groups.len());
+            groups.push((key, Vec::new()));
+        }
+    }
+    groups.sort_by_key(|(k, _)| k.is_none());
+    groups
+}
+
+/// Which token a group of findings is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct TokenKey<'a> {
+    pub account_type: &'static str,
+    pub account: Option<&'a str>,
+    pub name: &'a str,
+}
+
+impl TokenKey<'_> {
+    /// `brand Acme / orders-prod`.
+    pub fn label(&self) -> String {
+        match self.account {
+            Some(a) => format!("{} {} / {}", self.account_type, a, self.name),
+            None => format!("{} / {}", self.account_type, self.name),
+        }
     }
 }
