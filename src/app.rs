@@ -110,7 +110,8 @@ fn setup(
     if let Some(path) = policy_path {
         let display = display_path(&path, cwd);
         match engine::read_source(&path, display.clone(), sources.next_id()) {
-            (source, None) => {
+            (mut source, None) => {
+                source.redact_scanned();
                 let id = sources.add(source);
                 match Policy::parse(id, sources.get(id).text()) {
                     Ok(mut p) => {
@@ -217,7 +218,7 @@ fn check(g: &GlobalArgs, paths: &[PathBuf]) -> u8 {
     let mut options = engine::CheckOptions::new(as_of);
     options.apply_ignores = !g.no_ignores;
     // Formats that list every token, not only those with findings.
-    options.inventory = matches!(g.format, OutputFormat::Junit);
+    options.inventory = matches!(g.format, OutputFormat::Junit | OutputFormat::Html);
     if let Some(path) = &g.baseline {
         match BaselineFile::read(path) {
             Ok(b) => options.baseline = Some(std::sync::Arc::new(b)),

@@ -166,6 +166,14 @@ impl SourceFile {
         }
     }
 
+    /// Masks every secret a format-blind scan of the text finds (for files, such as the
+    /// policy, that are not loaded as token definitions).
+    pub fn redact_scanned(&mut self) {
+        for found in crate::redact::scan_text(&self.text.clone()) {
+            self.redact(found.range.start, found.range.end);
+        }
+    }
+
     pub fn has_redactions(&self) -> bool {
         !self.redactions.is_empty()
     }

@@ -298,7 +298,9 @@ impl Catalogues {
                     continue;
                 }
             };
-            let id = sources.add(SourceFile::new(display.clone(), Some(path.clone()), text));
+            let mut source = SourceFile::new(display.clone(), Some(path.clone()), text);
+            source.redact_scanned();
+            let id = sources.add(source);
             match parse_catalogue(id, sources.get(id).text()) {
                 Ok(c) if c.account_type() == *ty => {
                     cats.by_type[i] = c;

@@ -184,7 +184,7 @@ pub fn apply(findings: Vec<Finding>, input: &FilterInput<'_>) -> Filtered {
                             used[ri] += 1;
                             by = Some(Suppression {
                                 kind: SuppressionKind::Inline,
-                                reason: ig.reason.clone(),
+                                reason: crate::redact::scrub(&ig.reason).into_owned(),
                                 span: Some(ig.span),
                             });
                             break;
@@ -231,7 +231,7 @@ pub fn apply(findings: Vec<Finding>, input: &FilterInput<'_>) -> Filtered {
                     }
                     by = Some(Suppression {
                         kind: SuppressionKind::Config,
-                        reason: ig.reason.value.clone(),
+                        reason: crate::redact::scrub(&ig.reason.value).into_owned(),
                         span: Some(ig.rule.span),
                     });
                     break;

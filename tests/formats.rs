@@ -1,0 +1,139 @@
+//! Every output format over one canonical run (the shipped examples), snapshotted; and a
+//! planted fake Auth Token that no format may ever print.
+
+use clap::ValueEnum;
+use scopeward::output::OutputFormat;
+
+mod common;
+use common::{AS_OF, bare, run};
+
+fn name(format: OutputFormat) -> String {
+    format.to_possible_value().unwrap().get_name().to_string()
+}
+
+fn render_examples(format: &str) -> String {
+    let mut cmd = bare();
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["check", "examples/", "--as-of", AS_OF, "--format", format])
+        .env_remove("GITHUB_STEP_SUMMARY");
+    let out = run(cmd);
+    assert_eq!(out.code, 1, "{}", out.all());
+    out.stdout
+}
+
+#[test]
+fn github_annotations() {
+    let text = render_examples("github");
+    for line in text.lines() {
+        assert!(
+            line.starts_with("::error ")
+                || line.starts_with("::warning ")
+                || line.starts_with("::notice "),
+            "{line}"
+        );
+        assert!(
+            line.contains("file=examples/") && line.contains(",line=") && line.contains(",col="),
+            "{line}"
+        );
+    }
+    insta::assert_snapshot!("github", text);
+}
+
+#[test]
+fn github_step_summary_is_written_when_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let summary = dir.path().join("summary.md");
+    std::fs::write(&summary, "earlier step\n").unwrap();
+    let mut cmd = bare();
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["check", "examples/", "--as-of", AS_OF, "--format", "github"])
+        .env("GITHUB_STEP_SUMMARY", &summary);
+    run(cmd);
+    let written = std::fs::read_to_string(&summary).unwrap();
+    assert!(
+        written.starts_with("earlier step\n## scopeward: 4 errors, 17 warnings"),
+        "{written}"
+    );
+}
+
+#[test]
+fn junit_report() {
+    let text = render_examples("junit");
+    assert!(text.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites"));
+    // One case per token identity, clean ones included.
+    assert_eq!(text.matches("<testcase ").count(), 9);
+    assert!(
+        text.contains(
+            "<testcase name=\"shopify-orders-prod\" classname=\"scopeward.brand.Acme\"/>"
+        )
+    );
+    assert_eq!(text.matches("<failure ").count(), 21);
+    insta::assert_snapshot!("junit", text);
+}
+
+#[test]
+fn markdown_tables() {
+    let text = render_examples("markdown");
+    assert!(text.starts_with("## scopeward: 4 errors, 17 warnings, 0 info\n"));
+    assert!(text.contains("### brand Acme / legacy-erp"));
+    insta::assert_snapshot!("markdown", text);
+}
+
+const SECRET: &str = "Xk3vP9qLmN2aB7cD4eF6gH8jK1sT5uW0";
+
+#[test]
+fn no_format_ever_prints_a_planted_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("leaky-tokens.yaml"),
+        format!(
+            "# backup of the old token: {SECRET}\naccount:\n  type: brand\n  password: {SECRET}\ntokens:\n  - name: orders\n    auth_token: {SECRET}\n    auth_token_env: {SECRET}\n    description: https://IRabc:{SECRET}@api.impact.com/Advertisers\n    scopes: [\"*\", \"{SECRET}\"]\n    environment: {SECRET}\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("broken-tokens.toml"),
+        format!("[account]\ntype = \"brand\"\n[[tokens]]\nname = \"x\"\nauth_token = \"{SECRET}\" oops\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("scopeward.toml"),
+        format!("[[ignore]]\nrule = \"full-access\"\nreason = \"old token {SECRET}\"\n"),
+    )
+    .unwrap();
+    let pieces: Vec<&str> = (4..=SECRET.len() - 8).map(|i| &SECRET[i..i + 8]).collect();
+    for format in OutputFormat::value_variants() {
+        let format = name(*format);
+        let out_file = dir.path().join(format!("report.{format}"));
+        for to_file in [false, true] {
+            let mut cmd = bare();
+            cmd.current_dir(dir.path())
+                .args([
+                    "check", ".", "--as-of", AS_OF, "--format", &format, "--color", "always",
+                ])
+                .env("GITHUB_STEP_SUMMARY", dir.path().join("summary.md"));
+            if to_file {
+                cmd.arg("--output").arg(&out_file);
+            }
+            let out = run(cmd);
+            assert_eq!(out.code, 2, "{format}: {}", out.all());
+            let mut everything = out.all();
+            if to_file {
+                everything.push_str(&std::fs::read_to_string(&out_file).unwrap());
+            }
+            if let Ok(summary) = std::fs::read_to_string(dir.path().join("summary.md")) {
+                everything.push_str(&summary);
+            }
+            assert!(
+                everything.contains("Xk3v"),
+                "{format}: the secret is not even reported"
+            );
+            for piece in &pieces {
+                assert!(
+                    !everything.contains(piece),
+                    "{format}: `{piece}` of the secret leaked:\n{everything}"
+                );
+            }
+        }
+    }
+}
