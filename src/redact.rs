@@ -335,9 +335,12 @@ fn assigned_value(bytes: &[u8], mut i: usize) -> Option<std::ops::Range<usize>> 
         }
     };
     let value = std::str::from_utf8(&bytes[start..end]).ok()?.trim();
-    // Names of variables and placeholders are not secrets.
+    // Names of variables and placeholders are not secrets, nor are plain words ("token:
+    // upgrade it"): a secret has a digit or a symbol, or is long.
+    let mixed = value.bytes().any(|b| !b.is_ascii_alphabetic());
     if value.is_empty()
         || value.len() < 6
+        || (!mixed && value.len() < 16)
         || matches!(value, "null" | "None" | "nil" | "true" | "false" | "~")
         || value.starts_with('$')
         || value.starts_with("{{")
@@ -418,12 +421,12 @@ mod tests {
     fn text_scan_finds_secrets_in_any_syntax() {
         let tok = "Xk3vP9qLmN2aB7cD4eF6gH8jK1sT5uW0";
         let text = format!(
-            "# old: {tok}\nauth_token: \"abcdefghij\"\npassword = 'hunter2hunter2'\nurl: https://IRx:s3cr3tpass@api.impact.com/a\nauth_token_env: MY_TOKEN\ntoken: ${{TOKEN}}\n"
+            "# old: {tok}\nauth_token: \"abc123defg\"\nlegacy token: upgrade it\npassword = 'hunter2hunter2'\nurl: https://IRx:s3cr3tpass@api.impact.com/a\nauth_token_env: MY_TOKEN\ntoken: ${{TOKEN}}\n"
         );
         let found: Vec<&str> = scan_text(&text)
             .into_iter()
             .map(|s| &text[s.range])
             .collect();
-        assert_eq!(found, [tok, "abcdefghij", "hunter2hunter2", "s3cr3tpass"]);
+        assert_eq!(found, [tok, "abc123defg", "hunter2hunter2", "s3cr3tpass"]);
     }
 }

@@ -1,10 +1,12 @@
 //! Rendering: one module per format, each a pure function over a [`Report`].
 
 pub mod github;
+pub mod html;
 pub mod human;
 pub mod json;
 pub mod junit;
 pub mod markdown;
+pub mod sarif;
 
 use crate::catalogue::Catalogues;
 use crate::engine::Report;
@@ -21,6 +23,10 @@ pub enum OutputFormat {
     Junit,
     /// A Markdown table of findings grouped by token, for a pull-request comment.
     Markdown,
+    /// SARIF 2.1.0, for code scanning.
+    Sarif,
+    /// One self-contained HTML page for a security review: findings and a token × category exposure matrix.
+    Html,
 }
 
 /// Options every renderer may use.
@@ -63,13 +69,14 @@ pub fn render(
     opts: &RenderOptions,
     catalogues: &Catalogues,
 ) -> String {
-    let _ = catalogues;
     match format {
         OutputFormat::Human => human::render(report, opts),
         OutputFormat::Json => json::render(report),
         OutputFormat::Github => github::render(report),
         OutputFormat::Junit => junit::render(report, opts),
         OutputFormat::Markdown => markdown::render(report),
+        OutputFormat::Sarif => sarif::render(report),
+        OutputFormat::Html => html::render(report, catalogues),
     }
 }
 

@@ -16,7 +16,7 @@ declare_rule! {
     /// account: {type: brand}
     /// tokens:
     ///   - name: orders
-    ///     auth_token: Xk3vP9qLmN2aB7cD4eF6gH8jK1sT5uW0
+    ///     auth_token: not-a-real-token-0000
     /// ```
     ///
     /// Use instead:
