@@ -116,4 +116,27 @@ pub enum Command {
         #[arg(value_enum)]
         kind: Option<SchemaKind>,
     },
+    /// Write a commented scopeward.toml and a starter token definition file (never overwrites).
+    Init {
+        /// The account type of the starter file.
+        #[arg(long = "type", value_enum, default_value = "brand")]
+        account_type: AccountTypeArg,
+        /// Where to write them (default: the working directory).
+        #[arg(value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+    /// Print a shell completion script (bash, zsh or fish).
+    Completions {
+        #[arg(value_enum)]
+        shell: Shell,
+    },
+    /// Print the man page (roff).
+    Man,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
 }

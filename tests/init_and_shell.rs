@@ -1,0 +1,88 @@
+//! `init`, shell completions and the man page.
+
+mod common;
+use common::{AS_OF, bare, run};
+
+#[test]
+fn init_writes_a_clean_starting_point_for_each_account_type() {
+    for ty in ["brand", "partner", "agency"] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cmd = bare();
+        cmd.current_dir(dir.path()).args(["init", "--type", ty]);
+        let out = run(cmd);
+        assert_eq!(out.code, 0, "{}", out.all());
+        let tokens = dir.path().join(format!("{ty}-tokens.yaml"));
+        assert!(dir.path().join("scopeward.toml").is_file());
+        let text = std::fs::read_to_string(&tokens).unwrap();
+        assert!(text.contains(&format!("type: {ty}")), "{text}");
+        // What init writes passes its own check (the policy included).
+        let mut cmd = bare();
+        cmd.current_dir(dir.path())
+            .args(["check", "--as-of", AS_OF]);
+        let out = run(cmd);
+        assert_eq!(out.code, 0, "{ty}: {}", out.all());
+        assert!(
+            out.stdout.contains("Checked 1 file, 1 token: no findings."),
+            "{}",
+            out.stdout
+        );
+    }
+}
+
+#[test]
+fn init_never_overwrites() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("scopeward.toml"), "# mine\n").unwrap();
+    let mut cmd = bare();
+    cmd.current_dir(dir.path()).args(["init"]);
+    let out = run(cmd);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("already exist"), "{}", out.stderr);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("scopeward.toml")).unwrap(),
+        "# mine\n"
+    );
+    // Nothing half-written either.
+    assert!(!dir.path().join("brand-tokens.yaml").exists());
+}
+
+#[test]
+fn completions_for_each_shell() {
+    for shell in ["bash", "zsh", "fish"] {
+        let mut cmd = bare();
+        cmd.args(["completions", shell]);
+        let out = run(cmd);
+        assert_eq!(out.code, 0);
+        for word in ["check", "explain", "catalogue", "--fail-on"] {
+            assert!(out.stdout.contains(word), "{shell} completions lack {word}");
+        }
+        if shell == "bash" {
+            // The script is valid bash.
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("scopeward.bash");
+            std::fs::write(&path, &out.stdout).unwrap();
+            let status = std::process::Command::new("bash")
+                .arg("-n")
+                .arg(&path)
+                .status()
+                .unwrap();
+            assert!(status.success());
+        }
+    }
+}
+
+#[test]
+fn man_page() {
+    let mut cmd = bare();
+    cmd.arg("man");
+    let out = run(cmd);
+    assert_eq!(out.code, 0);
+    assert!(
+        out.stdout.contains(".TH scopeward 1"),
+        "{}",
+        &out.stdout[..200.min(out.stdout.len())]
+    );
+    for word in ["check", "explain", "\\-\\-fail\\-on"] {
+        assert!(out.stdout.contains(word), "man page lacks {word}");
+    }
+}
