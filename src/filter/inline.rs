@@ -156,6 +156,26 @@ mod tests {
         assert_eq!(found[1].target_line, 3);
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { failure_persistence: None, ..Default::default() })]
+        /// Whatever follows the marker, scanning never panics and spans stay in the text.
+        #[test]
+        fn any_directive_text_is_handled(prefix in ".{0,12}", rest in ".{0,60}", trailer in "(\n.{0,10}){0,3}") {
+            let text = format!("{prefix}# scopeward:{rest}{trailer}");
+            let src = SourceFile::new("x.yaml", None, text.clone());
+            let (found, errors) = scan(FileId(0), &src);
+            for i in &found {
+                proptest::prop_assert!(i.span.end as usize <= text.len());
+                for (_, s) in &i.rules {
+                    proptest::prop_assert!(text.is_char_boundary(s.start as usize) && text.is_char_boundary(s.end as usize));
+                }
+            }
+            for e in &errors {
+                proptest::prop_assert!(text.is_char_boundary(e.span.start as usize) && text.is_char_boundary(e.span.end as usize));
+            }
+        }
+    }
+
     #[test]
     fn malformed_directives_are_errors() {
         for (text, message) in [
