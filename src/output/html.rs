@@ -18,23 +18,7 @@ use crate::model::{AccountType, TokenState};
 use crate::rules::{Finding, REGISTRY, RuleMeta, Severity};
 use crate::source::Span;
 
-/// Escapes text for HTML content and attribute values (always written in double quotes).
-pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + s.len() / 8);
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            // Control characters have no place in a page (and some are parse errors).
-            c if c.is_control() && !matches!(c, '\t' | '\n' | '\r') => out.push('\u{FFFD}'),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use super::escape_markup as esc;
 
 /// User text: secrets redacted, then escaped.
 fn text(s: &str) -> String {

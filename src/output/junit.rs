@@ -9,23 +9,8 @@ use super::{RenderOptions, by_token};
 use crate::engine::Report;
 use crate::rules::Finding;
 
-/// Escapes text for XML content and attributes.
-fn xml(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            // Characters XML 1.0 cannot carry at all.
-            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => out.push('\u{FFFD}'),
-            c => out.push(c),
-        }
-    }
-    out
-}
+/// XML content and attributes escape like HTML's.
+use super::escape_markup as xml;
 
 pub fn render(report: &Report, opts: &RenderOptions) -> String {
     let groups = by_token(report);

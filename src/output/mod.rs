@@ -40,6 +40,24 @@ pub struct RenderOptions {
     pub fail_on: Severity,
 }
 
+/// Escapes text for HTML and XML content and attribute values (written in double quotes).
+/// Control characters, which XML 1.0 cannot carry and HTML treats as errors, become U+FFFD.
+pub fn escape_markup(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + s.len() / 8);
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c if c.is_control() && !matches!(c, '\t' | '\n' | '\r') => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// Counts by severity.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Counts {
