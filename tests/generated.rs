@@ -77,6 +77,30 @@ fn schema_keys_match_the_loaders() {
 }
 
 #[test]
+fn rule_docs_are_current() {
+    let path = root().join("docs/rules.md");
+    let generated = scopeward::rules::markdown_docs();
+    if bless() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, &generated).unwrap();
+        return;
+    }
+    let committed = std::fs::read_to_string(&path)
+        .unwrap_or_else(|_| panic!("docs/rules.md is missing: run SCOPEWARD_BLESS=1 cargo test"));
+    assert_eq!(
+        committed, generated,
+        "docs/rules.md is stale: run SCOPEWARD_BLESS=1 cargo test"
+    );
+    for r in scopeward::rules::REGISTRY {
+        assert!(
+            committed.contains(&format!("\n## {}\n", r.meta().id)),
+            "no section for {}",
+            r.meta().id
+        );
+    }
+}
+
+#[test]
 fn readme_rule_table_is_current() {
     let path = root().join("README.md");
     let readme = std::fs::read_to_string(&path).unwrap();

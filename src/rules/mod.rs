@@ -80,9 +80,11 @@ impl RuleMeta {
     }
 
     /// A URL where the rule's documentation can be read.
+    /// The rule's section of `docs/rules.md` (generated from the registry) in the repository.
     pub fn help_uri(&self) -> String {
         format!(
-            "https://github.com/scopeward/scopeward/blob/main/docs/rules.md#{}",
+            "{}/blob/main/docs/rules.md#{}",
+            env!("CARGO_PKG_REPOSITORY"),
             self.id
         )
     }
@@ -250,6 +252,29 @@ pub fn all_ids() -> impl Iterator<Item = &'static str> {
         .map(|r| r.meta().id)
         .chain(PLANNED.iter().map(|p| p.0))
         .chain(REDIRECTS.iter().map(|r| r.0))
+}
+
+/// `docs/rules.md`: every rule's documentation, generated from the registry.
+pub fn markdown_docs() -> String {
+    let mut s = String::from(
+        "# scopeward rules\n\n<!-- Generated from the rule registry by `SCOPEWARD_BLESS=1 cargo test`; do not edit. -->\n",
+    );
+    for r in REGISTRY {
+        s.push('\n');
+        // `# id` becomes `## id`, and the rule's own `##` sections `###`, so ids are anchors.
+        let mut in_code = false;
+        for line in crate::app::explain_text(r.meta()).lines() {
+            if line.starts_with("```") {
+                in_code = !in_code;
+            }
+            if line.starts_with('#') && !in_code {
+                s.push('#');
+            }
+            s.push_str(line);
+            s.push('\n');
+        }
+    }
+    s
 }
 
 /// The README's rule table, generated from the registry.
