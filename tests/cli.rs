@@ -550,47 +550,50 @@ fn policy_is_discovered_by_walking_up_from_the_working_directory() {
     assert!(!rules_of(&doc).contains("environment-scope-denied"));
 }
 
-#[test]
-fn policy_unknown_key_exits_2_and_shows_the_line() {
+/// Checks a clean file under `policy` (run from `run_in`, a subdirectory or the root) and
+/// asserts exit 2 with every expected text in the output.
+fn assert_policy_error(policy: &str, run_in: &str, expected: &[&str]) -> TempDir {
     let dir = tmp();
-    write(
-        dir.path(),
-        "scopeward.toml",
-        "include = [\"**/*tokens*.yaml\"]\nenvironmets = [\"production\"]\n",
-    );
-    write(dir.path(), "clean-tokens.yaml", CLEAN);
-    let out = run(sw(dir.path(), &["check", "clean-tokens.yaml"]));
+    write(dir.path(), "scopeward.toml", policy);
+    write(dir.path(), &format!("{run_in}/clean-tokens.yaml"), CLEAN);
+    let out = run(sw(
+        &dir.path().join(run_in),
+        &["check", "clean-tokens.yaml"],
+    ));
     assert_eq!(out.code, 2, "{}", out.all());
     let all = out.all();
-    assert!(all.contains("unknown key `environmets`"), "{all}");
-    assert!(all.contains("did you mean `environments`?"), "{all}");
-    assert!(all.contains("scopeward.toml:2:1"), "{all}");
-    assert!(
-        all.contains("environmets = [\"production\"]"),
-        "the line is shown: {all}"
+    for text in expected {
+        assert!(all.contains(text), "`{text}` is missing from:\n{all}");
+    }
+    dir
+}
+
+#[test]
+fn policy_unknown_key_exits_2_and_shows_the_line() {
+    assert_policy_error(
+        "include = [\"**/*tokens*.yaml\"]\nenvironmets = [\"production\"]\n",
+        ".",
+        &[
+            "unknown key `environmets`",
+            "did you mean `environments`?",
+            "scopeward.toml:2:1",
+            "environmets = [\"production\"]",
+        ],
     );
 }
 
 #[test]
 fn policy_unknown_rule_exits_2_with_did_you_mean() {
-    let dir = tmp();
-    write(
-        dir.path(),
-        "scopeward.toml",
+    let dir = assert_policy_error(
         "# policy\n\n[rules.unused-tokn]\ndays = 30\n",
+        ".",
+        &[
+            "unknown rule `unused-tokn`",
+            "did you mean `unused-token`?",
+            "scopeward.toml:3:8",
+            "[rules.unused-tokn]",
+        ],
     );
-    write(dir.path(), "clean-tokens.yaml", CLEAN);
-    let out = run(sw(dir.path(), &["check", "clean-tokens.yaml"]));
-    assert_eq!(out.code, 2, "{}", out.all());
-    let all = out.all();
-    assert!(all.contains("unknown rule `unused-tokn`"), "{all}");
-    assert!(all.contains("did you mean `unused-token`?"), "{all}");
-    assert!(all.contains("scopeward.toml:3:8"), "{all}");
-    assert!(
-        all.contains("[rules.unused-tokn]"),
-        "the line is shown: {all}"
-    );
-
     let out = run(sw(
         dir.path(),
         &["check", "clean-tokens.yaml", "--format", "json"],
@@ -605,26 +608,16 @@ fn policy_unknown_rule_exits_2_with_did_you_mean() {
 
 #[test]
 fn policy_deny_pattern_matching_nothing_exits_2() {
-    let dir = tmp();
-    write(
-        dir.path(),
-        "scopeward.toml",
-        "[environments.production]\ndeny = [\"ads:read\", \"promo-code:write\"]\n",
-    );
-    write(dir.path(), "sub/clean-tokens.yaml", CLEAN);
     // Found from a subdirectory, so the path is shown as the policy's own.
-    let out = run(sw(&dir.path().join("sub"), &["check", "clean-tokens.yaml"]));
-    assert_eq!(out.code, 2, "{}", out.all());
-    let all = out.all();
-    assert!(
-        all.contains("deny pattern `promo-code:write` matches no scope"),
-        "{all}"
-    );
-    assert!(all.contains("did you mean `promo-codes:write`?"), "{all}");
-    assert!(all.contains("scopeward.toml:2:21"), "{all}");
-    assert!(
-        all.contains("deny = [\"ads:read\", \"promo-code:write\"]"),
-        "{all}"
+    assert_policy_error(
+        "[environments.production]\ndeny = [\"ads:read\", \"promo-code:write\"]\n",
+        "sub",
+        &[
+            "deny pattern `promo-code:write` matches no scope",
+            "did you mean `promo-codes:write`?",
+            "scopeward.toml:2:21",
+            "deny = [\"ads:read\", \"promo-code:write\"]",
+        ],
     );
 }
 
