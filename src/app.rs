@@ -235,18 +235,12 @@ fn check(g: &GlobalArgs, paths: &[PathBuf]) -> u8 {
         if let Err(e) = baseline.write(path) {
             return usage_error(e);
         }
-        let matched = report.findings.len();
-        for f in std::mem::take(&mut report.findings) {
-            report.suppressed.push(crate::filter::Suppressed {
-                finding: f,
-                by: crate::filter::Suppression {
-                    kind: crate::filter::SuppressionKind::Baseline,
-                    reason: "accepted in the baseline".to_string(),
-                    span: None,
-                },
-            });
-        }
-        report.baseline = Some(crate::filter::BaselineStats { matched, fixed: 0 });
+        let findings = std::mem::take(&mut report.findings);
+        let (rest, stats) =
+            crate::filter::apply_baseline(findings, &baseline, &mut report.suppressed);
+        report.findings = rest;
+        let matched = stats.matched;
+        report.baseline = Some(stats);
         if !g.quiet {
             eprintln!(
                 "wrote {} ({} finding{}): later runs with `--baseline {}` report only new ones",

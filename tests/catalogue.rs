@@ -1,10 +1,10 @@
 //! The built-in catalogues against impact.com's documented operations
 //! (`tests/data/impact-endpoints.tsv`, copied from the reference material).
 
-use std::collections::HashMap;
-
 use scopeward::catalogue::{Access, Catalogues, Sensitivity};
 use scopeward::model::AccountType;
+
+mod common;
 
 struct Row {
     account: String,
@@ -100,79 +100,11 @@ fn every_documented_operation_lands_in_exactly_one_category() {
 
 #[test]
 fn category_ids_are_exactly_the_specs() {
-    let spec: HashMap<AccountType, Vec<&str>> = HashMap::from([
-        (
-            AccountType::Brand,
-            vec![
-                "account",
-                "legal-entities",
-                "actions",
-                "action-updates",
-                "action-inquiries",
-                "ads",
-                "call-data",
-                "campaigns",
-                "catalogs",
-                "clicks",
-                "contacts",
-                "unsubscribed-contacts",
-                "contracts",
-                "conversions",
-                "deals",
-                "deep-links",
-                "exception-lists",
-                "invoices",
-                "jobs",
-                "notes",
-                "page-loads",
-                "partner-groups",
-                "partners",
-                "phone-numbers",
-                "promo-codes",
-                "promo-code-exception-lists",
-                "reports",
-                "routing-rules",
-                "submissions",
-                "tasks",
-                "tracking-links",
-                "tracking-value-requests",
-            ],
-        ),
-        (
-            AccountType::Partner,
-            vec![
-                "account",
-                "action-inquiries",
-                "actions",
-                "ads",
-                "campaigns",
-                "catalogs",
-                "clicks",
-                "contracts",
-                "conversions",
-                "deals",
-                "exception-lists",
-                "identity-verification",
-                "invoices",
-                "jobs",
-                "media-properties",
-                "promo-codes",
-                "promo-code-exception-lists",
-                "promotions",
-                "reports",
-                "stores",
-                "tasks",
-                "tax-documents",
-                "tracking-links",
-                "users",
-                "withdrawal-settings",
-            ],
-        ),
-        (
-            AccountType::Agency,
-            vec!["account", "advertisers", "compliance", "jobs", "reports"],
-        ),
-    ]);
+    let spec = [
+        (AccountType::Brand, common::SPEC_BRAND_CATEGORIES),
+        (AccountType::Partner, common::SPEC_PARTNER_CATEGORIES),
+        (AccountType::Agency, common::SPEC_AGENCY_CATEGORIES),
+    ];
     let cats = Catalogues::builtin();
     for (ty, ids) in spec {
         let mut have: Vec<&str> = cats
@@ -182,7 +114,7 @@ fn category_ids_are_exactly_the_specs() {
             .iter()
             .map(|c| c.id.as_str())
             .collect();
-        let mut want = ids.clone();
+        let mut want = ids.to_vec();
         have.sort();
         want.sort();
         assert_eq!(have, want, "{ty}");

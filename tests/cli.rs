@@ -968,40 +968,7 @@ fn catalogue_brand_lists_the_spec_categories() {
         .skip(1)
         .filter_map(|l| l.split_whitespace().next())
         .collect();
-    for id in [
-        "account",
-        "legal-entities",
-        "actions",
-        "action-updates",
-        "action-inquiries",
-        "ads",
-        "call-data",
-        "campaigns",
-        "catalogs",
-        "clicks",
-        "contacts",
-        "unsubscribed-contacts",
-        "contracts",
-        "conversions",
-        "deals",
-        "deep-links",
-        "exception-lists",
-        "invoices",
-        "jobs",
-        "notes",
-        "page-loads",
-        "partner-groups",
-        "partners",
-        "phone-numbers",
-        "promo-codes",
-        "promo-code-exception-lists",
-        "reports",
-        "routing-rules",
-        "submissions",
-        "tasks",
-        "tracking-links",
-        "tracking-value-requests",
-    ] {
+    for id in common::SPEC_BRAND_CATEGORIES {
         assert!(listed.contains(id), "`{id}` not listed:\n{s}");
     }
     assert!(!s.contains("partner catalogue"), "only brand: {s}");

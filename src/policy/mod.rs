@@ -263,6 +263,15 @@ impl Policy {
         }
     }
 
+    /// Focuses a run on one rule: every other rule off, except when the rule judges others
+    /// (`unused-ignore` needs the rules whose ignores it weighs). Callers look only at that
+    /// rule's findings.
+    pub fn focus(&mut self, id: &str) {
+        if id != rules::UnusedIgnore::META.id {
+            self.select(&[id]);
+        }
+    }
+
     /// Finds `scopeward.toml` in `start` or its ancestors.
     pub fn discover(start: &Path) -> Option<PathBuf> {
         start

@@ -57,3 +57,70 @@ pub fn run(mut cmd: Command) -> Out {
     }
     out
 }
+
+/// The category ids of SPEC §1, as the specification writes them (not taken from the code).
+pub const SPEC_BRAND_CATEGORIES: &[&str] = &[
+    "account",
+    "legal-entities",
+    "actions",
+    "action-updates",
+    "action-inquiries",
+    "ads",
+    "call-data",
+    "campaigns",
+    "catalogs",
+    "clicks",
+    "contacts",
+    "unsubscribed-contacts",
+    "contracts",
+    "conversions",
+    "deals",
+    "deep-links",
+    "exception-lists",
+    "invoices",
+    "jobs",
+    "notes",
+    "page-loads",
+    "partner-groups",
+    "partners",
+    "phone-numbers",
+    "promo-codes",
+    "promo-code-exception-lists",
+    "reports",
+    "routing-rules",
+    "submissions",
+    "tasks",
+    "tracking-links",
+    "tracking-value-requests",
+];
+
+pub const SPEC_PARTNER_CATEGORIES: &[&str] = &[
+    "account",
+    "action-inquiries",
+    "actions",
+    "ads",
+    "campaigns",
+    "catalogs",
+    "clicks",
+    "contracts",
+    "conversions",
+    "deals",
+    "exception-lists",
+    "identity-verification",
+    "invoices",
+    "jobs",
+    "media-properties",
+    "promo-codes",
+    "promo-code-exception-lists",
+    "promotions",
+    "reports",
+    "stores",
+    "tasks",
+    "tax-documents",
+    "tracking-links",
+    "users",
+    "withdrawal-settings",
+];
+
+pub const SPEC_AGENCY_CATEGORIES: &[&str] =
+    &["account", "advertisers", "compliance", "jobs", "reports"];
