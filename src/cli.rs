@@ -88,6 +88,8 @@ pub enum SchemaKind {
     Policy,
     /// Scope catalogues.
     Catalogue,
+    /// Live listings (`audit --save-listing`).
+    Listing,
 }
 
 #[derive(Debug, Subcommand)]
@@ -99,6 +101,10 @@ pub enum Command {
         #[arg(value_name = "PATH")]
         paths: Vec<PathBuf>,
     },
+    /// Audit definitions against what the tokens really are: probe the API (--live) or read a
+    /// saved live listing (--listing).
+    #[command(group(clap::ArgGroup::new("source").required(true).args(["live", "listing"])))]
+    Audit(AuditArgs),
     /// List every rule with its default severity.
     Rules,
     /// Print a rule's documentation.
@@ -132,6 +138,41 @@ pub enum Command {
     },
     /// Print the man page (roff).
     Man,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Definition files or directories (default .).
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Probe each declared token that has `sid` and `auth_token_env` through the API, with its
+    /// own credentials (read-only GETs; never a write).
+    #[arg(long)]
+    pub live: bool,
+    /// Audit a saved live listing (from --save-listing) instead of probing.
+    #[arg(long, value_name = "FILE", conflicts_with = "live")]
+    pub listing: Option<PathBuf>,
+    /// Write the live listing to FILE (JSON; never holds an Auth Token).
+    #[arg(long, value_name = "FILE", requires = "live")]
+    pub save_listing: Option<PathBuf>,
+    /// The API to probe. Plain http is refused unless the host is loopback.
+    #[arg(long, value_name = "URL", default_value = "https://api.impact.com")]
+    pub api_base: String,
+    /// Send at most N requests in all (retries included); the rest is reported as not probed.
+    #[arg(long, value_name = "N")]
+    pub max_requests: Option<u64>,
+    /// Seconds to wait for each answer.
+    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    pub timeout: u64,
+    /// Tokens probed at once.
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=16))]
+    pub concurrency: u32,
+    /// The longest single wait for a rate limit to reset, in seconds; a longer one fails the probe.
+    #[arg(long, value_name = "SECS", default_value_t = 300)]
+    pub max_wait: u64,
+    /// First retry backoff in milliseconds when the API does not say how long to wait.
+    #[arg(long, value_name = "MS", default_value_t = 1000, hide = true)]
+    pub backoff_ms: u64,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -46,6 +46,22 @@ pub struct Report {
 }
 
 impl Report {
+    /// A report of nothing yet (for errors found before checking).
+    pub fn empty(as_of: Day) -> Report {
+        Report {
+            sources: SourceMap::new(),
+            findings: Vec::new(),
+            suppressed: Vec::new(),
+            baseline: None,
+            inventory: Vec::new(),
+            errors: Vec::new(),
+            failures: Vec::new(),
+            files: 0,
+            tokens: 0,
+            as_of,
+        }
+    }
+
     /// Whether the run could not complete (exit code 2).
     pub fn incomplete(&self) -> bool {
         !self.errors.is_empty() || !self.failures.is_empty()
@@ -64,6 +80,9 @@ pub struct TokenView {
     pub state: TokenState,
     pub legacy: Option<Legacy>,
     pub effective: ScopeSet,
+    /// The token's Account SID and the variable holding its Auth Token (for live probes).
+    pub sid: Option<String>,
+    pub auth_token_env: Option<String>,
 }
 
 /// How to check, beyond what the policy says.
@@ -76,6 +95,8 @@ pub struct CheckOptions {
     pub baseline: Option<std::sync::Arc<BaselineFile>>,
     /// Collect `Report::inventory`.
     pub inventory: bool,
+    /// A live listing to audit the definitions against (its source is in the run's map).
+    pub live: Option<std::sync::Arc<crate::live::LiveInput>>,
 }
 
 impl CheckOptions {
@@ -85,6 +106,7 @@ impl CheckOptions {
             apply_ignores: true,
             baseline: None,
             inventory: false,
+            live: None,
         }
     }
 }
@@ -207,7 +229,7 @@ pub fn check_files(
     catalogues: &Catalogues,
     options: &CheckOptions,
 ) -> Report {
-    let stage = RuleStage::new(policy, catalogues, options.as_of);
+    let stage = RuleStage::new(policy, catalogues, options);
     check_inputs(files.len(), sources, &stage, options, |i, id| {
         let rel = &files[i];
         let full = if rel.is_absolute() {
@@ -241,7 +263,7 @@ pub fn check_texts_with(
     catalogues: &Catalogues,
     options: &CheckOptions,
 ) -> Report {
-    let stage = RuleStage::new(policy, catalogues, options.as_of);
+    let stage = RuleStage::new(policy, catalogues, options);
     check_inputs(docs.len(), sources, &stage, options, |i, _| {
         let (name, text) = docs[i];
         let format = Format::from_path(Path::new(name)).unwrap_or(Format::Yaml);
@@ -284,20 +306,23 @@ struct RuleStage<'a> {
 }
 
 impl<'a> RuleStage<'a> {
-    fn new(policy: &'a Policy, catalogues: &'a Catalogues, as_of: Day) -> Self {
+    fn new(policy: &'a Policy, catalogues: &'a Catalogues, options: &'a CheckOptions) -> Self {
+        let run = Run {
+            catalogues,
+            policy,
+            as_of: options.as_of,
+            files: Vec::new(),
+            identity: Default::default(),
+            memo: Default::default(),
+            live: options.live.as_deref(),
+        };
+        let inputs = run.inputs();
         RuleStage {
-            run: Run {
-                catalogues,
-                policy,
-                as_of,
-                files: Vec::new(),
-                identity: Default::default(),
-                memo: Default::default(),
-            },
+            run,
             rules: REGISTRY
                 .iter()
                 .copied()
-                .filter(|r| policy.enabled(r.meta()))
+                .filter(|r| policy.enabled(r.meta()) && inputs.satisfy(r.meta().needs))
                 .collect(),
         }
     }
@@ -377,6 +402,9 @@ fn finish_check(
         ..stage.run.clone_empty()
     };
     findings.extend(run_file_rules(&run, &stage.rules));
+    if let Some(live) = run.live {
+        findings.extend(check_observed(&run, live, &stage.rules));
+    }
     let tokens = run.token_count();
     let inventory = if options.inventory {
         inventory(&run)
@@ -393,6 +421,7 @@ fn finish_check(
             as_of: options.as_of,
             apply_ignores: options.apply_ignores,
             baseline: options.baseline.as_deref(),
+            inputs: run.inputs(),
         },
     );
     errors.extend(filtered.errors);
@@ -433,10 +462,56 @@ fn inventory(run: &Run<'_>) -> Vec<TokenView> {
                 state: t.state(),
                 legacy: t.doc.legacy.as_ref().map(|l| l.value),
                 effective: t.effective,
+                sid: t.doc.sid.as_ref().map(|s| s.value.clone()),
+                auth_token_env: t.doc.auth_token_env.as_ref().map(|s| s.value.clone()),
             });
         }
     }
     out
+}
+
+/// Runs [`crate::live::RULES_ON_OBSERVED`] on what listed tokens really hold, for tokens no
+/// definition declares and tokens that can read more than declared. Findings point into the
+/// listing.
+fn check_observed(
+    run: &Run<'_>,
+    live: &crate::live::LiveInput,
+    rules: &[&'static dyn Rule],
+) -> Vec<Finding> {
+    let declared: std::collections::HashMap<&str, ScopeSet> = run
+        .tokens()
+        .filter_map(|t| Some((t.doc().sid.as_ref()?.value.as_str(), t.token.effective)))
+        .collect();
+    let rules: Vec<_> = rules
+        .iter()
+        .filter(|r| crate::live::RULES_ON_OBSERVED.contains(&r.meta().id))
+        .collect();
+    let mut sink = Sink::new(run.policy);
+    for listed in &live.listing.tokens {
+        let cat = run.catalogues.get(listed.account_type.value);
+        let granted = listed.granted_set(cat);
+        if declared
+            .get(listed.sid.value.as_str())
+            .is_some_and(|d| d.is_superset(granted))
+        {
+            continue;
+        }
+        let account = Account {
+            kind: listed.account_type.value,
+            kind_span: listed.account_type.span,
+            name: None,
+        };
+        let token = Token::resolve(0, Box::new(crate::live::observed_doc(listed, cat)), cat);
+        let t = TokenRef {
+            account: &account,
+            token: &token,
+            catalogue: cat,
+        };
+        for r in &rules {
+            r.check_token(run, t, &mut sink);
+        }
+    }
+    sink.into_findings()
 }
 
 /// Set by the CLI: skip freeing the checked model at the end of a run.

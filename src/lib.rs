@@ -8,6 +8,7 @@ pub mod catalogue;
 pub mod cli;
 pub mod engine;
 pub mod filter;
+pub mod live;
 pub mod model;
 pub mod output;
 pub mod policy;

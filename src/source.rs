@@ -52,7 +52,7 @@ pub struct LineCol {
 }
 
 /// One loaded file: its display path, its text and a line index.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct SourceFile {
     /// The path as the user should read it (relative to the working directory where possible).
     pub display: String,
@@ -215,7 +215,7 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
 }
 
 /// All files of one run.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct SourceMap {
     files: Vec<SourceFile>,
 }

@@ -6,12 +6,15 @@
 use std::path::Path;
 
 use scopeward::catalogue::Catalogues;
-use scopeward::engine::check_texts;
+use scopeward::engine::{CheckOptions, check_texts_with};
+use scopeward::live::{Listing, LiveInput};
 use scopeward::model::Day;
 use scopeward::output::{RenderOptions, human};
 use scopeward::policy::Policy;
 use scopeward::rules::{REGISTRY, Severity};
 use scopeward::source::{SourceFile, SourceMap};
+
+const LISTING: &str = "listing.json";
 
 fn run(id: &'static str, dir: &Path, prefix: &str) -> (scopeward::engine::Report, Vec<String>) {
     let mut sources = SourceMap::new();
@@ -27,7 +30,7 @@ fn run(id: &'static str, dir: &Path, prefix: &str) -> (scopeward::engine::Report
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with(prefix) && n != "scopeward.toml")
+        .filter(|n| n.starts_with(prefix) && n != "scopeward.toml" && n != LISTING)
         .collect();
     names.sort();
     let texts: Vec<(String, String)> = names
@@ -38,13 +41,18 @@ fn run(id: &'static str, dir: &Path, prefix: &str) -> (scopeward::engine::Report
         .iter()
         .map(|(n, t)| (n.as_str(), t.as_str()))
         .collect();
-    let mut report = check_texts(
-        &docs,
-        sources,
-        &policy,
-        &Catalogues::builtin(),
-        Day::parse("2026-11-22").unwrap(),
-    );
+    let catalogues = Catalogues::builtin();
+    let mut options = CheckOptions::new(Day::parse("2026-11-22").unwrap());
+    // Rules that need a live listing read `listing.json` beside the fixtures.
+    let listing_path = dir.join(LISTING);
+    if listing_path.exists() {
+        let text = std::fs::read_to_string(&listing_path).unwrap();
+        let fid = sources.add(SourceFile::new(LISTING, None, text.clone()));
+        let listing = Listing::parse(fid, &text, &catalogues)
+            .unwrap_or_else(|e| panic!("{id}: invalid {LISTING}: {e:?}"));
+        options.live = Some(std::sync::Arc::new(LiveInput::new(listing, fid)));
+    }
+    let mut report = check_texts_with(&docs, sources, &policy, &catalogues, &options);
     assert!(
         report.errors.is_empty(),
         "{id}/{prefix}*: input errors: {:?}",
@@ -74,8 +82,12 @@ fn every_rule_has_fixtures_that_behave() {
         let (bad, names) = run(id, &dir, "bad");
         assert!(!names.is_empty(), "{id}: no bad* fixture");
         for name in &names {
-            // A finding located in the file, or pointing into it ("first declared here").
-            let in_file = |s: &scopeward::source::Span| bad.sources.get(s.file).display == *name;
+            // A finding located in the file, or pointing into it ("first declared here"); for
+            // a token the file does not declare, into the listing.
+            let in_file = |s: &scopeward::source::Span| {
+                let shown = &bad.sources.get(s.file).display;
+                shown == name || (id == "unmanaged-token" && shown == LISTING)
+            };
             let hits = bad
                 .findings
                 .iter()

@@ -452,3 +452,60 @@ fn snapshot_of_the_canonical_run() {
     settings.set_prepend_module_to_snapshot(false);
     settings.bind(|| insta::assert_snapshot!("check_examples", text));
 }
+
+#[test]
+fn live_audit_sarif_is_valid_and_every_result_has_a_location() {
+    let dir = TempDir::new().unwrap();
+    std::fs::copy(
+        Path::new(REPO).join("tests/fixtures/scope-drift/listing.json"),
+        dir.path().join("listing.json"),
+    )
+    .unwrap();
+    // Drift (reports-prod), a stale state (reports-prod is active), invalid credentials
+    // (broken); partner-sync is declared nowhere: unmanaged, located in the listing.
+    std::fs::write(
+        dir.path().join("acme-tokens.yaml"),
+        "account: {type: brand}\ntokens:\n  - name: reports-prod\n    description: d\n    environment: production\n    primary_contact: a@acme.example\n    sid: IRbrandReports000000000000000000001\n    state: disabled\n    scopes: [reports:read, deals:read]\n  - name: broken\n    description: d\n    environment: production\n    primary_contact: a@acme.example\n    sid: IRbrandBroken0000000000000000000001\n    scopes: [reports:read]\n",
+    )
+    .unwrap();
+    let mut cmd = bare();
+    cmd.current_dir(dir.path()).args([
+        "--as-of",
+        AS_OF,
+        "--format",
+        "sarif",
+        "audit",
+        "--listing",
+        "listing.json",
+    ]);
+    let out = run(cmd);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let doc: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_valid(&doc, "audit --listing");
+    let mut rules: Vec<&str> = results(&doc)
+        .iter()
+        .map(|r| r["ruleId"].as_str().unwrap())
+        .collect();
+    rules.sort();
+    rules.dedup();
+    assert_eq!(
+        rules,
+        [
+            "invalid-credentials",
+            "scope-drift",
+            "state-drift",
+            "unmanaged-token"
+        ]
+    );
+    for r in results(&doc) {
+        // GitHub code scanning rejects results without a location.
+        let uri = r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no location: {r}"));
+        if r["ruleId"] == "unmanaged-token" {
+            assert_eq!(uri, "listing.json");
+        } else {
+            assert_eq!(uri, "acme-tokens.yaml");
+        }
+    }
+}

@@ -216,6 +216,41 @@ impl Catalogue {
         self.high_writes
     }
 
+    /// The cheapest safe read of each category that has one, as `(read scope, operation)`:
+    /// a probe-safe GET on the default host whose only parameter is the account SID (a list,
+    /// answerable with `PageSize=1`), the shortest path first. Categories whose reads all
+    /// need another id (a campaign's contacts) have none: their read scope is unverifiable.
+    pub fn probes(&self) -> Vec<(ScopeId, &OperationDoc)> {
+        let mut out = Vec::new();
+        for (ci, cat) in self.doc.categories.iter().enumerate() {
+            let best = cat
+                .operations
+                .iter()
+                .filter(|op| {
+                    op.access == Access::Read
+                        && op.probe_safe
+                        && op.method.eq_ignore_ascii_case("GET")
+                        && op.path.matches('{').count() == 1
+                        && op.path.contains("{AccountSID}")
+                        && op
+                            .host
+                            .as_deref()
+                            .is_none_or(|h| h == self.doc.default_host)
+                })
+                .min_by_key(|op| op.path.len());
+            if let Some(op) = best {
+                let id = self
+                    .scopes
+                    .iter()
+                    .position(|&(c, a)| c == ci && a == Access::Read)
+                    .map(|i| ScopeId(i as u8))
+                    .expect("a category with a read operation has a read scope");
+                out.push((id, op));
+            }
+        }
+        out
+    }
+
     pub fn is_known_version(&self, v: &str) -> bool {
         self.doc.versions.iter().any(|x| x.version == v)
     }

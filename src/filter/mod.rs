@@ -68,6 +68,8 @@ pub struct FilterInput<'a> {
     pub as_of: Day,
     pub apply_ignores: bool,
     pub baseline: Option<&'a BaselineFile>,
+    /// What the run had beyond definitions (rules needing more did not run).
+    pub inputs: crate::rules::Inputs,
 }
 
 pub struct Filtered {
@@ -131,9 +133,11 @@ pub fn apply_baseline(
     (kept, BaselineStats { matched, fixed })
 }
 
-/// An ignore for a rule that is off (or not run by this version) cannot be judged unused.
-fn rule_enabled(policy: &Policy, id: &str) -> bool {
-    crate::rules::find(id).is_some_and(|r| policy.enabled(r.meta()))
+/// An ignore for a rule that is off (or not run by this version, or not in this run for want
+/// of a listing or logs) cannot be judged unused.
+fn rule_enabled(input: &FilterInput<'_>, id: &str) -> bool {
+    crate::rules::find(id)
+        .is_some_and(|r| input.policy.enabled(r.meta()) && input.inputs.satisfy(r.meta().needs))
 }
 
 pub fn apply(findings: Vec<Finding>, input: &FilterInput<'_>) -> Filtered {
@@ -280,7 +284,7 @@ pub fn apply(findings: Vec<Finding>, input: &FilterInput<'_>) -> Filtered {
         for list in inline.values() {
             for (ig, used) in list {
                 for ((id, span), n) in ig.rules.iter().zip(used) {
-                    if *n == 0 && rule_enabled(input.policy, id) {
+                    if *n == 0 && rule_enabled(input, id) {
                         sink.push(
                             FindingBuilder::new(
                                 &UnusedIgnore::META,
@@ -296,7 +300,7 @@ pub fn apply(findings: Vec<Finding>, input: &FilterInput<'_>) -> Filtered {
             }
         }
         for ((ig, _, _), n) in config.iter().zip(&config_used) {
-            if *n == 0 && rule_enabled(input.policy, &ig.rule.value) {
+            if *n == 0 && rule_enabled(input, &ig.rule.value) {
                 let mut b = FindingBuilder::new(
                     &UnusedIgnore::META,
                     format!("`[[ignore]]` of `{}` silenced nothing", ig.rule.value),

@@ -20,6 +20,8 @@ pub struct Run<'a> {
     pub identity: std::sync::OnceLock<Vec<super::util::GroupIndex>>,
     /// Answers rules have already worked out in this run, by rule and question.
     pub memo: Memo,
+    /// The live listing, in `audit --live` and `audit --listing`.
+    pub live: Option<&'a crate::live::LiveInput>,
 }
 
 /// A run-scoped cache for answers that are costly and asked again (did-you-mean hints).
@@ -195,6 +197,7 @@ impl<'a> Run<'a> {
             files: Vec::new(),
             identity: Default::default(),
             memo: Memo::default(),
+            live: self.live,
         }
     }
 
@@ -223,6 +226,13 @@ impl<'a> Run<'a> {
             account,
             token: &f.tokens[token],
             catalogue: self.catalogues.get(account.kind),
+        }
+    }
+
+    /// What this run has beyond the definitions.
+    pub fn inputs(&self) -> super::Inputs {
+        super::Inputs {
+            live: self.live.is_some(),
         }
     }
 

@@ -2,7 +2,8 @@
 //! `## Example` block triggers the rule, the `Use instead:` block does not.
 
 use crate::catalogue::Catalogues;
-use crate::engine::check_texts;
+use crate::engine::{CheckOptions, check_texts_with};
+use crate::live::{Listing, LiveInput};
 use crate::model::Day;
 use crate::policy::Policy;
 use crate::source::{FileId, SourceFile, SourceMap};
@@ -32,6 +33,10 @@ pub(crate) struct DocExamples {
     pub policy: Option<String>,
     pub bad: String,
     pub good: String,
+    /// A live listing (a `json` block) the examples are audited against; `Use instead:` may
+    /// bring its own.
+    pub listing: Option<String>,
+    pub good_listing: Option<String>,
 }
 
 pub(crate) fn examples(doc: &str) -> Result<DocExamples, String> {
@@ -68,10 +73,29 @@ pub(crate) fn examples(doc: &str) -> Result<DocExamples, String> {
         .ok_or("no yaml block after `Use instead:`")?
         .1
         .clone();
-    Ok(DocExamples { policy, bad, good })
+    let json = |blocks: &[(String, String)]| {
+        blocks
+            .iter()
+            .find(|(l, _)| l == "json")
+            .map(|(_, b)| b.clone())
+    };
+    let listing = json(&example);
+    let good_listing = json(&instead).or_else(|| listing.clone());
+    Ok(DocExamples {
+        policy,
+        bad,
+        good,
+        listing,
+        good_listing,
+    })
 }
 
-fn run_example(id: &'static str, policy_text: Option<&str>, yaml: &str) -> Vec<String> {
+fn run_example(
+    id: &'static str,
+    policy_text: Option<&str>,
+    yaml: &str,
+    listing: Option<&str>,
+) -> Vec<String> {
     let mut sources = SourceMap::new();
     let mut policy = match policy_text {
         Some(text) => {
@@ -81,12 +105,20 @@ fn run_example(id: &'static str, policy_text: Option<&str>, yaml: &str) -> Vec<S
         None => Policy::default(),
     };
     policy.focus(id);
-    let report = check_texts(
+    let catalogues = Catalogues::builtin();
+    let mut options = CheckOptions::new(Day::parse("2026-11-22").unwrap());
+    if let Some(text) = listing {
+        let file = sources.add(SourceFile::new("listing.json", None, text));
+        let parsed = Listing::parse(file, text, &catalogues)
+            .unwrap_or_else(|e| panic!("{id}: the example listing is invalid: {e:?}"));
+        options.live = Some(std::sync::Arc::new(LiveInput::new(parsed, file)));
+    }
+    let report = check_texts_with(
         &[("example.yaml", yaml)],
         sources,
         &policy,
-        &Catalogues::builtin(),
-        Day::parse("2026-11-22").unwrap(),
+        &catalogues,
+        &options,
     );
     assert!(
         report.errors.is_empty(),
@@ -107,13 +139,29 @@ fn every_rule_documents_itself_and_its_examples_hold() {
     for rule in REGISTRY {
         let meta = rule.meta();
         let ex = examples(meta.doc).unwrap_or_else(|e| panic!("{}: {e}", meta.id));
-        let bad = run_example(meta.id, ex.policy.as_deref(), &ex.bad);
+        assert_eq!(
+            ex.listing.is_some(),
+            meta.needs == super::Needs::Live,
+            "{}: a listing example exactly when the rule needs one",
+            meta.id
+        );
+        let bad = run_example(
+            meta.id,
+            ex.policy.as_deref(),
+            &ex.bad,
+            ex.listing.as_deref(),
+        );
         assert!(
             !bad.is_empty(),
             "{}: the Example does not trigger the rule",
             meta.id
         );
-        let good = run_example(meta.id, ex.policy.as_deref(), &ex.good);
+        let good = run_example(
+            meta.id,
+            ex.policy.as_deref(),
+            &ex.good,
+            ex.good_listing.as_deref(),
+        );
         assert!(
             good.is_empty(),
             "{}: `Use instead` triggers it: {good:?}",

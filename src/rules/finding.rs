@@ -79,6 +79,12 @@ impl FindingBuilder {
         self
     }
 
+    /// The token a finding is about, where there is no definition to take it from.
+    pub fn token_name(mut self, name: impl Into<String>) -> Self {
+        self.token = Some(name.into());
+        self
+    }
+
     pub fn help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self

@@ -47,6 +47,24 @@ impl fmt::Display for Severity {
 pub enum Needs {
     /// Token definitions alone.
     Definitions,
+    /// A live listing (`audit --live` or `audit --listing`).
+    Live,
+}
+
+/// What a run has beyond the definitions: rules that need more do not run without it (and
+/// ignores of theirs are not judged unused).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Inputs {
+    pub live: bool,
+}
+
+impl Inputs {
+    pub fn satisfy(self, needs: Needs) -> bool {
+        match needs {
+            Needs::Definitions => true,
+            Needs::Live => self.live,
+        }
+    }
 }
 
 /// A numeric option of a rule, set in `[rules.<id>]`.
@@ -116,13 +134,16 @@ pub trait Rule: Sync + Send {
 
 /// Declares a rule: its doc comment is its documentation (available at run time too).
 macro_rules! declare_rule {
+    (@needs) => { $crate::rules::Needs::Definitions };
+    (@needs $needs:ident) => { $crate::rules::Needs::$needs };
     (
         $(#[doc = $doc:expr])*
         pub struct $name:ident {
             id: $id:literal,
             severity: $sev:ident,
             summary: $summary:literal,
-            options: [$($opt:expr),* $(,)?] $(,)?
+            options: [$($opt:expr),* $(,)?]
+            $(, needs: $needs:ident)? $(,)?
         }
     ) => {
         $(#[doc = $doc])*
@@ -135,7 +156,7 @@ macro_rules! declare_rule {
                 summary: $summary,
                 doc: concat!($($doc, "\n"),*),
                 options: &[$($opt),*],
-                needs: $crate::rules::Needs::Definitions,
+                needs: declare_rule!(@needs $($needs)?),
             };
         }
     };
@@ -148,18 +169,22 @@ mod environment_name_mismatch;
 mod environment_scope_denied;
 mod external_contact;
 mod full_access;
+mod invalid_credentials;
 mod legacy_token;
 mod missing_contact;
 mod missing_description;
 mod missing_environment;
 mod outdated_api_version;
 mod rotation_overdue;
+mod scope_drift;
 mod secret_in_definition;
 mod sensitive_write;
 mod shared_environment;
 mod stale_disabled_token;
+mod state_drift;
 mod unknown_environment;
 mod unknown_scope;
+mod unmanaged_token;
 mod unused_ignore;
 pub use unused_ignore::UnusedIgnore;
 mod unused_token;
@@ -190,6 +215,10 @@ pub static REGISTRY: &[&dyn Rule] = &[
     &duplicate_token::DuplicateToken,
     &sensitive_write::SensitiveWrite,
     &agency_credential_exposure::AgencyCredentialExposure,
+    &scope_drift::ScopeDrift,
+    &state_drift::StateDrift,
+    &invalid_credentials::InvalidCredentials,
+    &unmanaged_token::UnmanagedToken,
     &unused_ignore::UnusedIgnore,
 ];
 
@@ -205,26 +234,6 @@ pub const PLANNED: &[(&str, Severity, &str)] = &[
         "missing-scope",
         Severity::Error,
         "with usage logs: a logged request needs a scope the token lacks",
-    ),
-    (
-        "scope-drift",
-        Severity::Error,
-        "live: effective access differs from the declared scopes",
-    ),
-    (
-        "state-drift",
-        Severity::Error,
-        "live: declared disabled but authenticates, or declared enabled but refused",
-    ),
-    (
-        "invalid-credentials",
-        Severity::Error,
-        "live: the API rejects the SID/Auth Token (401)",
-    ),
-    (
-        "unmanaged-token",
-        Severity::Warning,
-        "live or usage: a token SID that no definition declares",
     ),
     (
         "committed-credential",

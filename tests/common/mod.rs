@@ -2,6 +2,8 @@
 
 #![allow(dead_code)] // each test crate uses its own subset
 
+pub mod impact;
+
 use assert_cmd::Command;
 use serde_json::Value;
 

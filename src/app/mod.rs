@@ -5,7 +5,7 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use crate::catalogue::{Access, Catalogues};
-use crate::cli::{AccountTypeArg, Cli, ColorChoice, Command, FailOn, GlobalArgs};
+use crate::cli::{AccountTypeArg, AuditArgs, Cli, ColorChoice, Command, FailOn, GlobalArgs};
 use crate::engine::{self, Failure, Report};
 use crate::filter::BaselineFile;
 use crate::model::{AccountType, Day, InputError};
@@ -14,6 +14,8 @@ use crate::policy::Policy;
 use crate::rules::{self, REGISTRY, Severity};
 use crate::source::{SourceMap, display_path};
 
+mod live;
+
 pub const EXIT_CLEAN: u8 = 0;
 pub const EXIT_FINDINGS: u8 = 1;
 pub const EXIT_ERROR: u8 = 2;
@@ -21,7 +23,8 @@ pub const EXIT_ERROR: u8 = 2;
 pub fn run(cli: Cli) -> u8 {
     let g = &cli.global;
     match &cli.command {
-        Command::Check { paths } => check(g, paths),
+        Command::Check { paths } => check(g, paths, None),
+        Command::Audit(args) => check(g, &args.paths, Some(args)),
         Command::Rules => list_rules(g),
         Command::Explain { id } => explain(g, id),
         Command::Catalogue { account_type } => catalogue(g, *account_type),
@@ -197,7 +200,8 @@ fn finish(g: &GlobalArgs, report: &Report, catalogues: &Catalogues) -> u8 {
     }
 }
 
-fn check(g: &GlobalArgs, paths: &[PathBuf]) -> u8 {
+/// `check`, and `audit` (the same with a live listing: probed, or read from a file).
+fn check(g: &GlobalArgs, paths: &[PathBuf], audit: Option<&AuditArgs>) -> u8 {
     let cwd = match std::env::current_dir() {
         Ok(d) => d,
         Err(e) => return usage_error(format!("cannot read the working directory: {e}")),
@@ -228,7 +232,30 @@ fn check(g: &GlobalArgs, paths: &[PathBuf]) -> u8 {
             Err(e) => return usage_error(e),
         }
     }
+    let mut sources = sources;
+    let mut early = Report::empty(as_of);
+    if let Some(args) = audit {
+        match live::prepare(
+            g,
+            args,
+            &files,
+            &cwd,
+            &mut sources,
+            &policy,
+            &catalogues,
+            &options,
+        ) {
+            Ok((input, found)) => {
+                options.live = input.map(std::sync::Arc::new);
+                early.errors.extend(found.errors);
+                early.failures.extend(found.failures);
+            }
+            Err(message) => return usage_error(message),
+        }
+    }
     let mut report = engine::check_files(&files, &cwd, sources, &policy, &catalogues, &options);
+    report.errors.extend(early.errors);
+    report.failures.extend(early.failures);
     if let Some(path) = &g.write_baseline {
         // Record what is reported now, then treat it as the baseline of this run.
         let baseline = BaselineFile::from_findings(report.findings.iter(), as_of.to_string());

@@ -1,0 +1,242 @@
+//! A real HTTP server on loopback that behaves like impact.com's REST API for what probes
+//! touch: HTTP Basic auth per token (SID : Auth Token), per-token granted resources, 401 for
+//! bad credentials, 403 for a disabled token or a resource outside its scopes, 404 for
+//! unknown paths, 405 for anything but GET, JSON list bodies with `@page…` keys, rate-limit
+//! headers, and scripted trouble (429 with `Retry-After`, 5xx, slow answers, malformed bodies).
+//! Every request it receives is recorded, so tests assert on what scopeward really sent.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use base64::Engine as _;
+
+/// Trouble scripted for one resource of one token.
+#[derive(Clone, Debug)]
+pub enum Trouble {
+    /// Answer 429 with `Retry-After: secs` this many times, then normally.
+    RateLimited { times: u32, retry_after: u64 },
+    /// Answer 503 this many times, then normally.
+    Unavailable { times: u32 },
+    /// Wait this long before answering.
+    Slow(Duration),
+    /// Answer 200 with an HTML page.
+    Malformed,
+}
+
+/// One token the server knows.
+#[derive(Clone, Debug)]
+pub struct FakeToken {
+    pub sid: String,
+    pub auth_token: String,
+    /// Resources (path segment after the SID, e.g. `Reports`) it may read.
+    pub granted: HashSet<String>,
+    pub disabled: bool,
+    pub trouble: HashMap<String, Trouble>,
+}
+
+impl FakeToken {
+    pub fn new(sid: &str, auth_token: &str, granted: &[&str]) -> Self {
+        FakeToken {
+            sid: sid.into(),
+            auth_token: auth_token.into(),
+            granted: granted.iter().map(|s| s.to_string()).collect(),
+            disabled: false,
+            trouble: HashMap::new(),
+        }
+    }
+
+    pub fn disabled(mut self) -> Self {
+        self.disabled = true;
+        self
+    }
+
+    pub fn trouble(mut self, resource: &str, t: Trouble) -> Self {
+        self.trouble.insert(resource.into(), t);
+        self
+    }
+}
+
+/// What the server received.
+#[derive(Clone, Debug)]
+pub struct Received {
+    pub method: String,
+    /// Path without the query.
+    pub path: String,
+    pub query: String,
+    /// The Basic-auth user (the SID), if any. The password is checked, never kept.
+    pub user: Option<String>,
+    pub accept: Option<String>,
+    pub status: u16,
+}
+
+pub struct ImpactServer {
+    pub base: String,
+    received: Arc<Mutex<Vec<Received>>>,
+    server: Arc<tiny_http::Server>,
+}
+
+impl Drop for ImpactServer {
+    fn drop(&mut self) {
+        self.server.unblock();
+    }
+}
+
+/// Resources each account type's probes may ask for (the last path segment of a list).
+const KNOWN_PREFIXES: &[&str] = &[
+    "Advertisers",
+    "Advertiser",
+    "Mediapartners",
+    "MediaPartners",
+    "Agencies",
+];
+
+impl ImpactServer {
+    pub fn start(tokens: Vec<FakeToken>) -> ImpactServer {
+        let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").expect("bind loopback"));
+        let port = server.server_addr().to_ip().expect("an IP address").port();
+        let received = Arc::new(Mutex::new(Vec::new()));
+        let tokens: Arc<HashMap<String, FakeToken>> =
+            Arc::new(tokens.into_iter().map(|t| (t.sid.clone(), t)).collect());
+        let counts: Arc<Mutex<HashMap<(String, String), u32>>> = Arc::default();
+        {
+            let server = server.clone();
+            let received = received.clone();
+            std::thread::spawn(move || {
+                for request in server.incoming_requests() {
+                    let received = received.clone();
+                    let tokens = tokens.clone();
+                    let counts = counts.clone();
+                    std::thread::spawn(move || handle(request, &tokens, &counts, &received));
+                }
+            });
+        }
+        ImpactServer {
+            base: format!("http://127.0.0.1:{port}"),
+            received,
+            server,
+        }
+    }
+
+    pub fn received(&self) -> Vec<Received> {
+        self.received.lock().unwrap().clone()
+    }
+}
+
+fn handle(
+    request: tiny_http::Request,
+    tokens: &HashMap<String, FakeToken>,
+    counts: &Mutex<HashMap<(String, String), u32>>,
+    received: &Mutex<Vec<Received>>,
+) {
+    let url = request.url().to_string();
+    let (path, query) = url.split_once('?').unwrap_or((&url, ""));
+    let header = |name: &'static str| {
+        request
+            .headers()
+            .iter()
+            .find(|h| h.field.equiv(name))
+            .map(|h| h.value.as_str().to_string())
+    };
+    let credentials = header("Authorization").and_then(|v| {
+        let b64 = v.strip_prefix("Basic ")?;
+        let raw = base64::engine::general_purpose::STANDARD.decode(b64).ok()?;
+        let text = String::from_utf8(raw).ok()?;
+        let (user, pass) = text.split_once(':')?;
+        Some((user.to_string(), pass.to_string()))
+    });
+    let mut record = Received {
+        method: request.method().as_str().to_string(),
+        path: path.to_string(),
+        query: query.to_string(),
+        user: credentials.as_ref().map(|c| c.0.clone()),
+        accept: header("Accept"),
+        status: 0,
+    };
+    let (status, body, extra) = answer(&record, credentials.as_ref(), tokens, counts);
+    record.status = status;
+    received.lock().unwrap().push(record);
+    let mut response = tiny_http::Response::from_string(body).with_status_code(status);
+    let ct = if status == 200 && extra.iter().any(|(k, _)| k == "X-Malformed") {
+        "text/html"
+    } else {
+        "application/json"
+    };
+    response.add_header(tiny_http::Header::from_bytes("Content-Type", ct).unwrap());
+    response.add_header(tiny_http::Header::from_bytes("X-RateLimit-Limit", "1000").unwrap());
+    response.add_header(tiny_http::Header::from_bytes("X-RateLimit-Remaining", "990").unwrap());
+    response.add_header(tiny_http::Header::from_bytes("X-RateLimit-Reset", "3600").unwrap());
+    for (k, v) in extra {
+        response.add_header(tiny_http::Header::from_bytes(k.as_bytes(), v.as_bytes()).unwrap());
+    }
+    let _ = request.respond(response);
+}
+
+fn error(message: &str) -> String {
+    format!(r#"{{"Status":"ERROR","Message":"{message}"}}"#)
+}
+
+fn answer(
+    r: &Received,
+    credentials: Option<&(String, String)>,
+    tokens: &HashMap<String, FakeToken>,
+    counts: &Mutex<HashMap<(String, String), u32>>,
+) -> (u16, String, Vec<(String, String)>) {
+    let segments: Vec<&str> = r.path.trim_start_matches('/').split('/').collect();
+    let [prefix, sid, resource] = segments[..] else {
+        return (404, error("Not Found"), vec![]);
+    };
+    if !KNOWN_PREFIXES.contains(&prefix) {
+        return (404, error("Not Found"), vec![]);
+    }
+    let resource = resource
+        .strip_suffix(".json")
+        .unwrap_or(resource)
+        .to_string();
+    let Some((user, pass)) = credentials else {
+        return (401, error("Authentication required"), vec![]);
+    };
+    let Some(token) = tokens
+        .get(user)
+        .filter(|t| &t.auth_token == pass && t.sid == sid)
+    else {
+        return (401, error("Invalid credentials"), vec![]);
+    };
+    if r.method != "GET" {
+        return (405, error("Method Not Allowed"), vec![]);
+    }
+    let n = {
+        let mut c = counts.lock().unwrap();
+        let n = c.entry((sid.to_string(), resource.clone())).or_insert(0);
+        *n += 1;
+        *n
+    };
+    match token.trouble.get(&resource) {
+        Some(Trouble::RateLimited { times, retry_after }) if n <= *times => {
+            return (
+                429,
+                error("Too Many Requests"),
+                vec![("Retry-After".into(), retry_after.to_string())],
+            );
+        }
+        Some(Trouble::Unavailable { times }) if n <= *times => {
+            return (503, error("Service Unavailable"), vec![]);
+        }
+        Some(Trouble::Slow(d)) => std::thread::sleep(*d),
+        _ => {}
+    }
+    if token.disabled || !token.granted.contains(&resource) {
+        return (403, error("Forbidden"), vec![]);
+    }
+    if let Some(Trouble::Malformed) = token.trouble.get(&resource) {
+        return (
+            200,
+            "<html><body>Please log in</body></html>".into(),
+            vec![("X-Malformed".into(), "1".into())],
+        );
+    }
+    let body = format!(
+        r#"{{"@page":"1","@numpages":"1","@pagesize":"1","@total":"1","@nextpageuri":"","{resource}":[{{"Id":"1"}}]}}"#
+    );
+    (200, body, vec![])
+}
