@@ -622,3 +622,31 @@ fn a_broken_listing_is_an_input_error_with_a_place() {
         out.all()
     );
 }
+
+#[test]
+fn probes_slow_down_before_the_budget_runs_out() {
+    // Two requests left of 1,000 for the next 2 s, in the partner header family: the prober
+    // spreads the rest over the reset window instead of running the budget dry.
+    let srv = ImpactServer::start(vec![
+        FakeToken::new(
+            SID_PARTNER,
+            TOKEN_PARTNER,
+            &["Campaigns", "CompanyInformation"],
+        )
+        .budget(1000, 2, 2)
+        .hourly_headers(),
+    ]);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("partner-tokens.yaml"), PARTNER_DEFINITIONS).unwrap();
+    let started = std::time::Instant::now();
+    let out = audit(
+        dir.path(),
+        &srv.base,
+        &["--format", "json", "--max-requests", "3"],
+    );
+    let elapsed = started.elapsed();
+    // Three requests, each after a pause of reset / remaining = 1 s (the first is free).
+    assert_eq!(srv.received().len(), 3);
+    assert!(elapsed >= Duration::from_secs(2), "paced: {elapsed:?}");
+    assert_eq!(out.code, 2, "the budget cap stops the run: {}", out.stderr);
+}

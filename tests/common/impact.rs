@@ -33,6 +33,11 @@ pub struct FakeToken {
     pub granted: HashSet<String>,
     pub disabled: bool,
     pub trouble: HashMap<String, Trouble>,
+    /// Rate-limit headers: (limit, remaining, reset seconds); default (1000, 990, 3600).
+    pub budget: (u64, u64, u64),
+    /// Send the partner header family (`X-RateLimit-*-hour`, `RateLimit-Reset`) instead of
+    /// the brand one.
+    pub hourly_headers: bool,
 }
 
 impl FakeToken {
@@ -43,7 +48,20 @@ impl FakeToken {
             granted: granted.iter().map(|s| s.to_string()).collect(),
             disabled: false,
             trouble: HashMap::new(),
+            budget: (1000, 990, 3600),
+            hourly_headers: false,
         }
+    }
+
+    /// Rate-limit headers this token's answers carry.
+    pub fn budget(mut self, limit: u64, remaining: u64, reset_secs: u64) -> Self {
+        self.budget = (limit, remaining, reset_secs);
+        self
+    }
+
+    pub fn hourly_headers(mut self) -> Self {
+        self.hourly_headers = true;
+        self
     }
 
     pub fn disabled(mut self) -> Self {
@@ -163,9 +181,6 @@ fn handle(
         "application/json"
     };
     response.add_header(tiny_http::Header::from_bytes("Content-Type", ct).unwrap());
-    response.add_header(tiny_http::Header::from_bytes("X-RateLimit-Limit", "1000").unwrap());
-    response.add_header(tiny_http::Header::from_bytes("X-RateLimit-Remaining", "990").unwrap());
-    response.add_header(tiny_http::Header::from_bytes("X-RateLimit-Reset", "3600").unwrap());
     for (k, v) in extra {
         response.add_header(tiny_http::Header::from_bytes(k.as_bytes(), v.as_bytes()).unwrap());
     }
@@ -202,6 +217,38 @@ fn answer(
     else {
         return (401, error("Invalid credentials"), vec![]);
     };
+    let rate = rate_headers(token);
+    let (status, body, mut extra) = answer_token(r, token, &resource, counts);
+    extra.extend(rate);
+    (status, body, extra)
+}
+
+fn rate_headers(token: &FakeToken) -> Vec<(String, String)> {
+    let (limit, remaining, reset) = token.budget;
+    // Header names in odd cases: clients must match them case-insensitively.
+    if token.hourly_headers {
+        vec![
+            ("x-ratelimit-limit-hour".into(), limit.to_string()),
+            ("X-RATELIMIT-REMAINING-HOUR".into(), remaining.to_string()),
+            ("RateLimit-Reset".into(), reset.to_string()),
+        ]
+    } else {
+        vec![
+            ("X-RateLimit-Limit".into(), limit.to_string()),
+            ("X-RateLimit-Remaining".into(), remaining.to_string()),
+            ("X-RateLimit-Reset".into(), reset.to_string()),
+        ]
+    }
+}
+
+fn answer_token(
+    r: &Received,
+    token: &FakeToken,
+    resource: &str,
+    counts: &Mutex<HashMap<(String, String), u32>>,
+) -> (u16, String, Vec<(String, String)>) {
+    let sid = token.sid.as_str();
+    let resource = resource.to_string();
     if r.method != "GET" {
         return (405, error("Method Not Allowed"), vec![]);
     }
