@@ -153,7 +153,7 @@ pub struct AuditArgs {
     #[arg(long, value_name = "FILE", conflicts_with = "live")]
     pub listing: Option<PathBuf>,
     /// Write the live listing to FILE (JSON; never holds an Auth Token).
-    #[arg(long, value_name = "FILE", requires = "live")]
+    #[arg(long, value_name = "FILE", conflicts_with = "listing")]
     pub save_listing: Option<PathBuf>,
     /// The API to probe. Plain http is refused unless the host is loopback.
     #[arg(long, value_name = "URL", default_value = "https://api.impact.com")]

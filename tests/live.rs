@@ -650,3 +650,36 @@ fn probes_slow_down_before_the_budget_runs_out() {
     assert!(elapsed >= Duration::from_secs(2), "paced: {elapsed:?}");
     assert_eq!(out.code, 2, "the budget cap stops the run: {}", out.stderr);
 }
+
+#[test]
+fn a_listing_named_like_a_definition_file_is_not_read_as_one() {
+    let srv = server();
+    let dir = workspace();
+    // `*tokens*.json` is a definition glob: the listing must still not be checked as one.
+    let out = audit(
+        dir.path(),
+        &srv.base,
+        &["--format", "json", "--save-listing", "live-tokens.json"],
+    );
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let mut cmd = bare();
+    cmd.current_dir(dir.path())
+        .args(["--as-of", AS_OF, "--format", "json", "audit", "--listing"])
+        .arg("live-tokens.json");
+    let offline = run(cmd);
+    assert_eq!(offline.code, 1, "{}", offline.stderr);
+    assert_eq!(offline.json()["summary"]["files"], 2);
+    assert_eq!(findings(&offline), findings(&out));
+    // --save-listing belongs to --live.
+    let mut cmd = bare();
+    cmd.current_dir(dir.path()).args([
+        "audit",
+        "--listing",
+        "live-tokens.json",
+        "--save-listing",
+        "x.json",
+    ]);
+    let out = run(cmd);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("cannot be used with"), "{}", out.stderr);
+}

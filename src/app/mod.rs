@@ -220,7 +220,18 @@ fn check(g: &GlobalArgs, paths: &[PathBuf], audit: Option<&AuditArgs>) -> u8 {
     } else {
         paths
     };
-    let (files, failures) = engine::discover(paths, &policy, &cwd);
+    let (mut files, failures) = engine::discover(paths, &policy, &cwd);
+    if let Some(args) = audit {
+        // A listing named like a definition file is not one.
+        let same = |a: &Path, b: &Path| {
+            a == b
+                || std::fs::canonicalize(cwd.join(a)).ok()
+                    == std::fs::canonicalize(cwd.join(b)).ok()
+        };
+        for listing in args.listing.iter().chain(&args.save_listing) {
+            files.retain(|f| !same(f, listing));
+        }
+    }
     engine::LEAK_MODEL.store(true, std::sync::atomic::Ordering::Relaxed);
     let mut options = engine::CheckOptions::new(as_of);
     options.apply_ignores = !g.no_ignores;
