@@ -218,6 +218,19 @@ fn live_audit_finds_drift_state_and_credentials_and_sends_only_safe_reads() {
         reports["unverifiable"].as_array().unwrap().is_empty(),
         "every declared scope is a probeable read"
     );
+    // Reads that need a campaign id went through the first campaign of the granted list.
+    for dependent in ["contacts:read", "contracts:read", "notes:read"] {
+        assert!(
+            reports["refused"]
+                .as_array()
+                .unwrap()
+                .contains(&dependent.into()),
+            "{dependent}: {reports}"
+        );
+    }
+    assert!(srv.received().iter().any(|r| r.path
+        == format!("/Advertisers/{SID_REPORTS}/Campaigns/1/Contracts")
+        && r.status == 403));
     assert_eq!(by_sid(SID_OLD)["state"], "active");
     assert_eq!(by_sid(SID_BROKEN)["state"], "invalid");
     assert_eq!(by_sid(SID_BROKEN)["requests"], 1, "stops at the first 401");
@@ -682,4 +695,46 @@ fn a_listing_named_like_a_definition_file_is_not_read_as_one() {
     let out = run(cmd);
     assert_eq!(out.code, 2);
     assert!(out.stderr.contains("cannot be used with"), "{}", out.stderr);
+}
+
+#[test]
+fn reads_behind_an_id_are_probed_through_the_first_item_of_a_granted_list() {
+    let srv = ImpactServer::start(vec![
+        FakeToken::new(
+            SID_REPORTS,
+            TOKEN_REPORTS,
+            &["CompanyInformation", "Campaigns", "Contacts"],
+        ),
+        // Campaigns refused: the campaign-scoped reads cannot be decided.
+        FakeToken::new(SID_OLD, TOKEN_OLD, &["CompanyInformation", "Contacts"]),
+    ]);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("tokens.yaml"),
+        "account: {type: brand}\ntokens:\n  - name: crm-sync\n    description: d\n    environment: production\n    primary_contact: a@b.example\n    sid: IRreportsProd0000000000000000000001\n    auth_token_env: SW_TEST_REPORTS\n    scopes: [account:read, campaigns:read, contacts:read]\n  - name: crm-blind\n    description: d\n    environment: production\n    primary_contact: a@b.example\n    sid: IRoldFeed00000000000000000000000001\n    auth_token_env: SW_TEST_OLD\n    scopes: [account:read, contacts:read]\n",
+    )
+    .unwrap();
+    let out = audit(
+        dir.path(),
+        &srv.base,
+        &["--format", "json", "--save-listing", "listing.json"],
+    );
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let listing: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("listing.json")).unwrap())
+            .unwrap();
+    let sync = &listing["tokens"][0];
+    assert_eq!(
+        sync["granted"],
+        serde_json::json!(["account:read", "campaigns:read", "contacts:read"])
+    );
+    let blind = &listing["tokens"][1];
+    assert_eq!(blind["granted"], serde_json::json!(["account:read"]));
+    assert_eq!(blind["unverifiable"], serde_json::json!(["contacts:read"]));
+    // No campaign id, no request for campaign-scoped reads.
+    assert!(
+        !srv.received()
+            .iter()
+            .any(|r| r.user.as_deref() == Some(SID_OLD) && r.path.contains("/Campaigns/"))
+    );
 }

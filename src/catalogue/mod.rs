@@ -216,6 +216,56 @@ impl Catalogue {
         self.high_writes
     }
 
+    /// Reads of categories without a plain list that a probe can still reach through one id
+    /// taken from another category's list: `(read scope, operation, parent list)`, e.g.
+    /// `GET /Advertisers/{AccountSID}/Campaigns/{CampaignId}/Contacts` through the first
+    /// campaign of `GET /Advertisers/{AccountSID}/Campaigns`. The operation must end in a list
+    /// (not an id) and be probe-safe.
+    pub fn dependent_probes(&self) -> Vec<(ScopeId, &OperationDoc, &OperationDoc)> {
+        let plain = self.probes();
+        let have: std::collections::HashSet<usize> = plain
+            .iter()
+            .map(|(id, _)| self.scopes[id.0 as usize].0)
+            .collect();
+        let mut out = Vec::new();
+        for (ci, cat) in self.doc.categories.iter().enumerate() {
+            if have.contains(&ci) {
+                continue;
+            }
+            let best = cat
+                .operations
+                .iter()
+                .filter(|op| {
+                    op.access == Access::Read
+                        && op.probe_safe
+                        && op.method.eq_ignore_ascii_case("GET")
+                        && op.path.matches('{').count() == 2
+                        && !op.path.ends_with('}')
+                        && op
+                            .host
+                            .as_deref()
+                            .is_none_or(|h| h == self.doc.default_host)
+                })
+                .filter_map(|op| {
+                    let open = op.path.rfind('{')?;
+                    let parent_path = op.path[..open].trim_end_matches('/');
+                    let parent = plain.iter().find(|(_, p)| p.path == parent_path)?.1;
+                    Some((op, parent))
+                })
+                .min_by_key(|(op, _)| op.path.len());
+            if let Some((op, parent)) = best {
+                let id = self
+                    .scopes
+                    .iter()
+                    .position(|&(c, a)| c == ci && a == Access::Read)
+                    .map(|i| ScopeId(i as u8))
+                    .expect("a category with a read operation has a read scope");
+                out.push((id, op, parent));
+            }
+        }
+        out
+    }
+
     /// The cheapest safe read of each category that has one, as `(read scope, operation)`:
     /// a probe-safe GET on the default host whose only parameter is the account SID (a list,
     /// answerable with `PageSize=1`), the shortest path first. Categories whose reads all
@@ -399,5 +449,41 @@ mod tests {
         assert_eq!(c.get(AccountType::Agency).doc.categories.len(), 5);
         assert!(brand.scope_id("conversions:write").is_some());
         assert_eq!(brand.doc.latest_version, "14");
+    }
+
+    #[test]
+    fn dependent_probes_go_through_a_probed_list() {
+        let c = Catalogues::builtin();
+        let brand = c.get(AccountType::Brand);
+        let dep: Vec<(String, String, String)> = brand
+            .dependent_probes()
+            .into_iter()
+            .map(|(id, op, parent)| {
+                (
+                    brand.scope_name(id).to_string(),
+                    op.path.clone(),
+                    parent.path.clone(),
+                )
+            })
+            .collect();
+        let campaigns = "/Advertisers/{AccountSID}/Campaigns".to_string();
+        assert!(dep.contains(&(
+            "contacts:read".into(),
+            "/Advertisers/{AccountSID}/Campaigns/{CampaignId}/Contacts".into(),
+            campaigns.clone()
+        )));
+        assert!(
+            dep.iter()
+                .any(|d| d.0 == "contracts:read" && d.2 == campaigns)
+        );
+        // A read that ends in an id (one click) cannot be listed: never probed.
+        assert!(!dep.iter().any(|d| d.0 == "clicks:read"));
+        let partner = c.get(AccountType::Partner);
+        assert!(
+            partner
+                .dependent_probes()
+                .iter()
+                .any(|(id, _, _)| partner.scope_name(*id) == "deals:read")
+        );
     }
 }

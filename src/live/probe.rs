@@ -217,23 +217,41 @@ pub fn probe(
 /// What probing one token found, and what stopped it deciding.
 type TokenOutcome = (ListedToken, Vec<ProbeProblem>);
 
-/// The probes of one token: the account's connectivity check first, then one per category.
+/// The probes of one token: the account's connectivity check first, then one per category
+/// with a plain list, then one per category reachable through an id from one of those lists.
 struct Plan<'c> {
-    probes: Vec<(
-        crate::catalogue::ScopeId,
-        &'c crate::catalogue::OperationDoc,
-    )>,
+    probes: Vec<Step<'c>>,
+    /// Declared scopes no probe in the plan can decide.
     unverifiable: ScopeSet,
+}
+
+struct Step<'c> {
+    scope: crate::catalogue::ScopeId,
+    op: &'c crate::catalogue::OperationDoc,
+    /// For a dependent probe: the index of the step whose list gives the id.
+    parent: Option<usize>,
 }
 
 impl<'c> Plan<'c> {
     fn new(target: &ProbeTarget, catalogues: &'c Catalogues) -> Plan<'c> {
         let cat = catalogues.get(target.account_type);
-        let mut probes = cat.probes();
+        let mut plain = cat.probes();
         // `CompanyInformation` (the `account` category) is the connectivity check: first.
-        probes.sort_by_key(|(id, _)| cat.scope_category(*id).id != "account");
-        let probed = probes.iter().fold(ScopeSet::EMPTY, |mut s, (id, _)| {
-            s.insert(*id);
+        plain.sort_by_key(|(id, _)| cat.scope_category(*id).id != "account");
+        let mut probes: Vec<Step<'c>> = plain
+            .iter()
+            .map(|&(scope, op)| Step {
+                scope,
+                op,
+                parent: None,
+            })
+            .collect();
+        for (scope, op, parent) in cat.dependent_probes() {
+            let parent = plain.iter().position(|(_, p)| std::ptr::eq(*p, parent));
+            probes.push(Step { scope, op, parent });
+        }
+        let probed = probes.iter().fold(ScopeSet::EMPTY, |mut s, step| {
+            s.insert(step.scope);
             s
         });
         Plan {
@@ -253,7 +271,8 @@ struct Shared<'o> {
 
 /// How one probe ended.
 enum Answer {
-    Granted,
+    /// 200 with a JSON object; the id of the list's first item, when it has one.
+    Granted(Option<String>),
     Refused,
     Invalid,
     /// Could not decide: why.
@@ -289,19 +308,36 @@ impl Shared<'_> {
             });
             stop = Some("bad sid");
         }
-        for (i, (scope, op)) in plan.probes.iter().enumerate() {
-            let name = cat.scope_name(*scope).to_string();
+        // The first item id of each granted list, for dependent probes.
+        let mut ids: Vec<Option<String>> = vec![None; plan.probes.len()];
+        // Declared reads that no probe could decide this time (a parent list refused or empty).
+        let mut undecided = ScopeSet::EMPTY;
+        for (i, step) in plan.probes.iter().enumerate() {
+            let name = cat.scope_name(step.scope).to_string();
             if stop.is_some() {
                 unprobed.push(name);
                 self.bar.inc(1);
                 continue;
             }
-            let path = op.path.replace("{AccountSID}", &target.sid);
+            let mut path = step.op.path.replace("{AccountSID}", &target.sid);
+            if let Some(parent) = step.parent {
+                let Some(id) = &ids[parent] else {
+                    undecided.insert(step.scope);
+                    self.bar.inc(1);
+                    continue;
+                };
+                let open = path.rfind('{').expect("a dependent path has an id");
+                let close = open + path[open..].find('}').expect("a closed parameter");
+                path.replace_range(open..=close, id);
+            }
             let endpoint = format!("GET {path}");
             let answer = self.send(target, &path, &mut rate, &mut requests);
             self.bar.inc(1);
             match answer {
-                Answer::Granted => granted.push(name),
+                Answer::Granted(first_id) => {
+                    granted.push(name);
+                    ids[i] = first_id;
+                }
                 Answer::Refused => refused.push(name),
                 Answer::Invalid => {
                     invalid = true;
@@ -344,7 +380,10 @@ impl Shared<'_> {
             granted: unspanned(granted.into_iter().map(unspanned).collect()),
             refused: refused.into_iter().map(unspanned).collect(),
             unverifiable: cat
-                .names_of(plan.unverifiable)
+                .names_of(
+                    plan.unverifiable
+                        .union(undecided.intersect(target.declared)),
+                )
                 .into_iter()
                 .map(String::from)
                 .collect(),
@@ -494,13 +533,33 @@ fn check_body(response: reqwest::blocking::Response) -> Answer {
         return Answer::Failed("malformed answer: more than 4 MiB for one item".into());
     }
     match serde_json::from_slice::<serde_json::Value>(&body) {
-        Ok(serde_json::Value::Object(_)) => Answer::Granted,
+        Ok(serde_json::Value::Object(map)) => Answer::Granted(first_item_id(&map)),
         Ok(_) => Answer::Failed("malformed answer: 200 but not a JSON object".into()),
         Err(e) => Answer::Failed(format!(
             "malformed answer: 200 but not JSON ({})",
             e.classify_text()
         )),
     }
+}
+
+/// The `Id` of the first item of an impact.com list answer (`{"@page": …, "Campaigns": [{"Id":
+/// …}]}`), if it is safe to put in a path.
+fn first_item_id(map: &serde_json::Map<String, serde_json::Value>) -> Option<String> {
+    let item = map
+        .iter()
+        .filter(|(k, _)| !k.starts_with('@'))
+        .find_map(|(_, v)| v.as_array()?.first())?;
+    let id = match item.get("Id")? {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Number(n) => n.to_string(),
+        _ => return None,
+    };
+    let safe = !id.is_empty()
+        && id.len() <= 64
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    safe.then_some(id)
 }
 
 trait ClassifyText {

@@ -198,8 +198,12 @@ fn answer(
     counts: &Mutex<HashMap<(String, String), u32>>,
 ) -> (u16, String, Vec<(String, String)>) {
     let segments: Vec<&str> = r.path.trim_start_matches('/').split('/').collect();
-    let [prefix, sid, resource] = segments[..] else {
-        return (404, error("Not Found"), vec![]);
+    // `/{prefix}/{SID}/{Resource}` or `/{prefix}/{SID}/{Parent}/{Id}/{Resource}`, where the
+    // id must be one the parent list hands out ("1").
+    let (prefix, sid, resource) = match segments[..] {
+        [prefix, sid, resource] => (prefix, sid, resource),
+        [prefix, sid, _parent, "1", resource] => (prefix, sid, resource),
+        _ => return (404, error("Not Found"), vec![]),
     };
     if !KNOWN_PREFIXES.contains(&prefix) {
         return (404, error("Not Found"), vec![]);
