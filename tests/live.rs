@@ -113,6 +113,34 @@ fn audit(dir: &Path, api_base: &str, extra: &[&str]) -> Out {
     run(cmd)
 }
 
+/// `audit --listing LISTING` in `dir`, offline.
+fn offline(dir: &Path, listing: &str, extra: &[&str]) -> Out {
+    let mut cmd = bare();
+    cmd.current_dir(dir)
+        .args(["--as-of", AS_OF, "audit", "--listing", listing])
+        .args(extra);
+    run(cmd)
+}
+
+/// A workspace declaring one complete brand token, `reports-prod`, with these scopes.
+fn reports_token(scopes: &[&str]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("tokens.yaml"),
+        format!(
+            "account: {{type: brand}}\ntokens:\n  - name: reports-prod\n    description: d\n    environment: production\n    primary_contact: a@b.example\n    sid: {SID_REPORTS}\n    auth_token_env: SW_TEST_REPORTS\n    scopes: [{}]\n",
+            scopes.join(", ")
+        ),
+    )
+    .unwrap();
+    dir
+}
+
+/// The listing `--save-listing listing.json` wrote in `dir`.
+fn saved_listing(dir: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join("listing.json")).unwrap()).unwrap()
+}
+
 fn findings(out: &Out) -> Vec<(String, String, String, String)> {
     let json = out.json();
     let mut v: Vec<_> = json["findings"]
@@ -292,33 +320,13 @@ fn a_saved_listing_is_audited_offline_and_unmanaged_tokens_point_into_it() {
     assert_eq!(live.code, 1, "{}", live.stderr);
     drop(srv); // offline from here
 
-    let mut cmd = bare();
-    cmd.current_dir(dir.path()).args([
-        "--as-of",
-        AS_OF,
-        "--format",
-        "json",
-        "audit",
-        "--listing",
-        "listing.json",
-    ]);
-    let offline = run(cmd);
-    assert_eq!(offline.code, 1, "{}", offline.stderr);
-    assert_eq!(findings(&offline), findings(&live));
+    let audited = offline(dir.path(), "listing.json", &["--format", "json"]);
+    assert_eq!(audited.code, 1, "{}", audited.stderr);
+    assert_eq!(findings(&audited), findings(&live));
 
     // Without the partner's definition, its listed token is unmanaged.
     std::fs::remove_file(dir.path().join("partner-tokens.yaml")).unwrap();
-    let mut cmd = bare();
-    cmd.current_dir(dir.path()).args([
-        "--as-of",
-        AS_OF,
-        "--format",
-        "json",
-        "audit",
-        "--listing",
-        "listing.json",
-    ]);
-    let out = run(cmd);
+    let out = offline(dir.path(), "listing.json", &["--format", "json"]);
     let json = out.json();
     let unmanaged: Vec<&Value> = json["findings"]
         .as_array()
@@ -363,12 +371,7 @@ fn tokens_found_only_live_are_judged_on_what_they_can_read() {
         "TrackingValueRequests",
     ];
     let srv = ImpactServer::start(vec![FakeToken::new(SID_REPORTS, TOKEN_REPORTS, &all_reads)]);
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("tokens.yaml"),
-        "account: {type: brand}\ntokens:\n  - name: reports-prod\n    description: d\n    environment: production\n    primary_contact: a@b.example\n    sid: IRreportsProd0000000000000000000001\n    auth_token_env: SW_TEST_REPORTS\n    scopes: [reports:read]\n",
-    )
-    .unwrap();
+    let dir = reports_token(&["reports:read"]);
     let out = audit(dir.path(), &srv.base, &["--format", "json"]);
     let json = out.json();
     let broad: Vec<&Value> = json["findings"]
@@ -405,12 +408,7 @@ fn rate_limits_are_waited_out_and_5xx_retried() {
         )
         .trouble("Actions", Trouble::Unavailable { times: 2 }),
     ]);
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("tokens.yaml"),
-        "account: {type: brand}\ntokens:\n  - name: reports-prod\n    description: d\n    environment: production\n    primary_contact: a@b.example\n    sid: IRreportsProd0000000000000000000001\n    auth_token_env: SW_TEST_REPORTS\n    scopes: [reports:read, account:read]\n",
-    )
-    .unwrap();
+    let dir = reports_token(&["reports:read", "account:read"]);
     let started = std::time::Instant::now();
     let out = audit(dir.path(), &srv.base, &["--format", "json"]);
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
@@ -445,12 +443,7 @@ fn network_trouble_names_token_and_endpoint_exits_2_and_keeps_what_was_learnt() 
             .trouble("Deals", Trouble::Malformed)
             .trouble("Invoices", Trouble::Unavailable { times: 99 }),
     ]);
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("tokens.yaml"),
-        "account: {type: brand}\ntokens:\n  - name: reports-prod\n    description: d\n    environment: production\n    primary_contact: a@b.example\n    sid: IRreportsProd0000000000000000000001\n    auth_token_env: SW_TEST_REPORTS\n    scopes: [reports:read]\n",
-    )
-    .unwrap();
+    let dir = reports_token(&["reports:read"]);
     let out = audit(
         dir.path(),
         &srv.base,
@@ -476,9 +469,7 @@ fn network_trouble_names_token_and_endpoint_exits_2_and_keeps_what_was_learnt() 
         assert!(all.contains(&expected), "missing `{expected}` in:\n{all}");
     }
     // What was learnt is still reported and saved.
-    let listing: Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.path().join("listing.json")).unwrap())
-            .unwrap();
+    let listing: Value = saved_listing(dir.path());
     let t = &listing["tokens"][0];
     assert_eq!(t["state"], "active");
     assert!(
@@ -617,10 +608,7 @@ fn a_broken_listing_is_an_input_error_with_a_place() {
    "probed_at": "2026-11-22T03:00:01Z", "requests": 1}]}"#,
     )
     .unwrap();
-    let mut cmd = bare();
-    cmd.current_dir(dir.path())
-        .args(["--as-of", AS_OF, "audit", "--listing", "listing.json"]);
-    let out = run(cmd);
+    let out = offline(dir.path(), "listing.json", &[]);
     assert_eq!(out.code, 2);
     assert!(
         out.all().contains("unknown brand scope `reprots:read`"),
@@ -675,14 +663,10 @@ fn a_listing_named_like_a_definition_file_is_not_read_as_one() {
         &["--format", "json", "--save-listing", "live-tokens.json"],
     );
     assert_eq!(out.code, 1, "{}", out.stderr);
-    let mut cmd = bare();
-    cmd.current_dir(dir.path())
-        .args(["--as-of", AS_OF, "--format", "json", "audit", "--listing"])
-        .arg("live-tokens.json");
-    let offline = run(cmd);
-    assert_eq!(offline.code, 1, "{}", offline.stderr);
-    assert_eq!(offline.json()["summary"]["files"], 2);
-    assert_eq!(findings(&offline), findings(&out));
+    let audited = offline(dir.path(), "live-tokens.json", &["--format", "json"]);
+    assert_eq!(audited.code, 1, "{}", audited.stderr);
+    assert_eq!(audited.json()["summary"]["files"], 2);
+    assert_eq!(findings(&audited), findings(&out));
     // --save-listing belongs to --live.
     let mut cmd = bare();
     cmd.current_dir(dir.path()).args([
@@ -720,9 +704,7 @@ fn reads_behind_an_id_are_probed_through_the_first_item_of_a_granted_list() {
         &["--format", "json", "--save-listing", "listing.json"],
     );
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
-    let listing: Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.path().join("listing.json")).unwrap())
-            .unwrap();
+    let listing: Value = saved_listing(dir.path());
     let sync = &listing["tokens"][0];
     assert_eq!(
         sync["granted"],

@@ -216,6 +216,29 @@ impl Catalogue {
         self.high_writes
     }
 
+    /// The read scope of the category at `index` (which has a read operation).
+    fn read_scope_of(&self, index: usize) -> ScopeId {
+        self.scopes
+            .iter()
+            .position(|&(c, a)| c == index && a == Access::Read)
+            .map(|i| ScopeId(i as u8))
+            .expect("a category with a read operation has a read scope")
+    }
+
+    /// A probe-safe read GET on the default host under the account's base path with `params`
+    /// path parameters (the account SID among them).
+    fn probe_candidate(&self, op: &OperationDoc, params: usize) -> bool {
+        op.access == Access::Read
+            && op.probe_safe
+            && op.method.eq_ignore_ascii_case("GET")
+            && op.path.matches('{').count() == params
+            && op.path.contains("{AccountSID}")
+            && op
+                .host
+                .as_deref()
+                .is_none_or(|h| h == self.doc.default_host)
+    }
+
     /// Reads of categories without a plain list that a probe can still reach through one id
     /// taken from another category's list: `(read scope, operation, parent list)`, e.g.
     /// `GET /Advertisers/{AccountSID}/Campaigns/{CampaignId}/Contacts` through the first
@@ -235,17 +258,7 @@ impl Catalogue {
             let best = cat
                 .operations
                 .iter()
-                .filter(|op| {
-                    op.access == Access::Read
-                        && op.probe_safe
-                        && op.method.eq_ignore_ascii_case("GET")
-                        && op.path.matches('{').count() == 2
-                        && !op.path.ends_with('}')
-                        && op
-                            .host
-                            .as_deref()
-                            .is_none_or(|h| h == self.doc.default_host)
-                })
+                .filter(|op| self.probe_candidate(op, 2) && !op.path.ends_with('}'))
                 .filter_map(|op| {
                     let open = op.path.rfind('{')?;
                     let parent_path = op.path[..open].trim_end_matches('/');
@@ -254,12 +267,7 @@ impl Catalogue {
                 })
                 .min_by_key(|(op, _)| op.path.len());
             if let Some((op, parent)) = best {
-                let id = self
-                    .scopes
-                    .iter()
-                    .position(|&(c, a)| c == ci && a == Access::Read)
-                    .map(|i| ScopeId(i as u8))
-                    .expect("a category with a read operation has a read scope");
+                let id = self.read_scope_of(ci);
                 out.push((id, op, parent));
             }
         }
@@ -276,25 +284,10 @@ impl Catalogue {
             let best = cat
                 .operations
                 .iter()
-                .filter(|op| {
-                    op.access == Access::Read
-                        && op.probe_safe
-                        && op.method.eq_ignore_ascii_case("GET")
-                        && op.path.matches('{').count() == 1
-                        && op.path.contains("{AccountSID}")
-                        && op
-                            .host
-                            .as_deref()
-                            .is_none_or(|h| h == self.doc.default_host)
-                })
+                .filter(|op| self.probe_candidate(op, 1))
                 .min_by_key(|op| op.path.len());
             if let Some(op) = best {
-                let id = self
-                    .scopes
-                    .iter()
-                    .position(|&(c, a)| c == ci && a == Access::Read)
-                    .map(|i| ScopeId(i as u8))
-                    .expect("a category with a read operation has a read scope");
+                let id = self.read_scope_of(ci);
                 out.push((id, op));
             }
         }

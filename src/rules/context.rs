@@ -174,6 +174,16 @@ impl<'a> TokenRef<'a> {
         &self.token.doc
     }
 
+    /// The live listing and this token's entry in it (by SID), when the run has a listing.
+    pub fn listed(
+        &self,
+        run: &Run<'a>,
+    ) -> Option<(&'a crate::live::LiveInput, &'a crate::live::ListedToken)> {
+        let live = run.live?;
+        let sid = self.token.doc.sid.as_ref()?;
+        Some((live, live.token(&sid.value)?))
+    }
+
     /// The span of the entry granting the most, for findings about what a token holds:
     /// the first grant that contributes to `set`, else the legacy key, else the name.
     pub fn span_for(&self, set: ScopeSet) -> Span {

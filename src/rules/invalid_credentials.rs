@@ -60,9 +60,7 @@ impl Rule for InvalidCredentials {
     }
 
     fn check_token(&self, run: &Run<'_>, t: TokenRef<'_>, out: &mut Sink<'_>) {
-        let Some(live) = run.live else { return };
-        let Some(sid) = &t.doc().sid else { return };
-        let Some(listed) = live.token(&sid.value) else {
+        let Some((live, listed)) = t.listed(run) else {
             return;
         };
         if listed.state.value != LiveState::Invalid {
@@ -90,7 +88,7 @@ impl Rule for InvalidCredentials {
                 listed.state.span,
                 format!("live listing of {}", live.taken_at()),
             )
-            .at(sid.span),
+            .at(t.doc().sid.as_ref().map_or(t.name_span(), |s| s.span)),
         );
     }
 }

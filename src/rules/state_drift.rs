@@ -53,9 +53,7 @@ impl Rule for StateDrift {
     }
 
     fn check_token(&self, run: &Run<'_>, t: TokenRef<'_>, out: &mut Sink<'_>) {
-        let Some(live) = run.live else { return };
-        let Some(sid) = &t.doc().sid else { return };
-        let Some(listed) = live.token(&sid.value) else {
+        let Some((live, listed)) = t.listed(run) else {
             return;
         };
         let at = t.doc().state.as_ref().map_or(t.name_span(), |s| s.span);
