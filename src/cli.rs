@@ -158,6 +158,9 @@ pub struct AuditArgs {
     /// The API to probe. Plain http is refused unless the host is loopback.
     #[arg(long, value_name = "URL", default_value = "https://api.impact.com")]
     pub api_base: String,
+    /// Also trust the CA certificates in FILE (PEM), e.g. a TLS-inspecting proxy's.
+    #[arg(long, value_name = "FILE")]
+    pub ca_cert: Option<PathBuf>,
     /// Send at most N requests in all (retries included); the rest is reported as not probed.
     #[arg(long, value_name = "N")]
     pub max_requests: Option<u64>,

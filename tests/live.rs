@@ -720,3 +720,41 @@ fn reads_behind_an_id_are_probed_through_the_first_item_of_a_granted_list() {
             .any(|r| r.user.as_deref() == Some(SID_OLD) && r.path.contains("/Campaigns/"))
     );
 }
+
+#[test]
+fn probes_speak_tls_and_trust_an_extra_ca_only_when_told() {
+    let (srv, ca_pem) = ImpactServer::start_tls(vec![FakeToken::new(
+        SID_REPORTS,
+        TOKEN_REPORTS,
+        &["CompanyInformation", "Reports"],
+    )]);
+    assert!(srv.base.starts_with("https://localhost:"));
+    let dir = reports_token(&["account:read", "reports:read"]);
+    std::fs::write(dir.path().join("ca.pem"), &ca_pem).unwrap();
+    // Without the CA, the certificate is not trusted: a clear error, nothing learnt.
+    let out = audit(dir.path(), &srv.base, &["--format", "json"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        srv.received().is_empty(),
+        "no request crossed an untrusted connection"
+    );
+    assert!(
+        out.all().contains("securely: invalid peer certificate") && out.all().contains("--ca-cert"),
+        "{}",
+        out.all()
+    );
+    // With it, the probes run over TLS.
+    let out = audit(
+        dir.path(),
+        &srv.base,
+        &["--format", "json", "--ca-cert", "ca.pem"],
+    );
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let got = srv.received();
+    assert!(
+        got.iter()
+            .any(|r| r.path.ends_with("/Reports") && r.status == 200),
+        "{got:?}"
+    );
+    no_secret_in("output", &out.all());
+}

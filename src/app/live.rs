@@ -128,6 +128,14 @@ pub(super) fn prepare(
     opts.max_wait = Duration::from_secs(args.max_wait);
     opts.backoff = Duration::from_millis(args.backoff_ms);
     opts.progress = std::io::stderr().is_terminal() && !g.quiet;
+    if let Some(path) = &args.ca_cert {
+        let pem = std::fs::read(path)
+            .map_err(|e| format!("--ca-cert {}: cannot read: {e}", path.display()))?;
+        opts.extra_roots = reqwest::Certificate::from_pem_bundle(&pem)
+            .ok()
+            .filter(|c| !c.is_empty())
+            .ok_or_else(|| format!("--ca-cert {}: no PEM certificate in it", path.display()))?;
+    }
     let outcome = probe::probe(&targets, catalogues, &opts)?;
     for p in &outcome.problems {
         let path = declared

@@ -50,6 +50,8 @@ pub struct ProbeOptions {
     pub max_wait: Duration,
     /// Draw a progress bar on standard error.
     pub progress: bool,
+    /// CA certificates trusted besides the system's (`--ca-cert`).
+    pub extra_roots: Vec<reqwest::Certificate>,
 }
 
 impl ProbeOptions {
@@ -63,6 +65,7 @@ impl ProbeOptions {
             backoff: Duration::from_secs(1),
             max_wait: Duration::from_secs(300),
             progress: false,
+            extra_roots: Vec::new(),
         }
     }
 }
@@ -155,6 +158,9 @@ pub fn probe(
         .https_only(options.api_base.scheme() == "https");
     if is_loopback(&options.api_base) {
         builder = builder.no_proxy();
+    }
+    if !options.extra_roots.is_empty() {
+        builder = builder.tls_certs_merge(options.extra_roots.iter().cloned());
     }
     let client = builder
         .build()
@@ -446,6 +452,12 @@ impl Shared<'_> {
                             "no answer within {} s (--timeout)",
                             self.options.timeout.as_secs()
                         )
+                    } else if let Some(tls) = tls_problem(&e) {
+                        // Not retried: a certificate will not become trusted by waiting.
+                        return Answer::Failed(format!(
+                            "cannot connect to {} securely: {tls} (a private CA can be trusted with --ca-cert)",
+                            host_of(&url)
+                        ));
                     } else if e.is_connect() {
                         format!("cannot connect to {}", host_of(&url))
                     } else {
@@ -575,6 +587,21 @@ impl ClassifyText for serde_json::Error {
             serde_json::error::Category::Eof => "cut short",
         }
     }
+}
+
+/// The TLS part of a connection error (an untrusted or invalid certificate), if that is what
+/// it is: the innermost cause that speaks of a certificate.
+fn tls_problem(e: &reqwest::Error) -> Option<String> {
+    let mut cause: Option<&dyn std::error::Error> = Some(e);
+    let mut found = None;
+    while let Some(c) = cause {
+        let text = c.to_string();
+        if text.contains("certificate") {
+            found = Some(text);
+        }
+        cause = c.source();
+    }
+    found
 }
 
 fn retried(why: String, attempt: u32) -> String {

@@ -91,12 +91,14 @@ pub struct Received {
 pub struct ImpactServer {
     pub base: String,
     received: Arc<Mutex<Vec<Received>>>,
-    server: Arc<tiny_http::Server>,
+    server: Option<Arc<tiny_http::Server>>,
 }
 
 impl Drop for ImpactServer {
     fn drop(&mut self) {
-        self.server.unblock();
+        if let Some(s) = &self.server {
+            s.unblock();
+        }
     }
 }
 
@@ -132,8 +134,66 @@ impl ImpactServer {
         ImpactServer {
             base: format!("http://127.0.0.1:{port}"),
             received,
-            server,
+            server: Some(server),
         }
+    }
+
+    /// The same API over HTTPS (rustls), with a certificate for `localhost` signed by a fresh
+    /// CA: returns the server and the CA certificate (PEM) a client must trust.
+    pub fn start_tls(tokens: Vec<FakeToken>) -> (ImpactServer, String) {
+        let ca_key = rcgen::KeyPair::generate().unwrap();
+        let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        ca_params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "scopeward test CA");
+        let ca = rcgen::CertifiedIssuer::self_signed(ca_params, ca_key).unwrap();
+        let leaf_key = rcgen::KeyPair::generate().unwrap();
+        let leaf = rcgen::CertificateParams::new(vec!["localhost".to_string()])
+            .unwrap()
+            .signed_by(&leaf_key, &ca)
+            .unwrap();
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let config = Arc::new(
+            rustls::ServerConfig::builder()
+                .with_no_client_auth()
+                .with_single_cert(
+                    vec![leaf.der().clone()],
+                    rustls::pki_types::PrivateKeyDer::try_from(leaf_key.serialize_der()).unwrap(),
+                )
+                .unwrap(),
+        );
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let received = Arc::new(Mutex::new(Vec::new()));
+        let tokens: Arc<HashMap<String, FakeToken>> =
+            Arc::new(tokens.into_iter().map(|t| (t.sid.clone(), t)).collect());
+        let counts: Arc<Mutex<HashMap<(String, String), u32>>> = Arc::default();
+        {
+            let received = received.clone();
+            std::thread::spawn(move || {
+                for stream in listener.incoming() {
+                    let Ok(stream) = stream else { break };
+                    let (config, tokens, counts, received) = (
+                        config.clone(),
+                        tokens.clone(),
+                        counts.clone(),
+                        received.clone(),
+                    );
+                    std::thread::spawn(move || {
+                        let conn = rustls::ServerConnection::new(config).unwrap();
+                        let mut tls = rustls::StreamOwned::new(conn, stream);
+                        let _ = serve_one(&mut tls, &tokens, &counts, &received);
+                    });
+                }
+            });
+        }
+        let server = ImpactServer {
+            base: format!("https://localhost:{port}"),
+            received,
+            server: None,
+        };
+        (server, ca.pem())
     }
 
     pub fn received(&self) -> Vec<Received> {
@@ -156,13 +216,7 @@ fn handle(
             .find(|h| h.field.equiv(name))
             .map(|h| h.value.as_str().to_string())
     };
-    let credentials = header("Authorization").and_then(|v| {
-        let b64 = v.strip_prefix("Basic ")?;
-        let raw = base64::engine::general_purpose::STANDARD.decode(b64).ok()?;
-        let text = String::from_utf8(raw).ok()?;
-        let (user, pass) = text.split_once(':')?;
-        Some((user.to_string(), pass.to_string()))
-    });
+    let credentials = header("Authorization").and_then(|v| basic(&v));
     let mut record = Received {
         method: request.method().as_str().to_string(),
         path: path.to_string(),
@@ -185,6 +239,65 @@ fn handle(
         response.add_header(tiny_http::Header::from_bytes(k.as_bytes(), v.as_bytes()).unwrap());
     }
     let _ = request.respond(response);
+}
+
+/// One HTTP/1.1 exchange on an already-secured stream, then close.
+fn serve_one(
+    stream: &mut (impl std::io::Read + std::io::Write),
+    tokens: &HashMap<String, FakeToken>,
+    counts: &Mutex<HashMap<(String, String), u32>>,
+    received: &Mutex<Vec<Received>>,
+) -> std::io::Result<()> {
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        if stream.read(&mut byte)? == 0 || head.len() > 64 * 1024 {
+            return Ok(());
+        }
+        head.push(byte[0]);
+    }
+    let head = String::from_utf8_lossy(&head).into_owned();
+    let mut lines = head.split("\r\n");
+    let mut first = lines.next().unwrap_or("").split(' ');
+    let (method, url) = (first.next().unwrap_or(""), first.next().unwrap_or(""));
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    let header = |name: &str| headers.iter().find(|h| h.0 == name).map(|h| h.1.clone());
+    let (path, query) = url.split_once('?').unwrap_or((url, ""));
+    let credentials = header("authorization").and_then(|v| basic(&v));
+    let mut record = Received {
+        method: method.to_string(),
+        path: path.to_string(),
+        query: query.to_string(),
+        user: credentials.as_ref().map(|c| c.0.clone()),
+        accept: header("accept"),
+        status: 0,
+    };
+    let (status, body, extra) = answer(&record, credentials.as_ref(), tokens, counts);
+    record.status = status;
+    received.lock().unwrap().push(record);
+    let mut out = format!(
+        "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n",
+        body.len()
+    );
+    for (k, v) in extra {
+        out.push_str(&format!("{k}: {v}\r\n"));
+    }
+    out.push_str("\r\n");
+    out.push_str(&body);
+    stream.write_all(out.as_bytes())?;
+    stream.flush()
+}
+
+/// The `(user, password)` of a Basic `Authorization` header.
+fn basic(value: &str) -> Option<(String, String)> {
+    let b64 = value.strip_prefix("Basic ")?;
+    let raw = base64::engine::general_purpose::STANDARD.decode(b64).ok()?;
+    let text = String::from_utf8(raw).ok()?;
+    let (user, pass) = text.split_once(':')?;
+    Some((user.to_string(), pass.to_string()))
 }
 
 fn error(message: &str) -> String {
