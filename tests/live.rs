@@ -205,6 +205,14 @@ fn live_audit_finds_drift_state_and_credentials_and_sends_only_safe_reads() {
         "{}",
         out.stderr
     );
+    // reports-prod: 18 list probes + 5 through its first campaign; old-feed: 18 (no campaigns
+    // granted); broken: 1 (401 ends it); partner-sync: 18.
+    assert!(
+        out.stderr
+            .contains("probed 4 tokens with 60 requests: 2 active, 1 disabled, 1 invalid"),
+        "{}",
+        out.stderr
+    );
 
     // Findings point into the definitions.
     let json = out.json();

@@ -8,7 +8,7 @@ use crate::catalogue::Catalogues;
 use crate::cli::{AuditArgs, GlobalArgs};
 use crate::engine::{self, CheckOptions, Failure};
 use crate::live::probe::{self, ProbeOptions, ProbeTarget};
-use crate::live::{Listing, LiveInput};
+use crate::live::{Listing, LiveInput, LiveState};
 use crate::model::InputError;
 use crate::policy::Policy;
 use crate::redact::AuthToken;
@@ -162,12 +162,33 @@ pub(super) fn prepare(
         });
     }
     if !g.quiet {
+        let mut states: Vec<String> = Vec::new();
+        for state in [
+            LiveState::Active,
+            LiveState::Disabled,
+            LiveState::Invalid,
+            LiveState::Unknown,
+        ] {
+            let n = outcome
+                .tokens
+                .iter()
+                .filter(|t| t.state.value == state)
+                .count();
+            if n > 0 {
+                states.push(format!("{n} {}", state.as_str()));
+            }
+        }
         eprintln!(
-            "probed {} token{} with {} request{}",
+            "probed {} token{} with {} request{}{}",
             targets.len(),
             if targets.len() == 1 { "" } else { "s" },
             outcome.requests,
-            if outcome.requests == 1 { "" } else { "s" }
+            if outcome.requests == 1 { "" } else { "s" },
+            if states.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", states.join(", "))
+            }
         );
     }
 
