@@ -516,7 +516,12 @@ fn max_requests_caps_the_run() {
         "{}",
         out.all()
     );
-    assert!(srv.received().len() <= 5, "{}", srv.received().len());
+    assert_eq!(srv.received().len(), 5);
+    assert!(
+        out.stderr.contains("probed 4 tokens with 5 requests"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]

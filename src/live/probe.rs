@@ -424,13 +424,15 @@ impl Shared<'_> {
                 ));
             }
             sleep(pause);
-            if let Some(max) = self.options.max_requests {
-                if self.sent.fetch_add(1, Ordering::Relaxed) >= max {
-                    self.exhausted.store(true, Ordering::Relaxed);
-                    return Answer::Budget;
-                }
-            } else {
-                self.sent.fetch_add(1, Ordering::Relaxed);
+            let max = self.options.max_requests.unwrap_or(u64::MAX);
+            let counted = self
+                .sent
+                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
+                    (n < max).then_some(n + 1)
+                });
+            if counted.is_err() {
+                self.exhausted.store(true, Ordering::Relaxed);
+                return Answer::Budget;
             }
             *requests += 1;
             let seed = (Instant::now().elapsed().as_nanos() as u64)
