@@ -76,6 +76,8 @@ pub struct CheckOptions {
     pub baseline: Option<std::sync::Arc<BaselineFile>>,
     /// Collect `Report::inventory`.
     pub inventory: bool,
+    /// Usage logs (`--usage`): rules that need them run only when they are here.
+    pub usage: Option<std::sync::Arc<crate::usage::Usage>>,
 }
 
 impl CheckOptions {
@@ -85,6 +87,7 @@ impl CheckOptions {
             apply_ignores: true,
             baseline: None,
             inventory: false,
+            usage: None,
         }
     }
 }
@@ -207,7 +210,7 @@ pub fn check_files(
     catalogues: &Catalogues,
     options: &CheckOptions,
 ) -> Report {
-    let stage = RuleStage::new(policy, catalogues, options.as_of);
+    let stage = RuleStage::new(policy, catalogues, options);
     check_inputs(files.len(), sources, &stage, options, |i, id| {
         let rel = &files[i];
         let full = if rel.is_absolute() {
@@ -241,7 +244,7 @@ pub fn check_texts_with(
     catalogues: &Catalogues,
     options: &CheckOptions,
 ) -> Report {
-    let stage = RuleStage::new(policy, catalogues, options.as_of);
+    let stage = RuleStage::new(policy, catalogues, options);
     check_inputs(docs.len(), sources, &stage, options, |i, _| {
         let (name, text) = docs[i];
         let format = Format::from_path(Path::new(name)).unwrap_or(Format::Yaml);
@@ -284,20 +287,23 @@ struct RuleStage<'a> {
 }
 
 impl<'a> RuleStage<'a> {
-    fn new(policy: &'a Policy, catalogues: &'a Catalogues, as_of: Day) -> Self {
+    fn new(policy: &'a Policy, catalogues: &'a Catalogues, options: &'a CheckOptions) -> Self {
+        let usage = options.usage.as_deref();
         RuleStage {
             run: Run {
                 catalogues,
                 policy,
-                as_of,
+                as_of: options.as_of,
                 files: Vec::new(),
                 identity: Default::default(),
                 memo: Default::default(),
+                usage,
             },
             rules: REGISTRY
                 .iter()
                 .copied()
                 .filter(|r| policy.enabled(r.meta()))
+                .filter(|r| usage.is_some() || r.meta().needs != crate::rules::Needs::Usage)
                 .collect(),
         }
     }
@@ -393,6 +399,7 @@ fn finish_check(
             as_of: options.as_of,
             apply_ignores: options.apply_ignores,
             baseline: options.baseline.as_deref(),
+            usage: options.usage.is_some(),
         },
     );
     errors.extend(filtered.errors);

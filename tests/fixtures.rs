@@ -1,17 +1,25 @@
 //! Per-rule fixtures: `tests/fixtures/<rule-id>/` holds definition files named `bad*` (each must
 //! trigger the rule) and `good*` (none may), and optionally a `scopeward.toml`. Each set is
 //! checked with only that rule enabled, as of 2026-11-22; the rendered diagnostics of the bad
-//! set are snapshotted (no colour, fixed width).
+//! set are snapshotted (no colour, fixed width). Usage logs beside them (`*.log`, `*.jsonl`,
+//! `*.har`, optionally `.gz`) are given to both sets, as `--usage` would.
 
 use std::path::Path;
 
 use scopeward::catalogue::Catalogues;
-use scopeward::engine::check_texts;
+use scopeward::engine::{CheckOptions, check_texts_with};
 use scopeward::model::Day;
 use scopeward::output::{RenderOptions, human};
 use scopeward::policy::Policy;
 use scopeward::rules::{REGISTRY, Severity};
 use scopeward::source::{SourceFile, SourceMap};
+use scopeward::usage::Usage;
+
+/// Whether a fixture file is a usage log.
+fn is_log(name: &str) -> bool {
+    let name = name.strip_suffix(".gz").unwrap_or(name);
+    [".log", ".jsonl", ".har"].iter().any(|e| name.ends_with(e))
+}
 
 fn run(id: &'static str, dir: &Path, prefix: &str) -> (scopeward::engine::Report, Vec<String>) {
     let mut sources = SourceMap::new();
@@ -27,7 +35,7 @@ fn run(id: &'static str, dir: &Path, prefix: &str) -> (scopeward::engine::Report
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with(prefix) && n != "scopeward.toml")
+        .filter(|n| n.starts_with(prefix) && n != "scopeward.toml" && !is_log(n))
         .collect();
     names.sort();
     let texts: Vec<(String, String)> = names
@@ -38,13 +46,28 @@ fn run(id: &'static str, dir: &Path, prefix: &str) -> (scopeward::engine::Report
         .iter()
         .map(|(n, t)| (n.as_str(), t.as_str()))
         .collect();
-    let mut report = check_texts(
-        &docs,
-        sources,
-        &policy,
-        &Catalogues::builtin(),
-        Day::parse("2026-11-22").unwrap(),
-    );
+    let catalogues = Catalogues::builtin();
+    let mut options = CheckOptions::new(Day::parse("2026-11-22").unwrap());
+    let mut logs: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| is_log(&p.file_name().unwrap().to_string_lossy()))
+        .map(|p| {
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            (name, std::fs::read(&p).unwrap())
+        })
+        .collect();
+    if !logs.is_empty() {
+        logs.sort();
+        let inputs: Vec<(&str, &[u8])> = logs.iter().map(|(n, b)| (n.as_str(), &b[..])).collect();
+        let (usage, errors) = Usage::from_bytes(&inputs, &catalogues);
+        assert!(
+            errors.is_empty(),
+            "{id}: usage logs do not read: {errors:?}"
+        );
+        options.usage = Some(std::sync::Arc::new(usage));
+    }
+    let mut report = check_texts_with(&docs, sources, &policy, &catalogues, &options);
     assert!(
         report.errors.is_empty(),
         "{id}/{prefix}*: input errors: {:?}",

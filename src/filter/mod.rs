@@ -68,6 +68,8 @@ pub struct FilterInput<'a> {
     pub as_of: Day,
     pub apply_ignores: bool,
     pub baseline: Option<&'a BaselineFile>,
+    /// Whether usage logs were given (rules that need them ran).
+    pub usage: bool,
 }
 
 pub struct Filtered {
@@ -132,8 +134,13 @@ pub fn apply_baseline(
 }
 
 /// An ignore for a rule that is off (or not run by this version) cannot be judged unused.
-fn rule_enabled(policy: &Policy, id: &str) -> bool {
-    crate::rules::find(id).is_some_and(|r| policy.enabled(r.meta()))
+/// Whether the rule ran: enabled, and given what it needs (an ignore of a rule that did
+/// not run has not had its chance to silence anything).
+fn rule_ran(input: &FilterInput<'_>, id: &str) -> bool {
+    crate::rules::find(id).is_some_and(|r| {
+        input.policy.enabled(r.meta())
+            && (input.usage || r.meta().needs != crate::rules::Needs::Usage)
+    })
 }
 
 pub fn apply(findings: Vec<Finding>, input: &FilterInput<'_>) -> Filtered {
@@ -280,7 +287,7 @@ pub fn apply(findings: Vec<Finding>, input: &FilterInput<'_>) -> Filtered {
         for list in inline.values() {
             for (ig, used) in list {
                 for ((id, span), n) in ig.rules.iter().zip(used) {
-                    if *n == 0 && rule_enabled(input.policy, id) {
+                    if *n == 0 && rule_ran(input, id) {
                         sink.push(
                             FindingBuilder::new(
                                 &UnusedIgnore::META,
@@ -296,7 +303,7 @@ pub fn apply(findings: Vec<Finding>, input: &FilterInput<'_>) -> Filtered {
             }
         }
         for ((ig, _, _), n) in config.iter().zip(&config_used) {
-            if *n == 0 && rule_enabled(input.policy, &ig.rule.value) {
+            if *n == 0 && rule_ran(input, &ig.rule.value) {
                 let mut b = FindingBuilder::new(
                     &UnusedIgnore::META,
                     format!("`[[ignore]]` of `{}` silenced nothing", ig.rule.value),

@@ -20,6 +20,8 @@ pub struct Run<'a> {
     pub identity: std::sync::OnceLock<Vec<super::util::GroupIndex>>,
     /// Answers rules have already worked out in this run, by rule and question.
     pub memo: Memo,
+    /// What the usage logs (`--usage`) say, when some were given.
+    pub usage: Option<&'a crate::usage::Usage>,
 }
 
 /// A run-scoped cache for answers that are costly and asked again (did-you-mean hints).
@@ -195,6 +197,7 @@ impl<'a> Run<'a> {
             files: Vec::new(),
             identity: Default::default(),
             memo: Memo::default(),
+            usage: self.usage,
         }
     }
 
@@ -224,6 +227,15 @@ impl<'a> Run<'a> {
             token: &f.tokens[token],
             catalogue: self.catalogues.get(account.kind),
         }
+    }
+
+    /// What the usage logs say about a token: its SID's usage, when logs were given, the
+    /// token declares a SID and the logs used it under the token's account type.
+    pub fn usage_of(&self, t: TokenRef<'_>) -> Option<&'a crate::usage::TokenUsage> {
+        let sid = t.doc().sid.as_ref()?;
+        self.usage?
+            .token(sid.value.trim())
+            .filter(|u| u.account_type == t.account.kind)
     }
 
     pub fn token_count(&self) -> usize {

@@ -2,10 +2,11 @@
 //! `## Example` block triggers the rule, the `Use instead:` block does not.
 
 use crate::catalogue::Catalogues;
-use crate::engine::check_texts;
+use crate::engine::{CheckOptions, check_texts_with};
 use crate::model::Day;
 use crate::policy::Policy;
 use crate::source::{FileId, SourceFile, SourceMap};
+use crate::usage::Usage;
 
 use super::REGISTRY;
 
@@ -30,6 +31,8 @@ fn blocks(text: &str) -> Vec<(String, String)> {
 
 pub(crate) struct DocExamples {
     pub policy: Option<String>,
+    /// A usage log (a `log` block under `## Example`), given to both examples.
+    pub log: Option<String>,
     pub bad: String,
     pub good: String,
 }
@@ -56,6 +59,10 @@ pub(crate) fn examples(doc: &str) -> Result<DocExamples, String> {
         .iter()
         .find(|(l, _)| l == "toml")
         .map(|(_, b)| b.clone());
+    let log = example
+        .iter()
+        .find(|(l, _)| l == "log")
+        .map(|(_, b)| b.clone());
     let bad = example
         .iter()
         .find(|(l, _)| l == "yaml")
@@ -68,10 +75,20 @@ pub(crate) fn examples(doc: &str) -> Result<DocExamples, String> {
         .ok_or("no yaml block after `Use instead:`")?
         .1
         .clone();
-    Ok(DocExamples { policy, bad, good })
+    Ok(DocExamples {
+        policy,
+        log,
+        bad,
+        good,
+    })
 }
 
-fn run_example(id: &'static str, policy_text: Option<&str>, yaml: &str) -> Vec<String> {
+fn run_example(
+    id: &'static str,
+    policy_text: Option<&str>,
+    log: Option<&str>,
+    yaml: &str,
+) -> Vec<String> {
     let mut sources = SourceMap::new();
     let mut policy = match policy_text {
         Some(text) => {
@@ -81,12 +98,26 @@ fn run_example(id: &'static str, policy_text: Option<&str>, yaml: &str) -> Vec<S
         None => Policy::default(),
     };
     policy.focus(id);
-    let report = check_texts(
+    let catalogues = Catalogues::builtin();
+    let mut options = CheckOptions::new(Day::parse("2026-11-22").unwrap());
+    if let Some(log) = log {
+        let (usage, errors) = Usage::from_bytes(&[("usage.log", log.as_bytes())], &catalogues);
+        assert!(
+            errors.is_empty(),
+            "{id}: the example log does not read: {errors:?}"
+        );
+        assert!(
+            usage.requests() > 0,
+            "{id}: the example log has no impact.com request"
+        );
+        options.usage = Some(std::sync::Arc::new(usage));
+    }
+    let report = check_texts_with(
         &[("example.yaml", yaml)],
         sources,
         &policy,
-        &Catalogues::builtin(),
-        Day::parse("2026-11-22").unwrap(),
+        &catalogues,
+        &options,
     );
     assert!(
         report.errors.is_empty(),
@@ -107,13 +138,26 @@ fn every_rule_documents_itself_and_its_examples_hold() {
     for rule in REGISTRY {
         let meta = rule.meta();
         let ex = examples(meta.doc).unwrap_or_else(|e| panic!("{}: {e}", meta.id));
-        let bad = run_example(meta.id, ex.policy.as_deref(), &ex.bad);
+        assert!(
+            ex.log.is_some() || meta.needs != super::Needs::Usage,
+            "{}: a rule that needs usage logs needs a `log` block in its Example",
+            meta.id
+        );
+        let bad = run_example(meta.id, ex.policy.as_deref(), ex.log.as_deref(), &ex.bad);
         assert!(
             !bad.is_empty(),
             "{}: the Example does not trigger the rule",
             meta.id
         );
-        let good = run_example(meta.id, ex.policy.as_deref(), &ex.good);
+        if ex.log.is_some() {
+            let offline = run_example(meta.id, ex.policy.as_deref(), None, &ex.bad);
+            assert!(
+                offline.is_empty() || meta.needs != super::Needs::Usage,
+                "{}: runs without usage logs: {offline:?}",
+                meta.id
+            );
+        }
+        let good = run_example(meta.id, ex.policy.as_deref(), ex.log.as_deref(), &ex.good);
         assert!(
             good.is_empty(),
             "{}: `Use instead` triggers it: {good:?}",

@@ -47,6 +47,8 @@ impl fmt::Display for Severity {
 pub enum Needs {
     /// Token definitions alone.
     Definitions,
+    /// Usage logs (`--usage`): the rule does not run, and is not reported, without them.
+    Usage,
 }
 
 /// A numeric option of a rule, set in `[rules.<id>]`.
@@ -116,13 +118,16 @@ pub trait Rule: Sync + Send {
 
 /// Declares a rule: its doc comment is its documentation (available at run time too).
 macro_rules! declare_rule {
+    (@needs) => { $crate::rules::Needs::Definitions };
+    (@needs $needs:ident) => { $crate::rules::Needs::$needs };
     (
         $(#[doc = $doc:expr])*
         pub struct $name:ident {
             id: $id:literal,
             severity: $sev:ident,
             summary: $summary:literal,
-            options: [$($opt:expr),* $(,)?] $(,)?
+            options: [$($opt:expr),* $(,)?]
+            $(, needs: $needs:ident)? $(,)?
         }
     ) => {
         $(#[doc = $doc])*
@@ -135,7 +140,7 @@ macro_rules! declare_rule {
                 summary: $summary,
                 doc: concat!($($doc, "\n"),*),
                 options: &[$($opt),*],
-                needs: $crate::rules::Needs::Definitions,
+                needs: declare_rule!(@needs $($needs)?),
             };
         }
     };
@@ -152,6 +157,7 @@ mod legacy_token;
 mod missing_contact;
 mod missing_description;
 mod missing_environment;
+mod missing_scope;
 mod outdated_api_version;
 mod rotation_overdue;
 mod secret_in_definition;
@@ -161,6 +167,7 @@ mod stale_disabled_token;
 mod unknown_environment;
 mod unknown_scope;
 mod unused_ignore;
+mod unused_scope;
 pub use unused_ignore::UnusedIgnore;
 mod unused_token;
 pub(crate) mod util;
@@ -191,21 +198,13 @@ pub static REGISTRY: &[&dyn Rule] = &[
     &sensitive_write::SensitiveWrite,
     &agency_credential_exposure::AgencyCredentialExposure,
     &unused_ignore::UnusedIgnore,
+    &unused_scope::UnusedScope,
+    &missing_scope::MissingScope,
 ];
 
 /// Rules of the specification that need live probes, usage logs, suppressions or `scan`, which
 /// this build does not run yet. The policy accepts their `[rules.<id>]` sections.
 pub const PLANNED: &[(&str, Severity, &str)] = &[
-    (
-        "unused-scope",
-        Severity::Warning,
-        "with usage logs: a granted scope no logged request needed",
-    ),
-    (
-        "missing-scope",
-        Severity::Error,
-        "with usage logs: a logged request needs a scope the token lacks",
-    ),
     (
         "scope-drift",
         Severity::Error,
