@@ -22,6 +22,8 @@ pub fn run(cli: Cli) -> u8 {
     let g = &cli.global;
     match &cli.command {
         Command::Check { paths } => check(g, paths),
+        Command::Audit { paths, usage } => audit(g, paths, usage),
+        Command::Suggest { usage, paths, diff } => suggest(g, usage, paths, *diff),
         Command::Rules => list_rules(g),
         Command::Explain { id } => explain(g, id),
         Command::Catalogue { account_type } => catalogue(g, *account_type),
@@ -198,6 +200,74 @@ fn finish(g: &GlobalArgs, report: &Report, catalogues: &Catalogues) -> u8 {
 }
 
 fn check(g: &GlobalArgs, paths: &[PathBuf]) -> u8 {
+    lint(g, paths, &Evidence::default())
+}
+
+/// What `audit` checks the definitions against, beyond the definitions themselves.
+#[derive(Debug, Default)]
+struct Evidence {
+    /// `--usage` logs.
+    usage: Vec<PathBuf>,
+}
+
+/// `audit`: lint with evidence of use. At least one kind of evidence is needed.
+fn audit(g: &GlobalArgs, paths: &[PathBuf], usage: &[PathBuf]) -> u8 {
+    if usage.is_empty() {
+        return usage_error(
+            "nothing to audit against: give usage logs with --usage LOG (`scopeward check` lints definitions alone)",
+        );
+    }
+    lint(
+        g,
+        paths,
+        &Evidence {
+            usage: usage.to_vec(),
+        },
+    )
+}
+
+/// Reads the usage logs; unreadable ones become failures (exit 2), the rest is used. Notes
+/// on the logs (lines that did not parse, requests without a SID) go to standard error once.
+fn read_usage(
+    notes: bool,
+    logs: &[PathBuf],
+    cwd: &Path,
+    catalogues: &Catalogues,
+) -> (crate::usage::Usage, Vec<Failure>) {
+    let (usage, errors) = crate::usage::read_from(logs, cwd, catalogues);
+    let failures = errors
+        .into_iter()
+        .map(|e| Failure {
+            path: e.path,
+            message: e.message,
+        })
+        .collect();
+    if notes {
+        for f in &usage.files {
+            if f.malformed > 0 {
+                eprintln!(
+                    "note: {}: {} line{} not in {} format skipped (first: line {})",
+                    f.display,
+                    f.malformed,
+                    if f.malformed == 1 { "" } else { "s" },
+                    f.format.as_str(),
+                    f.first_malformed.unwrap_or(0)
+                );
+            }
+            if f.unattributed > 0 {
+                eprintln!(
+                    "note: {}: {} impact.com request{} with no SID in the path and no Basic-auth user",
+                    f.display,
+                    f.unattributed,
+                    if f.unattributed == 1 { "" } else { "s" }
+                );
+            }
+        }
+    }
+    (usage, failures)
+}
+
+fn lint(g: &GlobalArgs, paths: &[PathBuf], evidence: &Evidence) -> u8 {
     let cwd = match std::env::current_dir() {
         Ok(d) => d,
         Err(e) => return usage_error(format!("cannot read the working directory: {e}")),
@@ -227,6 +297,12 @@ fn check(g: &GlobalArgs, paths: &[PathBuf]) -> u8 {
             Ok(b) => options.baseline = Some(std::sync::Arc::new(b)),
             Err(e) => return usage_error(e),
         }
+    }
+    let mut failures = failures;
+    if !evidence.usage.is_empty() {
+        let (usage, usage_failures) = read_usage(!g.quiet, &evidence.usage, &cwd, &catalogues);
+        failures.extend(usage_failures);
+        options.usage = Some(std::sync::Arc::new(usage));
     }
     let mut report = engine::check_files(&files, &cwd, sources, &policy, &catalogues, &options);
     if let Some(path) = &g.write_baseline {
@@ -266,6 +342,85 @@ fn check(g: &GlobalArgs, paths: &[PathBuf]) -> u8 {
     // The process exits next: freeing a large report would only cost time.
     std::mem::forget(report);
     code
+}
+
+/// `suggest`: the least scopes per token from usage logs, as a report or a diff.
+fn suggest(g: &GlobalArgs, logs: &[PathBuf], paths: &[PathBuf], diff: bool) -> u8 {
+    use crate::usage::{edit, suggest};
+    if !matches!(g.format, OutputFormat::Human | OutputFormat::Json) {
+        return usage_error("`suggest` prints --format human or json");
+    }
+    let cwd = match std::env::current_dir() {
+        Ok(d) => d,
+        Err(e) => return usage_error(format!("cannot read the working directory: {e}")),
+    };
+    let as_of = match as_of(g) {
+        Ok(d) => d,
+        Err(e) => return usage_error(e),
+    };
+    let (sources, policy, catalogues) = match setup(g, &cwd, as_of) {
+        Ok(s) => s,
+        Err(report) => return finish(g, &report, &Catalogues::builtin()),
+    };
+    let default = [PathBuf::from(".")];
+    let paths = if paths.is_empty() {
+        &default[..]
+    } else {
+        paths
+    };
+    let (files, mut failures) = engine::discover(paths, &policy, &cwd);
+    let (usage, usage_failures) = read_usage(!g.quiet && diff, logs, &cwd, &catalogues);
+    failures.extend(usage_failures);
+    let usage = std::sync::Arc::new(usage);
+    let mut options = engine::CheckOptions::new(as_of);
+    options.inventory = true;
+    options.usage = Some(usage.clone());
+    let report = engine::check_files(&files, &cwd, sources, &policy, &catalogues, &options);
+    let (mut doc, plans) =
+        suggest::suggest(&report.inventory, &report.sources, &usage, &catalogues);
+    if diff {
+        let (edited, skipped) = edit::apply(&plans, &report.sources);
+        for s in &skipped {
+            eprintln!(
+                "note: {}: token `{}` not edited: {}",
+                s.path, s.token, s.reason
+            );
+        }
+        doc.diff = Some(edit::unified_diff(&edited));
+    }
+    let text = match g.format {
+        OutputFormat::Json => suggest::render_json(&doc),
+        _ => match &doc.diff {
+            Some(d) => d.clone(),
+            None => suggest::render_human(&doc),
+        },
+    };
+    if let Err(e) = emit(g, &text) {
+        return usage_error(e);
+    }
+    for f in report.failures.iter().chain(&failures) {
+        eprintln!(
+            "error: {}: {}",
+            crate::redact::scrub(&f.path),
+            crate::redact::scrub(&f.message)
+        );
+    }
+    for e in &report.errors {
+        let file = report.sources.get(e.span.file);
+        let at = file.line_col(e.span.start as usize);
+        eprintln!(
+            "error: {}:{}:{}: {}",
+            crate::redact::scrub(&file.display),
+            at.line,
+            at.column,
+            crate::redact::scrub(&e.message)
+        );
+    }
+    if report.incomplete() || !failures.is_empty() {
+        EXIT_ERROR
+    } else {
+        EXIT_CLEAN
+    }
 }
 
 fn list_rules(g: &GlobalArgs) -> u8 {

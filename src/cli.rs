@@ -88,6 +88,8 @@ pub enum SchemaKind {
     Policy,
     /// Scope catalogues.
     Catalogue,
+    /// The JSON document `scopeward suggest --format json` prints.
+    Suggest,
 }
 
 #[derive(Debug, Subcommand)]
@@ -98,6 +100,29 @@ pub enum Command {
         /// respecting .gitignore.
         #[arg(value_name = "PATH")]
         paths: Vec<PathBuf>,
+    },
+    /// Audit token definitions against evidence of use: usage logs (--usage), then lint.
+    Audit {
+        /// Files or directories, as for `check`.
+        #[arg(value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// An HTTP request log of the integrations (combined/common log format, JSON lines or
+        /// HAR; gzip too; detected per file). Repeatable. Enables unused-scope and missing-scope.
+        #[arg(long, value_name = "LOG")]
+        usage: Vec<PathBuf>,
+    },
+    /// Least-privilege scopes per token from usage logs: what to keep, remove and add.
+    Suggest {
+        /// An HTTP request log (combined/common log format, JSON lines or HAR; gzip too). Repeatable.
+        #[arg(long, value_name = "LOG", required = true)]
+        usage: Vec<PathBuf>,
+        /// Definition files or directories, as for `check`.
+        #[arg(value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// Print a unified diff of the definition files that applies the suggestions
+        /// (`git apply` or `patch -p1` it); comments and layout are kept.
+        #[arg(long)]
+        diff: bool,
     },
     /// List every rule with its default severity.
     Rules,

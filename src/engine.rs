@@ -64,6 +64,14 @@ pub struct TokenView {
     pub state: TokenState,
     pub legacy: Option<Legacy>,
     pub effective: ScopeSet,
+    /// The token's Account SID, as declared.
+    pub sid: Option<String>,
+    /// Its `scopes` entries as written, with their spans and what they resolved to.
+    pub grants: Vec<(crate::tree::de::Sp<String>, crate::catalogue::Resolved)>,
+    /// The span of the `scopes` value, of the `legacy` value, and of the whole token.
+    pub scopes_span: Option<Span>,
+    pub legacy_span: Option<Span>,
+    pub span: Option<Span>,
 }
 
 /// How to check, beyond what the policy says.
@@ -440,6 +448,15 @@ fn inventory(run: &Run<'_>) -> Vec<TokenView> {
                 state: t.state(),
                 legacy: t.doc.legacy.as_ref().map(|l| l.value),
                 effective: t.effective,
+                sid: t.doc.sid.as_ref().map(|s| s.value.trim().to_string()),
+                grants: t
+                    .grants
+                    .iter()
+                    .map(|g| (g.text.clone(), g.resolved))
+                    .collect(),
+                scopes_span: t.scopes_span,
+                legacy_span: t.doc.legacy.as_ref().map(|l| l.span),
+                span: t.doc.span,
             });
         }
     }

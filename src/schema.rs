@@ -22,6 +22,11 @@ pub const KINDS: &[(SchemaKind, &str, &str)] = &[
         "catalogue",
         "scope catalogues (policies/catalogues/*.yaml)",
     ),
+    (
+        SchemaKind::Suggest,
+        "suggest",
+        "the output of `scopeward suggest --format json`",
+    ),
 ];
 
 /// The schema of one kind, pretty-printed with a trailing newline.
@@ -30,6 +35,7 @@ pub fn generate(kind: SchemaKind) -> String {
         SchemaKind::Tokens => schemars::schema_for!(TokenFileDoc),
         SchemaKind::Policy => schemars::schema_for!(PolicyDoc),
         SchemaKind::Catalogue => schemars::schema_for!(CatalogueDoc),
+        SchemaKind::Suggest => schemars::schema_for!(crate::usage::suggest::SuggestDoc),
     };
     let mut s = serde_json::to_string_pretty(&schema).expect("schemas serialise");
     s.push('\n');
