@@ -462,9 +462,7 @@ fn list_rules(g: &GlobalArgs) -> u8 {
                     m.summary
                 ));
             }
-            s.push_str(
-                "\nNot yet run by this version (live probes, usage logs, suppressions, scan):\n",
-            );
+            s.push_str("\nNot yet run by this version (live probes, scan):\n");
             for (id, sev, summary) in rules::PLANNED {
                 s.push_str(&format!("{:width$}  {:7}  {}\n", id, sev.as_str(), summary));
             }

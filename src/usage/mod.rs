@@ -235,9 +235,18 @@ impl Usage {
         let inflated;
         let bytes = if gzip {
             let mut out = Vec::new();
-            let mut d = flate2::read::MultiGzDecoder::new(bytes);
+            let d = flate2::read::MultiGzDecoder::new(bytes);
+            // Bounded, so a gzip bomb is an error and not an exhausted machine.
+            let mut d = std::io::Read::take(d, MAX_INFLATED + 1);
             if let Err(e) = std::io::Read::read_to_end(&mut d, &mut out) {
                 errors.push(fail(format!("cannot decompress (corrupt gzip?): {e}")));
+                return;
+            }
+            if out.len() as u64 > MAX_INFLATED {
+                errors.push(fail(format!(
+                    "decompresses to more than {} GB: split the log",
+                    MAX_INFLATED >> 30
+                )));
                 return;
             }
             inflated = out;
@@ -609,6 +618,9 @@ impl Agg {
     }
 }
 
+/// The most a gzip-compressed log may inflate to.
+const MAX_INFLATED: u64 = 4 << 30;
+
 /// Chunks of about this many bytes are parsed in parallel.
 const CHUNK: usize = 1 << 20;
 
@@ -749,6 +761,21 @@ mod tests {
         let paths: Vec<&str> = errors.iter().map(|e| e.path.as_str()).collect();
         assert_eq!(paths, ["b.log.gz", "c.log"]);
         assert!(errors[1].message.contains("UTF-8"), "{}", errors[1]);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_lines_never_panic(line in "\\PC{0,200}", path in "[/A-Za-z0-9.?&=_:{}%-]{0,80}") {
+            let cats = Catalogues::builtin();
+            let text = format!(
+                "{line}\n1.2.3.4 - - [01/Nov/2026:00:00:00 +0000] \"GET {path} HTTP/1.1\" 200 1\n{{\"url\":\"{path}\",\"method\":\"GET\"}}\n/Advertisers/{path}\n"
+            );
+            let _ = Usage::from_bytes(&[("x.log", text.as_bytes())], &cats);
+            let _ = Usage::from_bytes(&[("x.jsonl", format!("{{{line}").as_bytes())], &cats);
+            let router = Router::new(&cats);
+            let _ = router.route(Method::Get, &path, Some(&line));
+            let _ = router.route(Method::Post, &format!("https://api.impact.com/Agencies/IRaaaaaaaaaaaa/Advertisers/{path}"), None);
+        }
     }
 
     #[test]
