@@ -632,3 +632,108 @@ fn bad_log_files_are_named_exit_2_and_the_rest_is_used() {
         out.stdout
     );
 }
+
+/// Applies `suggest`'s edits in memory and checks the result: it still loads, and a second
+/// `suggest` finds every edited token minimal.
+fn round_trip(name: &str, text: &str, log: &str) -> String {
+    use scopeward::catalogue::Catalogues;
+    use scopeward::engine::{CheckOptions, check_texts_with};
+    use scopeward::model::Day;
+    use scopeward::policy::Policy;
+    use scopeward::source::SourceMap;
+    use scopeward::usage::{edit, suggest};
+    let cats = Catalogues::builtin();
+    let (usage, errors) = Usage::from_bytes(&[("x.log", log.as_bytes())], &cats);
+    assert!(errors.is_empty());
+    let usage = std::sync::Arc::new(usage);
+    let mut options = CheckOptions::new(Day::parse(AS_OF).unwrap());
+    options.inventory = true;
+    options.usage = Some(usage.clone());
+    let check = |text: &str| {
+        check_texts_with(
+            &[(name, text)],
+            SourceMap::new(),
+            &Policy::default(),
+            &cats,
+            &options,
+        )
+    };
+    let report = check(text);
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    let (_, plans) = suggest::suggest(&report.inventory, &report.sources, &usage, &cats);
+    let (files, skipped) = edit::apply(&plans, &report.sources);
+    assert!(skipped.is_empty(), "{skipped:?}");
+    assert_eq!(files.len(), 1, "nothing edited in {name}");
+    let new = files[0].2.clone();
+    let again = check(&new);
+    assert!(
+        again.errors.is_empty(),
+        "{name} no longer loads:\n{new}\n{:?}",
+        again.errors
+    );
+    let (doc, _) = suggest::suggest(&again.inventory, &again.sources, &usage, &cats);
+    for t in &doc.tokens {
+        assert!(
+            t.minimal,
+            "{name}: `{}` is not minimal after the edit:\n{new}",
+            t.token
+        );
+    }
+    new
+}
+
+use scopeward::usage::Usage;
+
+#[test]
+fn edits_round_trip_in_every_layout() {
+    let log = [
+        clf(1, "GET", &format!("/Advertisers/{A}/Actions"), 200),
+        clf(1, "POST", &format!("/Advertisers/{F}/Conversions"), 200),
+        clf(1, "GET", &format!("/Advertisers/{N}/Ads"), 200),
+        clf(1, "GET", &format!("/Mediapartners/{B}/PromoCodes"), 200),
+        clf(1, "GET", &format!("/Agencies/{C}/Reports"), 200),
+    ]
+    .concat();
+    // TOML: a token without `scopes` followed by another table; an inline array emptied.
+    let toml = round_trip(
+        "p.toml",
+        &format!(
+            "[account]\ntype = \"partner\"\n\n[[tokens]]\nname = \"feed\"\nsid = \"{B}\"\n# after the table\n\n[[tokens]]\nname = \"other\"\n"
+        ),
+        &log,
+    );
+    assert!(
+        toml.contains(
+            "sid = \"IRpartnerBxxxxxxxxxxxxxxxxxxxxxxx1\"\nscopes = [\"promo-codes:read\"]\n"
+        ),
+        "{toml}"
+    );
+    // YAML: a flow-mapping token; a block list whose entries all go; an entry then a comment.
+    let yaml = round_trip(
+        "b.yaml",
+        &format!(
+            "account: {{type: brand}}\ntokens:\n  - {{name: flow, sid: {A}}}\n  - name: emptied\n    sid: {F}\n    scopes:\n      - ads:read\n      - ads:write\n    description: keep me\n  - name: flow-list\n    sid: {N}\n    scopes: [\"campaigns:read\"]\n"
+        ),
+        &log,
+    );
+    assert!(
+        yaml.contains(&format!(
+            "  - {{name: flow, sid: {A}, scopes: [actions:read]}}\n"
+        )),
+        "{yaml}"
+    );
+    assert!(
+        yaml.contains("      - conversions:write\n    description: keep me"),
+        "{yaml}"
+    );
+    assert!(yaml.contains("scopes: [\"ads:read\"]"), "{yaml}");
+    // JSON: a multi-line array, and an object without `scopes`.
+    let json = round_trip(
+        "a.json",
+        &format!(
+            "{{\n  \"account\": {{\"type\": \"agency\"}},\n  \"tokens\": [\n    {{\n      \"name\": \"r\",\n      \"sid\": \"{C}\",\n      \"scopes\": [\n        \"jobs:read\",\n        \"reports:*\"\n      ]\n    }}\n  ]\n}}\n"
+        ),
+        &log,
+    );
+    assert!(json.contains("\"reports:read\""), "{json}");
+}

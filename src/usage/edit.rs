@@ -338,7 +338,23 @@ fn add_key(plan: &Plan<'_>, text: &str, format: Format) -> Result<Vec<Edit>, Str
         }
     };
     let indent = " ".repeat(key_col);
-    let at = {
+    let at = if format == Format::Toml {
+        // A table runs to the next header: insert after its last key line.
+        let mut pos = (line_end(text, name_at) + 1).min(text.len());
+        let mut at = pos;
+        while pos < text.len() {
+            let le = line_end(text, pos);
+            let t = text[pos..le].trim();
+            if t.starts_with('[') {
+                break;
+            }
+            if !t.is_empty() && !t.starts_with('#') {
+                at = (le + 1).min(text.len());
+            }
+            pos = le + 1;
+        }
+        at
+    } else {
         let end = ts + body.len();
         (line_end(text, end) + 1).min(text.len())
     };

@@ -384,7 +384,16 @@ pub fn looks_like_har(text: &str) -> bool {
     let first = t.lines().next().unwrap_or("");
     match serde_json::from_str::<Value>(first) {
         Ok(v) => v.get("log").and_then(|l| l.get("entries")).is_some(),
-        Err(_) => head.contains("\"log\""),
+        // A broken first record of a JSON-lines file: the next lines are whole objects.
+        Err(_) => {
+            let next_is_record = t
+                .lines()
+                .skip(1)
+                .filter(|l| !l.trim().is_empty())
+                .take(3)
+                .any(|l| matches!(serde_json::from_str::<Value>(l), Ok(Value::Object(_))));
+            !next_is_record && head.contains("\"log\"")
+        }
     }
 }
 
@@ -595,6 +604,10 @@ mod tests {
         assert_eq!(reqs[0].user.as_deref(), Some("IRabcdefghij"));
         assert!(!format!("{reqs:?}").contains("Xk3v"));
         assert!(!looks_like_har(r#"{"time":1,"url":"/x","method":"GET"}"#));
+        // JSON lines whose first record is cut, with a `log` field in the records.
+        assert!(!looks_like_har(
+            "{\"log\": \"cut\n{\"log\": \"x\", \"url\": \"/y\"}\n"
+        ));
         assert!(har("{\"log\": [").is_err());
     }
 }
