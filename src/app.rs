@@ -254,6 +254,14 @@ fn read_usage(
                     f.first_malformed.unwrap_or(0)
                 );
             }
+            if f.tunnels > 0 {
+                eprintln!(
+                    "note: {}: {} CONNECT tunnel{} to impact.com: the proxy saw no paths (log at the client, or inspect TLS)",
+                    f.display,
+                    f.tunnels,
+                    if f.tunnels == 1 { "" } else { "s" }
+                );
+            }
             if f.unattributed > 0 {
                 eprintln!(
                     "note: {}: {} impact.com request{} with no SID in the path and no Basic-auth user",

@@ -61,6 +61,8 @@ pub struct LogFile {
     pub skipped: u64,
     /// impact.com requests with no SID in the path and no Basic-auth user.
     pub unattributed: u64,
+    /// `CONNECT` tunnels to impact.com hosts: a proxy that does not inspect TLS sees no path.
+    pub tunnels: u64,
     /// Lines not in the file's format.
     pub malformed: u64,
     /// The first malformed line's number.
@@ -298,6 +300,7 @@ impl Usage {
             requests: agg.requests,
             skipped: agg.skipped,
             unattributed: agg.unattributed,
+            tunnels: agg.tunnels,
             malformed: agg.malformed,
             first_malformed: agg.first_malformed,
             first_time: agg.first_time,
@@ -459,6 +462,7 @@ struct Agg {
     requests: u64,
     skipped: u64,
     unattributed: u64,
+    tunnels: u64,
     malformed: u64,
     first_malformed: Option<u64>,
     first_time: Option<i64>,
@@ -493,6 +497,15 @@ impl Agg {
         let method = match Method::parse(&r.method) {
             Some(m) => m,
             None if r.method.eq_ignore_ascii_case("HEAD") => Method::Get,
+            None if r.method.eq_ignore_ascii_case("CONNECT") => {
+                let host = r.target.rsplit_once(':').map_or(&*r.target, |(h, _)| h);
+                if is_impact_host(host) {
+                    self.tunnels += 1;
+                } else {
+                    self.skipped += 1;
+                }
+                return;
+            }
             None => {
                 self.skipped += 1;
                 return;
@@ -581,6 +594,7 @@ impl Agg {
         self.requests += other.requests;
         self.skipped += other.skipped;
         self.unattributed += other.unattributed;
+        self.tunnels += other.tunnels;
         self.malformed += other.malformed;
         self.first_malformed = self.first_malformed.or(other.first_malformed);
         self.first_time = min_opt(self.first_time, other.first_time);
@@ -688,10 +702,12 @@ mod tests {
         log += &clf(5, "GET", &format!("/Advertisers/{SID}/Actions.json"), 200);
         log += &clf(4, "GET", &format!("/Mediapartners/{SID2}/Campaigns"), 200);
         log += &clf(4, "GET", &format!("/Advertisers/{SID}/NoSuchThing"), 404);
+        log += &clf(4, "CONNECT", "api.impact.com:443", 200);
         let (u, errors) = usage("access.log", &log);
         assert!(errors.is_empty());
         let f = &u.files[0];
-        assert_eq!((f.lines, f.requests, f.skipped, f.malformed), (7, 5, 1, 1));
+        assert_eq!((f.lines, f.requests, f.skipped, f.malformed), (8, 5, 1, 1));
+        assert_eq!(f.tunnels, 1);
         assert_eq!(f.first_malformed, Some(1));
         let t = u.token(SID).unwrap();
         assert_eq!(t.account_type, AccountType::Brand);

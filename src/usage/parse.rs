@@ -44,13 +44,13 @@ fn clf(line: &str) -> Option<Line<'_>> {
     let b = line.as_bytes();
     let open = memchr::memchr(b'[', b)?;
     let head = line[..open].trim_end();
-    let mut fields = head.split(' ').filter(|f| !f.is_empty());
-    let _host = fields.next()?;
-    let _ident = fields.next()?;
-    let user = fields.next()?;
-    if fields.next().is_some() {
+    // `host ident user`, possibly after more client addresses (`a, b - - [`): the user is
+    // the last field before the time.
+    let fields: Vec<&str> = head.split(' ').filter(|f| !f.is_empty()).collect();
+    if fields.len() < 3 || fields.len() > 8 {
         return None;
     }
+    let user = fields[fields.len() - 1];
     let close = open + memchr::memchr(b']', &b[open..])?;
     let time = clf_time(&line[open + 1..close]);
     let rest = line[close + 1..].strip_prefix(' ')?;

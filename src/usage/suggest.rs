@@ -64,6 +64,8 @@ pub struct LogSummary {
     pub skipped: u64,
     /// impact.com requests with no SID in the path and no Basic-auth user.
     pub unattributed: u64,
+    /// `CONNECT` tunnels to impact.com hosts (a proxy without TLS inspection sees no path).
+    pub tunnels: u64,
     /// Lines not in the file's format (counted, never fatal).
     pub malformed: u64,
     pub first_malformed_line: Option<u64>,
@@ -176,6 +178,7 @@ pub fn suggest<'a>(
                 requests: f.requests,
                 skipped: f.skipped,
                 unattributed: f.unattributed,
+                tunnels: f.tunnels,
                 malformed: f.malformed,
                 first_malformed_line: f.first_malformed,
             })
@@ -420,6 +423,15 @@ pub fn render_human(doc: &SuggestDoc) -> String {
                 l.path,
                 l.unattributed,
                 plural(l.unattributed)
+            );
+        }
+        if l.tunnels > 0 {
+            let _ = writeln!(
+                s,
+                "  {}: {} CONNECT tunnel{} to impact.com: the proxy saw no paths (log at the client, or inspect TLS)",
+                l.path,
+                l.tunnels,
+                plural(l.tunnels)
             );
         }
     }
