@@ -90,6 +90,8 @@ pub enum SchemaKind {
     Catalogue,
     /// Live listings (`audit --save-listing`).
     Listing,
+    /// The JSON document `scopeward suggest --format json` prints.
+    Suggest,
 }
 
 #[derive(Debug, Subcommand)]
@@ -101,10 +103,23 @@ pub enum Command {
         #[arg(value_name = "PATH")]
         paths: Vec<PathBuf>,
     },
-    /// Audit definitions against what the tokens really are: probe the API (--live) or read a
-    /// saved live listing (--listing).
-    #[command(group(clap::ArgGroup::new("source").required(true).args(["live", "listing"])))]
+    /// Audit definitions against evidence: what the tokens really are (probe the API with
+    /// --live, or read a saved live listing with --listing) and what they did (--usage logs).
+    #[command(group(clap::ArgGroup::new("evidence").required(true).multiple(true).args(["live", "listing", "usage"])))]
     Audit(AuditArgs),
+    /// Least-privilege scopes per token from usage logs: what to keep, remove and add.
+    Suggest {
+        /// An HTTP request log (combined/common log format, JSON lines or HAR; gzip too). Repeatable.
+        #[arg(long, value_name = "LOG", required = true)]
+        usage: Vec<PathBuf>,
+        /// Definition files or directories, as for `check`.
+        #[arg(value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// Print a unified diff of the definition files that applies the suggestions
+        /// (`git apply` or `patch -p1` it); comments and layout are kept.
+        #[arg(long)]
+        diff: bool,
+    },
     /// List every rule with its default severity.
     Rules,
     /// Print a rule's documentation.
@@ -152,6 +167,10 @@ pub struct AuditArgs {
     /// Audit a saved live listing (from --save-listing) instead of probing.
     #[arg(long, value_name = "FILE", conflicts_with = "live")]
     pub listing: Option<PathBuf>,
+    /// An HTTP request log of the integrations (combined/common log format, JSON lines or HAR;
+    /// gzip too; detected per file). Repeatable. Enables unused-scope and missing-scope.
+    #[arg(long, value_name = "LOG")]
+    pub usage: Vec<PathBuf>,
     /// Write the live listing to FILE (JSON; never holds an Auth Token).
     #[arg(long, value_name = "FILE", conflicts_with = "listing")]
     pub save_listing: Option<PathBuf>,

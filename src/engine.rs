@@ -80,9 +80,16 @@ pub struct TokenView {
     pub state: TokenState,
     pub legacy: Option<Legacy>,
     pub effective: ScopeSet,
-    /// The token's Account SID and the variable holding its Auth Token (for live probes).
+    /// The token's Account SID, as declared.
     pub sid: Option<String>,
+    /// The variable holding its Auth Token (for live probes).
     pub auth_token_env: Option<String>,
+    /// Its `scopes` entries as written, with their spans and what they resolved to.
+    pub grants: Vec<(crate::tree::de::Sp<String>, crate::catalogue::Resolved)>,
+    /// The span of the `scopes` value, of the `legacy` value, and of the whole token.
+    pub scopes_span: Option<Span>,
+    pub legacy_span: Option<Span>,
+    pub span: Option<Span>,
 }
 
 /// How to check, beyond what the policy says.
@@ -97,6 +104,8 @@ pub struct CheckOptions {
     pub inventory: bool,
     /// A live listing to audit the definitions against (its source is in the run's map).
     pub live: Option<std::sync::Arc<crate::live::LiveInput>>,
+    /// Usage logs (`--usage`): rules that need them run only when they are here.
+    pub usage: Option<std::sync::Arc<crate::usage::Usage>>,
 }
 
 impl CheckOptions {
@@ -107,6 +116,7 @@ impl CheckOptions {
             baseline: None,
             inventory: false,
             live: None,
+            usage: None,
         }
     }
 }
@@ -315,6 +325,7 @@ impl<'a> RuleStage<'a> {
             identity: Default::default(),
             memo: Default::default(),
             live: options.live.as_deref(),
+            usage: options.usage.as_deref(),
         };
         let inputs = run.inputs();
         RuleStage {
@@ -462,8 +473,16 @@ fn inventory(run: &Run<'_>) -> Vec<TokenView> {
                 state: t.state(),
                 legacy: t.doc.legacy.as_ref().map(|l| l.value),
                 effective: t.effective,
-                sid: t.doc.sid.as_ref().map(|s| s.value.clone()),
+                sid: t.doc.sid.as_ref().map(|s| s.value.trim().to_string()),
                 auth_token_env: t.doc.auth_token_env.as_ref().map(|s| s.value.clone()),
+                grants: t
+                    .grants
+                    .iter()
+                    .map(|g| (g.text.clone(), g.resolved))
+                    .collect(),
+                scopes_span: t.scopes_span,
+                legacy_span: t.doc.legacy.as_ref().map(|l| l.span),
+                span: t.doc.span,
             });
         }
     }

@@ -18,3 +18,4 @@ pub mod schema;
 pub mod source;
 pub mod suggest;
 pub mod tree;
+pub mod usage;

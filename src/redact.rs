@@ -189,13 +189,21 @@ pub fn scan_text(text: &str) -> Vec<TextSecret> {
             continue;
         }
         if len > 32 {
-            // Punctuation that joins a token to its neighbours (`tokens[0].TOKEN`, `-TOKEN-`).
+            // Punctuation that joins a token to its neighbours (`tokens[0].TOKEN`, `-TOKEN-`,
+            // `missing-TOKEN.log`): try each part that starts and ends at a joint.
             let word = &text[start..i];
-            let trimmed = word.trim_matches(['.', '-', '_', '~']);
-            if trimmed.len() == 32 && looks_like_auth_token(trimmed) {
-                let s = start + (word.len() - word.trim_start_matches(['.', '-', '_', '~']).len());
+            let wb = word.as_bytes();
+            let joint = |b: u8| matches!(b, b'.' | b'-' | b'_' | b'~');
+            let found = (0..=wb.len() - 32).find(|&p| {
+                (p == 0 || joint(wb[p - 1]))
+                    && (p + 32 == wb.len() || joint(wb[p + 32]))
+                    && word.is_char_boundary(p)
+                    && word.is_char_boundary(p + 32)
+                    && looks_like_auth_token(&word[p..p + 32])
+            });
+            if let Some(p) = found {
                 out.push(TextSecret {
-                    range: s..s + 32,
+                    range: start + p..start + p + 32,
                     key: None,
                 });
                 continue;
@@ -428,5 +436,22 @@ mod tests {
             .map(|s| &text[s.range])
             .collect();
         assert_eq!(found, [tok, "abc123defg", "hunter2hunter2", "s3cr3tpass"]);
+    }
+
+    #[test]
+    fn tokens_joined_to_words_by_punctuation_are_found() {
+        let tok = "Xk3vP9qLmN2aB7cD4eF6gH8jK1sT5uW0";
+        for text in [
+            format!("logs/missing-{tok}.log"),
+            format!("-{tok}-"),
+            format!("tokens[0].{tok}"),
+            format!("{tok}.log.gz"),
+        ] {
+            assert_eq!(scrub(&text).matches("Xk3v…").count(), 1, "{text}");
+            assert!(!scrub(&text).contains(tok), "{text}");
+        }
+        // A longer run of token characters is not a token.
+        let long = format!("{tok}abc");
+        assert_eq!(scrub(&long), long.as_str());
     }
 }

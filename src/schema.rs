@@ -27,6 +27,11 @@ pub const KINDS: &[(SchemaKind, &str, &str)] = &[
         "listing",
         "live listings (`audit --save-listing`)",
     ),
+    (
+        SchemaKind::Suggest,
+        "suggest",
+        "the output of `scopeward suggest --format json`",
+    ),
 ];
 
 /// The schema of one kind, pretty-printed with a trailing newline.
@@ -36,6 +41,7 @@ pub fn generate(kind: SchemaKind) -> String {
         SchemaKind::Policy => schemars::schema_for!(PolicyDoc),
         SchemaKind::Catalogue => schemars::schema_for!(CatalogueDoc),
         SchemaKind::Listing => schemars::schema_for!(crate::live::Listing),
+        SchemaKind::Suggest => schemars::schema_for!(crate::usage::suggest::SuggestDoc),
     };
     let mut s = serde_json::to_string_pretty(&schema).expect("schemas serialise");
     s.push('\n');

@@ -1,7 +1,8 @@
 //! Per-rule fixtures: `tests/fixtures/<rule-id>/` holds definition files named `bad*` (each must
 //! trigger the rule) and `good*` (none may), and optionally a `scopeward.toml`. Each set is
 //! checked with only that rule enabled, as of 2026-11-22; the rendered diagnostics of the bad
-//! set are snapshotted (no colour, fixed width).
+//! set are snapshotted (no colour, fixed width). Usage logs beside them (`*.log`, `*.jsonl`,
+//! `*.har`, optionally `.gz`) are given to both sets, as `--usage` would.
 
 use std::path::Path;
 
@@ -13,6 +14,13 @@ use scopeward::output::{RenderOptions, human};
 use scopeward::policy::Policy;
 use scopeward::rules::{REGISTRY, Severity};
 use scopeward::source::{SourceFile, SourceMap};
+use scopeward::usage::Usage;
+
+/// Whether a fixture file is a usage log.
+fn is_log(name: &str) -> bool {
+    let name = name.strip_suffix(".gz").unwrap_or(name);
+    [".log", ".jsonl", ".har"].iter().any(|e| name.ends_with(e))
+}
 
 const LISTING: &str = "listing.json";
 
@@ -30,7 +38,7 @@ fn run(id: &'static str, dir: &Path, prefix: &str) -> (scopeward::engine::Report
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with(prefix) && n != "scopeward.toml" && n != LISTING)
+        .filter(|n| n.starts_with(prefix) && n != "scopeward.toml" && n != LISTING && !is_log(n))
         .collect();
     names.sort();
     let texts: Vec<(String, String)> = names
@@ -51,6 +59,26 @@ fn run(id: &'static str, dir: &Path, prefix: &str) -> (scopeward::engine::Report
         let listing = Listing::parse(fid, &text, &catalogues)
             .unwrap_or_else(|e| panic!("{id}: invalid {LISTING}: {e:?}"));
         options.live = Some(std::sync::Arc::new(LiveInput::new(listing, fid)));
+    }
+    let mut logs: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| is_log(&p.file_name().unwrap().to_string_lossy()))
+        .map(|p| {
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            (name, std::fs::read(&p).unwrap())
+        })
+        .collect();
+    if !logs.is_empty() {
+        logs.sort();
+        let inputs: Vec<(&str, &[u8])> = logs.iter().map(|(n, b)| (n.as_str(), &b[..])).collect();
+        let (mut usage, errors) = Usage::from_bytes(&inputs, &catalogues);
+        assert!(
+            errors.is_empty(),
+            "{id}: usage logs do not read: {errors:?}"
+        );
+        usage.place(&mut sources);
+        options.usage = Some(std::sync::Arc::new(usage));
     }
     let mut report = check_texts_with(&docs, sources, &policy, &catalogues, &options);
     assert!(
@@ -86,7 +114,7 @@ fn every_rule_has_fixtures_that_behave() {
             // a token the file does not declare, into the listing.
             let in_file = |s: &scopeward::source::Span| {
                 let shown = &bad.sources.get(s.file).display;
-                shown == name || (id == "unmanaged-token" && shown == LISTING)
+                shown == name || (id == "unmanaged-token" && (shown == LISTING || is_log(shown)))
             };
             let hits = bad
                 .findings

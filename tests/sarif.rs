@@ -509,3 +509,43 @@ fn live_audit_sarif_is_valid_and_every_result_has_a_location() {
         }
     }
 }
+
+#[test]
+fn usage_audit_sarif_locates_undeclared_sids_in_the_log() {
+    let dir = TempDir::new().unwrap();
+    std::fs::copy(
+        Path::new(REPO).join("tests/fixtures/unmanaged-token/usage.log"),
+        dir.path().join("proxy.log"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("acme-tokens.yaml"),
+        "account: {type: brand}\ntokens:\n  - name: reports-prod\n    description: d\n    environment: production\n    primary_contact: a@acme.example\n    sid: IRbrandReports000000000000000000001\n    scopes: [reports:read]\n",
+    )
+    .unwrap();
+    let mut cmd = bare();
+    cmd.current_dir(dir.path()).args([
+        "--as-of",
+        AS_OF,
+        "--format",
+        "sarif",
+        "audit",
+        "--usage",
+        "proxy.log",
+    ]);
+    let out = run(cmd);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let doc: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_valid(&doc, "audit --usage");
+    let unmanaged: Vec<&Value> = results(&doc)
+        .iter()
+        .filter(|r| r["ruleId"] == "unmanaged-token")
+        .collect();
+    assert_eq!(unmanaged.len(), 1, "{}", out.stdout);
+    let loc = &unmanaged[0]["locations"][0]["physicalLocation"];
+    assert_eq!(loc["artifactLocation"]["uri"], "proxy.log");
+    assert_eq!(
+        loc["region"]["startLine"], 2,
+        "the log line of its first request"
+    );
+}

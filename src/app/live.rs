@@ -38,6 +38,9 @@ pub(super) fn prepare(
     options: &CheckOptions,
 ) -> Result<(Option<LiveInput>, Found), String> {
     let mut found = Found::default();
+    if !args.live && args.listing.is_none() {
+        return Ok((None, found));
+    }
     if let Some(path) = &args.listing {
         let display = display_path(path, cwd);
         let (mut source, err) = engine::read_source(path, display.clone(), sources.next_id());

@@ -25,6 +25,7 @@ pub fn run(cli: Cli) -> u8 {
     match &cli.command {
         Command::Check { paths } => check(g, paths, None),
         Command::Audit(args) => check(g, &args.paths, Some(args)),
+        Command::Suggest { usage, paths, diff } => suggest(g, usage, paths, *diff),
         Command::Rules => list_rules(g),
         Command::Explain { id } => explain(g, id),
         Command::Catalogue { account_type } => catalogue(g, *account_type),
@@ -200,6 +201,55 @@ fn finish(g: &GlobalArgs, report: &Report, catalogues: &Catalogues) -> u8 {
     }
 }
 
+/// Reads the usage logs; unreadable ones become failures (exit 2), the rest is used. Notes
+/// on the logs (lines that did not parse, requests without a SID) go to standard error once.
+fn read_usage(
+    notes: bool,
+    logs: &[PathBuf],
+    cwd: &Path,
+    catalogues: &Catalogues,
+) -> (crate::usage::Usage, Vec<Failure>) {
+    let (usage, errors) = crate::usage::read_from(logs, cwd, catalogues);
+    let failures = errors
+        .into_iter()
+        .map(|e| Failure {
+            path: e.path,
+            message: e.message,
+        })
+        .collect();
+    if notes {
+        for f in &usage.files {
+            if f.malformed > 0 {
+                eprintln!(
+                    "note: {}: {} line{} not in {} format skipped (first: line {})",
+                    f.display,
+                    f.malformed,
+                    if f.malformed == 1 { "" } else { "s" },
+                    f.format.as_str(),
+                    f.first_malformed.unwrap_or(0)
+                );
+            }
+            if f.tunnels > 0 {
+                eprintln!(
+                    "note: {}: {} CONNECT tunnel{} to impact.com: the proxy saw no paths (log at the client, or inspect TLS)",
+                    f.display,
+                    f.tunnels,
+                    if f.tunnels == 1 { "" } else { "s" }
+                );
+            }
+            if f.unattributed > 0 {
+                eprintln!(
+                    "note: {}: {} impact.com request{} with no SID in the path and no Basic-auth user",
+                    f.display,
+                    f.unattributed,
+                    if f.unattributed == 1 { "" } else { "s" }
+                );
+            }
+        }
+    }
+    (usage, failures)
+}
+
 /// `check`, and `audit` (the same with a live listing: probed, or read from a file).
 fn check(g: &GlobalArgs, paths: &[PathBuf], audit: Option<&AuditArgs>) -> u8 {
     let cwd = match std::env::current_dir() {
@@ -264,6 +314,13 @@ fn check(g: &GlobalArgs, paths: &[PathBuf], audit: Option<&AuditArgs>) -> u8 {
             Err(message) => return usage_error(message),
         }
     }
+    let mut failures = failures;
+    if let Some(args) = audit.filter(|a| !a.usage.is_empty()) {
+        let (mut usage, usage_failures) = read_usage(!g.quiet, &args.usage, &cwd, &catalogues);
+        failures.extend(usage_failures);
+        usage.place(&mut sources);
+        options.usage = Some(std::sync::Arc::new(usage));
+    }
     let mut report = engine::check_files(&files, &cwd, sources, &policy, &catalogues, &options);
     report.errors.extend(early.errors);
     report.failures.extend(early.failures);
@@ -306,6 +363,85 @@ fn check(g: &GlobalArgs, paths: &[PathBuf], audit: Option<&AuditArgs>) -> u8 {
     code
 }
 
+/// `suggest`: the least scopes per token from usage logs, as a report or a diff.
+fn suggest(g: &GlobalArgs, logs: &[PathBuf], paths: &[PathBuf], diff: bool) -> u8 {
+    use crate::usage::{edit, suggest};
+    if !matches!(g.format, OutputFormat::Human | OutputFormat::Json) {
+        return usage_error("`suggest` prints --format human or json");
+    }
+    let cwd = match std::env::current_dir() {
+        Ok(d) => d,
+        Err(e) => return usage_error(format!("cannot read the working directory: {e}")),
+    };
+    let as_of = match as_of(g) {
+        Ok(d) => d,
+        Err(e) => return usage_error(e),
+    };
+    let (sources, policy, catalogues) = match setup(g, &cwd, as_of) {
+        Ok(s) => s,
+        Err(report) => return finish(g, &report, &Catalogues::builtin()),
+    };
+    let default = [PathBuf::from(".")];
+    let paths = if paths.is_empty() {
+        &default[..]
+    } else {
+        paths
+    };
+    let (files, mut failures) = engine::discover(paths, &policy, &cwd);
+    let (usage, usage_failures) = read_usage(!g.quiet && diff, logs, &cwd, &catalogues);
+    failures.extend(usage_failures);
+    let usage = std::sync::Arc::new(usage);
+    let mut options = engine::CheckOptions::new(as_of);
+    options.inventory = true;
+    options.usage = Some(usage.clone());
+    let report = engine::check_files(&files, &cwd, sources, &policy, &catalogues, &options);
+    let (mut doc, plans) =
+        suggest::suggest(&report.inventory, &report.sources, &usage, &catalogues);
+    if diff {
+        let (edited, skipped) = edit::apply(&plans, &report.sources);
+        for s in &skipped {
+            eprintln!(
+                "note: {}: token `{}` not edited: {}",
+                s.path, s.token, s.reason
+            );
+        }
+        doc.diff = Some(edit::unified_diff(&edited));
+    }
+    let text = match g.format {
+        OutputFormat::Json => suggest::render_json(&doc),
+        _ => match &doc.diff {
+            Some(d) => d.clone(),
+            None => suggest::render_human(&doc),
+        },
+    };
+    if let Err(e) = emit(g, &text) {
+        return usage_error(e);
+    }
+    for f in report.failures.iter().chain(&failures) {
+        eprintln!(
+            "error: {}: {}",
+            crate::redact::scrub(&f.path),
+            crate::redact::scrub(&f.message)
+        );
+    }
+    for e in &report.errors {
+        let file = report.sources.get(e.span.file);
+        let at = file.line_col(e.span.start as usize);
+        eprintln!(
+            "error: {}:{}:{}: {}",
+            crate::redact::scrub(&file.display),
+            at.line,
+            at.column,
+            crate::redact::scrub(&e.message)
+        );
+    }
+    if report.incomplete() || !failures.is_empty() {
+        EXIT_ERROR
+    } else {
+        EXIT_CLEAN
+    }
+}
+
 fn list_rules(g: &GlobalArgs) -> u8 {
     let text = match g.format {
         OutputFormat::Json => {
@@ -345,9 +481,7 @@ fn list_rules(g: &GlobalArgs) -> u8 {
                     m.summary
                 ));
             }
-            s.push_str(
-                "\nNot yet run by this version (live probes, usage logs, suppressions, scan):\n",
-            );
+            s.push_str("\nNot yet run by this version (live probes, scan):\n");
             for (id, sev, summary) in rules::PLANNED {
                 s.push_str(&format!("{:width$}  {:7}  {}\n", id, sev.as_str(), summary));
             }

@@ -22,6 +22,8 @@ pub struct Run<'a> {
     pub memo: Memo,
     /// The live listing, in `audit --live` and `audit --listing`.
     pub live: Option<&'a crate::live::LiveInput>,
+    /// What the usage logs (`--usage`) say, when some were given.
+    pub usage: Option<&'a crate::usage::Usage>,
 }
 
 /// A run-scoped cache for answers that are costly and asked again (did-you-mean hints).
@@ -208,6 +210,7 @@ impl<'a> Run<'a> {
             identity: Default::default(),
             memo: Memo::default(),
             live: self.live,
+            usage: self.usage,
         }
     }
 
@@ -243,7 +246,17 @@ impl<'a> Run<'a> {
     pub fn inputs(&self) -> super::Inputs {
         super::Inputs {
             live: self.live.is_some(),
+            usage: self.usage.is_some(),
         }
+    }
+
+    /// What the usage logs say about a token: its SID's usage, when logs were given, the
+    /// token declares a SID and the logs used it under the token's account type.
+    pub fn usage_of(&self, t: TokenRef<'_>) -> Option<&'a crate::usage::TokenUsage> {
+        let sid = t.doc().sid.as_ref()?;
+        self.usage?
+            .token(sid.value.trim())
+            .filter(|u| u.account_type == t.account.kind)
     }
 
     pub fn token_count(&self) -> usize {

@@ -7,6 +7,7 @@ use crate::live::{Listing, LiveInput};
 use crate::model::Day;
 use crate::policy::Policy;
 use crate::source::{FileId, SourceFile, SourceMap};
+use crate::usage::Usage;
 
 use super::REGISTRY;
 
@@ -31,6 +32,8 @@ fn blocks(text: &str) -> Vec<(String, String)> {
 
 pub(crate) struct DocExamples {
     pub policy: Option<String>,
+    /// A usage log (a `log` block under `## Example`), given to both examples.
+    pub log: Option<String>,
     pub bad: String,
     pub good: String,
     /// A live listing (a `json` block) the examples are audited against; `Use instead:` may
@@ -61,6 +64,10 @@ pub(crate) fn examples(doc: &str) -> Result<DocExamples, String> {
         .iter()
         .find(|(l, _)| l == "toml")
         .map(|(_, b)| b.clone());
+    let log = example
+        .iter()
+        .find(|(l, _)| l == "log")
+        .map(|(_, b)| b.clone());
     let bad = example
         .iter()
         .find(|(l, _)| l == "yaml")
@@ -83,6 +90,7 @@ pub(crate) fn examples(doc: &str) -> Result<DocExamples, String> {
     let good_listing = json(&instead).or_else(|| listing.clone());
     Ok(DocExamples {
         policy,
+        log,
         bad,
         good,
         listing,
@@ -93,6 +101,7 @@ pub(crate) fn examples(doc: &str) -> Result<DocExamples, String> {
 fn run_example(
     id: &'static str,
     policy_text: Option<&str>,
+    log: Option<&str>,
     yaml: &str,
     listing: Option<&str>,
 ) -> Vec<String> {
@@ -112,6 +121,19 @@ fn run_example(
         let parsed = Listing::parse(file, text, &catalogues)
             .unwrap_or_else(|e| panic!("{id}: the example listing is invalid: {e:?}"));
         options.live = Some(std::sync::Arc::new(LiveInput::new(parsed, file)));
+    }
+    if let Some(log) = log {
+        let (mut usage, errors) = Usage::from_bytes(&[("usage.log", log.as_bytes())], &catalogues);
+        assert!(
+            errors.is_empty(),
+            "{id}: the example log does not read: {errors:?}"
+        );
+        assert!(
+            usage.requests() > 0,
+            "{id}: the example log has no impact.com request"
+        );
+        usage.place(&mut sources);
+        options.usage = Some(std::sync::Arc::new(usage));
     }
     let report = check_texts_with(
         &[("example.yaml", yaml)],
@@ -141,13 +163,19 @@ fn every_rule_documents_itself_and_its_examples_hold() {
         let ex = examples(meta.doc).unwrap_or_else(|e| panic!("{}: {e}", meta.id));
         assert_eq!(
             ex.listing.is_some(),
-            meta.needs == super::Needs::Live,
+            matches!(meta.needs, super::Needs::Live | super::Needs::LiveOrUsage),
             "{}: a listing example exactly when the rule needs one",
+            meta.id
+        );
+        assert!(
+            ex.log.is_some() || meta.needs != super::Needs::Usage,
+            "{}: a rule that needs usage logs needs a `log` block in its Example",
             meta.id
         );
         let bad = run_example(
             meta.id,
             ex.policy.as_deref(),
+            ex.log.as_deref(),
             &ex.bad,
             ex.listing.as_deref(),
         );
@@ -156,9 +184,18 @@ fn every_rule_documents_itself_and_its_examples_hold() {
             "{}: the Example does not trigger the rule",
             meta.id
         );
+        if ex.log.is_some() {
+            let offline = run_example(meta.id, ex.policy.as_deref(), None, &ex.bad, None);
+            assert!(
+                offline.is_empty() || meta.needs != super::Needs::Usage,
+                "{}: runs without usage logs: {offline:?}",
+                meta.id
+            );
+        }
         let good = run_example(
             meta.id,
             ex.policy.as_deref(),
+            ex.log.as_deref(),
             &ex.good,
             ex.good_listing.as_deref(),
         );

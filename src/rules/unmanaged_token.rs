@@ -2,8 +2,9 @@ use super::{FindingBuilder, Rule, RuleMeta, Run, Sink};
 
 declare_rule! {
     /// ## What it does
-    /// With a live listing: flags a token in the listing whose SID no definition declares.
-    /// The finding points into the listing.
+    /// With a live listing or usage logs: flags a token SID in the listing, or in the logs,
+    /// that no definition declares. The finding points into the listing, or at the log line
+    /// where the SID first appears.
     ///
     /// ## Why is this bad?
     /// impact.com has no API that lists tokens, so definitions are the only inventory. A token
@@ -41,7 +42,7 @@ declare_rule! {
         severity: Warning,
         summary: "live or usage: a token SID that no definition declares",
         options: [],
-        needs: Live,
+        needs: LiveOrUsage,
     }
 }
 
@@ -51,11 +52,40 @@ impl Rule for UnmanagedToken {
     }
 
     fn check_run(&self, run: &Run<'_>, out: &mut Sink<'_>) {
-        let Some(live) = run.live else { return };
         let declared: rustc_hash::FxHashSet<&str> = run
             .tokens()
-            .filter_map(|t| t.doc().sid.as_ref().map(|s| s.value.as_str()))
+            .filter_map(|t| t.doc().sid.as_ref().map(|s| s.value.trim()))
             .collect();
+        if let Some(usage) = run.usage {
+            for u in usage.tokens() {
+                let listed = run.live.and_then(|l| l.token(&u.sid)).is_some();
+                if declared.contains(u.sid.as_str()) || listed {
+                    continue;
+                }
+                let Some(span) = usage.span_of(&u.sid) else {
+                    continue;
+                };
+                out.push(
+                    FindingBuilder::new(
+                        &Self::META,
+                        format!(
+                            "{} token `{}` made {} request{} in the usage logs (first at {}), but no definition declares it",
+                            u.account_type.as_str(),
+                            u.sid,
+                            u.requests,
+                            if u.requests == 1 { "" } else { "s" },
+                            usage.describe(u.first_seen)
+                        ),
+                    )
+                    .account(u.account_type, None)
+                    .token_name(u.sid.as_str())
+                    .help("declare it in a token definition file (with its `sid`), or disable and delete it in impact.com")
+                    .label("first request of an undeclared token")
+                    .at(span),
+                );
+            }
+        }
+        let Some(live) = run.live else { return };
         for listed in &live.listing.tokens {
             if declared.contains(listed.sid.value.as_str()) {
                 continue;

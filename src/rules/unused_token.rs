@@ -4,7 +4,8 @@ use crate::model::{LastUsed, TokenState};
 declare_rule! {
     /// ## What it does
     /// Flags an enabled token whose `last_used` is more than `days` (90) before today, or
-    /// that was never used and was created more than `days` ago.
+    /// that was never used and was created more than `days` ago. With usage logs
+    /// (`--usage LOG`), the token's last logged request counts when it is newer than `last_used`.
     ///
     /// ## Why is this bad?
     /// impact.com does not tell you when a token was last used. A token nobody uses is pure
@@ -46,7 +47,37 @@ impl Rule for UnusedToken {
             return;
         }
         let days = run.policy.option(&Self::META, "days") as i64;
-        let Some(last) = &t.doc().last_used else {
+        // With usage logs, the last logged request counts when it is newer than `last_used`.
+        let logged = run.usage_of(t).and_then(|u| u.last_day());
+        let declared = t.doc().last_used.as_ref();
+        let declared_day = match declared.map(|l| l.value) {
+            Some(LastUsed::On(day)) => Some(day),
+            _ => None,
+        };
+        if let Some(seen) = logged.filter(|l| declared_day.is_none_or(|d| *l > d)) {
+            let idle = seen.days_until(run.as_of);
+            if idle > days {
+                let b = FindingBuilder::for_token(
+                    &Self::META,
+                    t,
+                    format!(
+                        "token `{}` has not been used for {idle} days (last logged request on {seen})",
+                        t.name()
+                    ),
+                )
+                .help(format!(
+                    "disable it (tokens unused for more than {days} days count as unused)"
+                ));
+                out.push(match declared {
+                    Some(last) => b
+                        .label("last used earlier than the logs show")
+                        .at(last.span),
+                    None => b.label("last logged use long ago").at(t.name_span()),
+                });
+            }
+            return;
+        }
+        let Some(last) = declared else {
             return;
         };
         match last.value {

@@ -1,0 +1,544 @@
+//! From a logged request (method, URL or path, Basic-auth user) to the token's SID and the
+//! catalogue operation it called, with that operation's scope.
+//!
+//! impact.com base paths are matched case-insensitively in every spelling (`Advertiser(s)`,
+//! `Mediapartners`/`MediaPartners`, `Agencies`), with `.json`/`.xml` suffixes, query strings and
+//! fragments stripped, and the agency passthrough `/Agencies/{SID}/Advertisers/{Id}/…` matched
+//! against the brand catalogue. SIDs are kept as written (they are case-sensitive identifiers).
+
+use crate::catalogue::{Access, Catalogues, ScopeId};
+use crate::model::AccountType;
+
+/// HTTP methods the catalogues use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Post,
+    Put,
+    Delete,
+    Patch,
+}
+
+impl Method {
+    pub fn parse(s: &str) -> Option<Method> {
+        Some(match s.len() {
+            3 if s.eq_ignore_ascii_case("GET") => Method::Get,
+            3 if s.eq_ignore_ascii_case("PUT") => Method::Put,
+            4 if s.eq_ignore_ascii_case("POST") => Method::Post,
+            5 if s.eq_ignore_ascii_case("PATCH") => Method::Patch,
+            6 if s.eq_ignore_ascii_case("DELETE") => Method::Delete,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug)]
+enum Seg {
+    Lit(Box<str>),
+    Param,
+}
+
+#[derive(Debug)]
+struct OpPattern {
+    method: Method,
+    segs: Box<[Seg]>,
+    literals: usize,
+    scope: ScopeId,
+    access: Access,
+}
+
+/// Operations of one account type, relative to its base path.
+#[derive(Debug, Default)]
+struct TypeRoutes {
+    ops: Vec<OpPattern>,
+}
+
+/// What a path under a base resolved to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OpMatch {
+    /// A catalogue operation, with its scope.
+    Op { scope: ScopeId, access: Access },
+    /// No operation of the catalogue has this path and method.
+    Unknown,
+}
+
+impl TypeRoutes {
+    fn find(&self, method: Method, segs: &[&str]) -> OpMatch {
+        let mut best: Option<&OpPattern> = None;
+        for op in &self.ops {
+            if op.method != method || op.segs.len() != segs.len() {
+                continue;
+            }
+            let fits = op.segs.iter().zip(segs).all(|(p, s)| match p {
+                Seg::Lit(l) => l.eq_ignore_ascii_case(s),
+                Seg::Param => !s.is_empty(),
+            });
+            if fits && best.is_none_or(|b| op.literals > b.literals) {
+                best = Some(op);
+            }
+        }
+        match best {
+            Some(op) => OpMatch::Op {
+                scope: op.scope,
+                access: op.access,
+            },
+            None => OpMatch::Unknown,
+        }
+    }
+}
+
+/// The routing table of all three catalogues.
+#[derive(Debug)]
+pub struct Router {
+    by_type: [TypeRoutes; 3],
+    /// Operations outside every base path (`/PageLoad`, `/DeferredDeepLink`,
+    /// `/calldata/logCallData`): the SID comes from Basic auth. All brand.
+    off_base: TypeRoutes,
+}
+
+/// Where a request's SID and operation came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Routed<'a> {
+    pub sid: &'a str,
+    /// The account type the SID belongs to (an agency for passthrough requests).
+    pub account_type: AccountType,
+    /// The operation, matched against the token's own catalogue — or, for the agency
+    /// passthrough, against the brand catalogue.
+    pub op: OpMatch,
+    pub passthrough: bool,
+}
+
+/// Why a request was not attributed to a token.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NotRouted {
+    /// Not an impact.com request (another host, another path).
+    Foreign,
+    /// An impact.com request whose SID is nowhere: not in the path, no Basic-auth user.
+    NoSid,
+}
+
+fn split_template(path: &str) -> Vec<Seg> {
+    path.split('/')
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            if s.starts_with('{') && s.ends_with('}') {
+                Seg::Param
+            } else {
+                Seg::Lit(s.into())
+            }
+        })
+        .collect()
+}
+
+impl Router {
+    pub fn new(catalogues: &Catalogues) -> Router {
+        let mut by_type: [TypeRoutes; 3] = Default::default();
+        let mut off_base = TypeRoutes::default();
+        for cat in catalogues.iter() {
+            let ty = cat.account_type();
+            let base = split_template(&cat.doc.base_path);
+            for c in &cat.doc.categories {
+                for op in &c.operations {
+                    let Some(method) = Method::parse(&op.method) else {
+                        continue;
+                    };
+                    let Some(scope) = cat.scope_id(&format!("{}:{}", c.id, op.access.as_str()))
+                    else {
+                        continue;
+                    };
+                    let segs = split_template(&op.path);
+                    let under_base = segs.len() >= base.len()
+                        && segs.iter().zip(&base).all(|(a, b)| match (a, b) {
+                            (Seg::Lit(x), Seg::Lit(y)) => x.eq_ignore_ascii_case(y),
+                            (Seg::Param, Seg::Param) => true,
+                            _ => false,
+                        });
+                    let (table, rel): (&mut TypeRoutes, Vec<Seg>) = if under_base {
+                        (
+                            &mut by_type[ty as usize],
+                            segs.into_iter().skip(base.len()).collect(),
+                        )
+                    } else if ty == AccountType::Brand {
+                        (&mut off_base, segs)
+                    } else {
+                        continue;
+                    };
+                    let literals = rel.iter().filter(|s| matches!(s, Seg::Lit(_))).count();
+                    table.ops.push(OpPattern {
+                        method,
+                        segs: rel.into_boxed_slice(),
+                        literals,
+                        scope,
+                        access: op.access,
+                    });
+                }
+            }
+        }
+        Router { by_type, off_base }
+    }
+
+    /// Routes one request. `target` is what the log recorded: a path (`/Advertisers/…?x=1`)
+    /// or an absolute URL. `user` is the Basic-auth user, if the log has one.
+    pub fn route<'a>(
+        &self,
+        method: Method,
+        target: &'a str,
+        user: Option<&'a str>,
+    ) -> Result<Routed<'a>, NotRouted> {
+        let url = Url::split(target);
+        if let Some(host) = url.host {
+            if !is_impact_host(host) {
+                return Err(NotRouted::Foreign);
+            }
+        }
+        let method = url.method_override.unwrap_or(method);
+        let mut buf = [""; MAX_SEGS];
+        let Some(n) = segments(url.path, &mut buf) else {
+            return if url.host.is_some() {
+                Err(NotRouted::NoSid)
+            } else {
+                Err(NotRouted::Foreign)
+            };
+        };
+        let segs = &buf[..n];
+        if segs.len() >= 2 {
+            if let Some(ty) = base_type(segs[0]) {
+                if plausible_sid(segs[1]) {
+                    let sid = segs[1];
+                    let rest = &segs[2..];
+                    let mut op = self.by_type[ty as usize].find(method, rest);
+                    let mut passthrough = false;
+                    if ty == AccountType::Agency
+                        && op == OpMatch::Unknown
+                        && rest.len() >= 3
+                        && base_type(rest[0]) == Some(AccountType::Brand)
+                    {
+                        passthrough = true;
+                        op = self.by_type[AccountType::Brand as usize].find(method, &rest[2..]);
+                    }
+                    return Ok(Routed {
+                        sid,
+                        account_type: ty,
+                        op,
+                        passthrough,
+                    });
+                }
+            }
+        }
+        // Off-base operations (tracking and call-data hosts): the SID is the Basic-auth user.
+        let op = self.off_base.find(method, segs);
+        let user = user.or(url.user).filter(|u| plausible_sid(u));
+        match (op, user) {
+            (OpMatch::Op { .. }, Some(sid)) => Ok(Routed {
+                sid,
+                account_type: AccountType::Brand,
+                op,
+                passthrough: false,
+            }),
+            (OpMatch::Op { .. }, None) => Err(NotRouted::NoSid),
+            // An impact.com host, but a path of no known base.
+            (OpMatch::Unknown, _) if url.host.is_some() => Err(NotRouted::NoSid),
+            (OpMatch::Unknown, _) => Err(NotRouted::Foreign),
+        }
+    }
+}
+
+const MAX_SEGS: usize = 24;
+
+/// Splits a path into its non-empty segments, dropping a `.json`/`.xml` suffix of the last.
+/// `None` when it has more segments than any impact.com path.
+fn segments<'a>(path: &'a str, out: &mut [&'a str; MAX_SEGS]) -> Option<usize> {
+    let mut n = 0;
+    for s in path.split('/') {
+        if s.is_empty() {
+            continue;
+        }
+        if n == MAX_SEGS {
+            return None;
+        }
+        out[n] = s;
+        n += 1;
+    }
+    if n > 0 {
+        let last = out[n - 1];
+        for ext in [".json", ".xml"] {
+            if last.len() > ext.len() && last[last.len() - ext.len()..].eq_ignore_ascii_case(ext) {
+                out[n - 1] = &last[..last.len() - ext.len()];
+            }
+        }
+    }
+    Some(n)
+}
+
+/// The account type a base-path segment names, in any spelling impact.com accepts.
+fn base_type(seg: &str) -> Option<AccountType> {
+    let lower = |s: &str| seg.eq_ignore_ascii_case(s);
+    if lower("Advertisers") || lower("Advertiser") {
+        Some(AccountType::Brand)
+    } else if lower("Mediapartners") || lower("Mediapartner") {
+        Some(AccountType::Partner)
+    } else if lower("Agencies") || lower("Agency") {
+        Some(AccountType::Agency)
+    } else {
+        None
+    }
+}
+
+/// An Account SID as it appears in paths: `IR` and alphanumerics (34 characters in every
+/// public sample; any length from 10 is accepted, since the shape is not documented).
+pub fn plausible_sid(s: &str) -> bool {
+    (10..=64).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+/// Hosts of impact.com's APIs: `api.impact.com`, `trkapi.impact.com`, the legacy
+/// `api.impactradius.com`, and any other subdomain of those two.
+pub fn is_impact_host(host: &str) -> bool {
+    let host = host.trim_end_matches('.');
+    let ends = |suffix: &str| {
+        host.len() >= suffix.len()
+            && host[host.len() - suffix.len()..].eq_ignore_ascii_case(suffix)
+            && (host.len() == suffix.len()
+                || host.as_bytes()[host.len() - suffix.len() - 1] == b'.')
+    };
+    ends("impact.com") || ends("impactradius.com")
+}
+
+/// The parts of a request target scopeward uses. Never holds a password.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Url<'a> {
+    pub host: Option<&'a str>,
+    /// The user of `https://user:password@host/…` (the password is not kept).
+    pub user: Option<&'a str>,
+    pub path: &'a str,
+    /// A `_method=PUT|DELETE|…` query parameter.
+    pub method_override: Option<Method>,
+}
+
+impl<'a> Url<'a> {
+    pub fn split(target: &'a str) -> Url<'a> {
+        let mut rest = target;
+        let mut host = None;
+        let mut user = None;
+        if let Some(p) = rest.find("://") {
+            if rest[..p].bytes().all(|b| b.is_ascii_alphabetic()) {
+                let after = &rest[p + 3..];
+                let end = after.find(['/', '?', '#']).unwrap_or(after.len());
+                let mut authority = &after[..end];
+                if let Some(at) = authority.rfind('@') {
+                    let userinfo = &authority[..at];
+                    user = Some(userinfo.split(':').next().unwrap_or(""));
+                    authority = &authority[at + 1..];
+                }
+                host = Some(strip_port(authority));
+                rest = &after[end..];
+            }
+        }
+        let (path, query) = match rest.find(['?', '#']) {
+            Some(q) if rest.as_bytes()[q] == b'?' => {
+                let query = &rest[q + 1..];
+                let query = query.split('#').next().unwrap_or("");
+                (&rest[..q], query)
+            }
+            Some(q) => (&rest[..q], ""),
+            None => (rest, ""),
+        };
+        let method_override = if query.is_empty() {
+            None
+        } else {
+            query.split('&').find_map(|kv| {
+                let (k, v) = kv.split_once('=')?;
+                k.eq_ignore_ascii_case("_method")
+                    .then(|| Method::parse(v))
+                    .flatten()
+            })
+        };
+        Url {
+            host,
+            user: user.filter(|u| !u.is_empty()),
+            path,
+            method_override,
+        }
+    }
+}
+
+fn strip_port(authority: &str) -> &str {
+    match authority.rfind(':') {
+        Some(c) if authority[c + 1..].bytes().all(|b| b.is_ascii_digit()) => &authority[..c],
+        _ => authority,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SID: &str = "IRyMQiCNtwrt1804207G3t8Pn6NyzfyDw1";
+
+    fn route(method: &str, target: &str, user: Option<&str>) -> Option<(String, String, bool)> {
+        let cats = Catalogues::builtin();
+        let r = Router::new(&cats);
+        let routed = r.route(Method::parse(method).unwrap(), target, user).ok()?;
+        let cat = cats.get(if routed.passthrough {
+            AccountType::Brand
+        } else {
+            routed.account_type
+        });
+        let scope = match routed.op {
+            OpMatch::Op { scope, .. } => cat.scope_name(scope).to_string(),
+            OpMatch::Unknown => "?".into(),
+        };
+        Some((routed.sid.to_string(), scope, routed.passthrough))
+    }
+
+    fn scope(method: &str, target: &str) -> String {
+        route(method, target, None).map(|r| r.1).unwrap_or_default()
+    }
+
+    #[test]
+    fn every_base_spelling_and_suffix() {
+        for base in ["Advertisers", "Advertiser", "advertisers", "ADVERTISERS"] {
+            assert_eq!(
+                scope("GET", &format!("/{base}/{SID}/Actions")),
+                "actions:read",
+                "{base}"
+            );
+        }
+        assert_eq!(
+            scope(
+                "GET",
+                &format!("/Advertisers/{SID}/Actions.json?PageSize=1")
+            ),
+            "actions:read"
+        );
+        assert_eq!(
+            scope("GET", &format!("/Advertisers/{SID}/Actions/A-1.json")),
+            "actions:read"
+        );
+        assert_eq!(
+            scope("GET", &format!("//Advertisers/{SID}//Campaigns/")),
+            "campaigns:read"
+        );
+        for base in ["Mediapartners", "MediaPartners", "mediapartners"] {
+            assert_eq!(scope("GET", &format!("/{base}/{SID}/Deals")), "?", "{base}");
+            assert_eq!(
+                scope("GET", &format!("/{base}/{SID}/Campaigns/1/Deals")),
+                "deals:read"
+            );
+        }
+        assert_eq!(
+            scope("GET", &format!("/Agencies/{SID}/Reports")),
+            "reports:read"
+        );
+        assert_eq!(
+            scope(
+                "GET",
+                &format!("https://api.impact.com:443/Advertisers/{SID}/Ads?x=1#f")
+            ),
+            "ads:read"
+        );
+        assert_eq!(
+            scope(
+                "GET",
+                &format!("https://API.ImpactRadius.com/Advertisers/{SID}/Ads")
+            ),
+            "ads:read"
+        );
+        assert_eq!(
+            route(
+                "GET",
+                &format!("https://example.com/Advertisers/{SID}/Ads"),
+                None
+            ),
+            None
+        );
+        assert_eq!(
+            route(
+                "GET",
+                &format!("https://notimpact.com/Advertisers/{SID}/Ads"),
+                None
+            ),
+            None
+        );
+        assert_eq!(route("GET", "/healthz", None), None);
+    }
+
+    #[test]
+    fn literals_beat_parameters_and_methods_select_access() {
+        assert_eq!(
+            scope("GET", &format!("/Mediapartners/{SID}/Catalogs/ItemSearch")),
+            "catalogs:read"
+        );
+        assert_eq!(
+            scope("POST", &format!("/Advertisers/{SID}/Conversions")),
+            "conversions:write"
+        );
+        assert_eq!(
+            scope("DELETE", &format!("/Advertisers/{SID}/Actions")),
+            "actions:write"
+        );
+        // A GET with side effects counts as write (SPEC §1).
+        assert_eq!(
+            scope(
+                "GET",
+                &format!("/Advertisers/{SID}/ReportExport/adv_actions")
+            ),
+            "reports:write"
+        );
+    }
+
+    #[test]
+    fn method_override_counts_as_its_method() {
+        assert_eq!(
+            scope(
+                "GET",
+                &format!("/Advertisers/{SID}/Actions?ActionId=1&_method=DELETE")
+            ),
+            "actions:write"
+        );
+        assert_eq!(
+            scope("POST", &format!("/Advertisers/{SID}/Ads/9?_METHOD=put")),
+            "ads:write"
+        );
+    }
+
+    #[test]
+    fn agency_passthrough_reaches_brand_endpoints() {
+        let r = route(
+            "GET",
+            &format!("/Agencies/{SID}/Advertisers/1234/Actions"),
+            None,
+        )
+        .unwrap();
+        assert_eq!(r, (SID.to_string(), "actions:read".to_string(), true));
+        // The agency's own endpoint is not passthrough.
+        let r = route("GET", &format!("/Agencies/{SID}/Advertisers/1234"), None).unwrap();
+        assert_eq!(r, (SID.to_string(), "advertisers:read".to_string(), false));
+    }
+
+    #[test]
+    fn off_base_operations_take_the_sid_from_basic_auth() {
+        assert_eq!(
+            route("POST", "https://trkapi.impact.com/PageLoad", Some(SID)),
+            Some((SID.into(), "page-loads:write".into(), false))
+        );
+        let with_creds = format!("https://{SID}:secretsecretsecret@trkapi.impact.com/PageLoad");
+        assert_eq!(
+            route("POST", &with_creds, None),
+            Some((SID.into(), "page-loads:write".into(), false))
+        );
+        assert_eq!(
+            route("POST", "https://trkapi.impact.com/PageLoad", None),
+            None
+        );
+    }
+
+    #[test]
+    fn url_never_keeps_the_password() {
+        let u =
+            Url::split("https://IRabcdefghij:Xk3vP9qLmN2aB7cD4eF6gH8jK1sT5uW0@api.impact.com/x");
+        assert_eq!(u.user, Some("IRabcdefghij"));
+        assert_eq!(u.host, Some("api.impact.com"));
+        assert_eq!(u.path, "/x");
+        assert!(!format!("{u:?}").contains("Xk3v"));
+    }
+}
