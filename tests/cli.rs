@@ -171,6 +171,82 @@ fn check_examples_exits_1_with_the_summary_line() {
 }
 
 #[test]
+fn audit_examples_against_the_shipped_listing_and_logs() {
+    // The README's offline audit: a saved live listing and usage logs, no network.
+    let out = run(sw(
+        repo_root(),
+        &[
+            "audit",
+            "examples/",
+            "--listing",
+            "examples/live-listing.json",
+            "--usage",
+            "examples/usage/egress-access.log",
+            "--usage",
+            "examples/usage/deals-feed.jsonl",
+            "--format",
+            "json",
+        ],
+    ));
+    assert_eq!(out.code, 1, "{}", out.all());
+    let json = out.json();
+    let mut seen: Vec<(String, String, String)> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| {
+            [
+                "scope-drift",
+                "state-drift",
+                "unmanaged-token",
+                "unused-scope",
+                "missing-scope",
+            ]
+            .contains(&f["rule"].as_str().unwrap())
+        })
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["token"].as_str().unwrap().to_string(),
+                f["location"]["path"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    seen.sort();
+    seen.dedup();
+    let expect = |r: &str, t: &str, p: &str| (r.to_string(), t.to_string(), p.to_string());
+    for e in [
+        expect(
+            "scope-drift",
+            "shopify-orders-prod",
+            "examples/acme-brand-tokens.yaml",
+        ),
+        expect(
+            "state-drift",
+            "deals-feed-prod",
+            "examples/globex-partner-tokens.toml",
+        ),
+        expect(
+            "unmanaged-token",
+            "ops-script",
+            "examples/live-listing.json",
+        ),
+        expect(
+            "missing-scope",
+            "shopify-orders-prod",
+            "examples/acme-brand-tokens.yaml",
+        ),
+        expect(
+            "unused-scope",
+            "deals-feed-prod",
+            "examples/globex-partner-tokens.toml",
+        ),
+    ] {
+        assert!(seen.contains(&e), "{e:?} not in {seen:?}");
+    }
+}
+
+#[test]
 fn check_examples_json_matches_spec_field_for_field() {
     let out = run(sw(repo_root(), &["check", "examples/", "--format", "json"]));
     assert_eq!(out.code, 1, "{}", out.stderr);
