@@ -120,6 +120,16 @@ pub enum Command {
         #[arg(long)]
         diff: bool,
     },
+    /// Find impact.com credentials in any files (respects .gitignore, skips binaries; output
+    /// is redacted).
+    Scan {
+        /// Files or directories (default .). Files named here are always read.
+        #[arg(value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// Skip files larger than this (bytes, or with a K, M or G suffix).
+        #[arg(long, value_name = "SIZE", default_value = "1M", value_parser = parse_size)]
+        max_filesize: u64,
+    },
     /// List every rule with its default severity.
     Rules,
     /// Print a rule's documentation.
@@ -195,6 +205,27 @@ pub struct AuditArgs {
     /// First retry backoff in milliseconds when the API does not say how long to wait.
     #[arg(long, value_name = "MS", default_value_t = 1000, hide = true)]
     pub backoff_ms: u64,
+}
+
+/// `10K`, `1M`, `2G` or a number of bytes.
+fn parse_size(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let (digits, unit) = match t.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((i, _)) => t.split_at(i),
+        None => (t, ""),
+    };
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| format!("`{text}` is not a size (e.g. 512K, 1M)"))?;
+    let mult = match unit.to_ascii_uppercase().as_str() {
+        "" | "B" => 1,
+        "K" | "KB" | "KIB" => 1 << 10,
+        "M" | "MB" | "MIB" => 1 << 20,
+        "G" | "GB" | "GIB" => 1 << 30,
+        _ => return Err(format!("`{text}`: unknown unit `{unit}` (use K, M or G)")),
+    };
+    n.checked_mul(mult)
+        .ok_or_else(|| format!("`{text}` is too large"))
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -43,6 +43,15 @@ pub struct Report {
     /// Tokens loaded.
     pub tokens: usize,
     pub as_of: Day,
+    /// For `scan`: what the walk skipped (`files` counts the files searched).
+    pub scan: Option<ScanStats>,
+}
+
+/// What `scan` skipped.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ScanStats {
+    pub skipped_binary: usize,
+    pub skipped_large: usize,
 }
 
 impl Report {
@@ -59,6 +68,7 @@ impl Report {
             files: 0,
             tokens: 0,
             as_of,
+            scan: None,
         }
     }
 
@@ -453,6 +463,7 @@ fn finish_check(
         files: files_checked,
         tokens,
         as_of: stage.run.as_of,
+        scan: None,
     };
     sort_report(&mut report);
     report

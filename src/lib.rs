@@ -14,6 +14,7 @@ pub mod output;
 pub mod policy;
 pub mod redact;
 pub mod rules;
+pub mod scan;
 pub mod schema;
 pub mod source;
 pub mod suggest;

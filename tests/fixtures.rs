@@ -12,7 +12,8 @@ use scopeward::live::{Listing, LiveInput};
 use scopeward::model::Day;
 use scopeward::output::{RenderOptions, human};
 use scopeward::policy::Policy;
-use scopeward::rules::{REGISTRY, Severity};
+use scopeward::rules::{Needs, REGISTRY, Severity};
+use scopeward::scan::{ReportOptions, ScanOptions, into_report, scan_paths};
 use scopeward::source::{SourceFile, SourceMap};
 use scopeward::usage::Usage;
 
@@ -41,6 +42,24 @@ fn run(id: &'static str, dir: &Path, prefix: &str) -> (scopeward::engine::Report
         .filter(|n| n.starts_with(prefix) && n != "scopeward.toml" && n != LISTING && !is_log(n))
         .collect();
     names.sort();
+    if scopeward::rules::find(id).is_some_and(|r| r.meta().needs == Needs::Scan) {
+        // Files of any kind, scanned as `scopeward scan FILE…` would.
+        let paths: Vec<std::path::PathBuf> = names.iter().map(Into::into).collect();
+        let result = scan_paths(&paths, dir, &ScanOptions::default());
+        assert!(result.failures.is_empty(), "{id}: {:?}", result.failures);
+        let mut report = into_report(
+            result,
+            sources,
+            &policy,
+            &ReportOptions {
+                as_of: Day::parse("2026-11-22").unwrap(),
+                apply_ignores: true,
+                baseline: None,
+            },
+        );
+        report.findings.retain(|f| f.rule.id == id);
+        return (report, names);
+    }
     let texts: Vec<(String, String)> = names
         .iter()
         .map(|n| (n.clone(), std::fs::read_to_string(dir.join(n)).unwrap()))

@@ -549,3 +549,29 @@ fn usage_audit_sarif_locates_undeclared_sids_in_the_log() {
         "the log line of its first request"
     );
 }
+
+#[test]
+fn scan_sarif_is_valid_and_redacted() {
+    let fixtures = Path::new(REPO).join("tests/fixtures/committed-credential");
+    let mut cmd = bare();
+    cmd.current_dir(&fixtures)
+        .args(["--as-of", AS_OF, "--format", "sarif", "scan", "."]);
+    let out = run(cmd);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let doc: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_valid(&doc, "scan");
+    let results = results(&doc);
+    assert!(results.len() >= 7, "{}", out.stdout);
+    for r in results {
+        assert_eq!(r["ruleId"], "committed-credential");
+        assert!(r["locations"][0]["physicalLocation"]["region"]["startLine"].is_u64());
+        assert!(r["partialFingerprints"].is_object());
+    }
+    // The fixtures' fake Auth Tokens: none is printed whole.
+    for token in [
+        "Zq8vNw3XkL5pR2tY7uJ9aB4cD6eF1gHq",
+        "Mn4bVc7XzL2kJ9hG5fD3sA8qW1eR6tYu",
+    ] {
+        assert!(!out.stdout.contains(token));
+    }
+}

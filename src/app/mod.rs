@@ -15,6 +15,7 @@ use crate::rules::{self, REGISTRY, Severity};
 use crate::source::{SourceMap, display_path};
 
 mod live;
+mod scan;
 
 pub const EXIT_CLEAN: u8 = 0;
 pub const EXIT_FINDINGS: u8 = 1;
@@ -26,6 +27,10 @@ pub fn run(cli: Cli) -> u8 {
         Command::Check { paths } => check(g, paths, None),
         Command::Audit(args) => check(g, &args.paths, Some(args)),
         Command::Suggest { usage, paths, diff } => suggest(g, usage, paths, *diff),
+        Command::Scan {
+            paths,
+            max_filesize,
+        } => scan::run(g, paths, *max_filesize),
         Command::Rules => list_rules(g),
         Command::Explain { id } => explain(g, id),
         Command::Catalogue { account_type } => catalogue(g, *account_type),
@@ -166,6 +171,7 @@ fn setup(
             files: 0,
             tokens: 0,
             as_of,
+            scan: None,
         }))
     }
 }
@@ -250,6 +256,39 @@ fn read_usage(
     (usage, failures)
 }
 
+/// `--write-baseline FILE`: records what is reported now, then treats it as the baseline of
+/// this run.
+fn write_baseline(g: &GlobalArgs, report: &mut Report) -> Result<(), String> {
+    let Some(path) = &g.write_baseline else {
+        return Ok(());
+    };
+    let baseline = BaselineFile::from_findings(report.findings.iter(), report.as_of.to_string());
+    baseline.write(path)?;
+    let findings = std::mem::take(&mut report.findings);
+    let (rest, stats) = crate::filter::apply_baseline(findings, &baseline, &mut report.suppressed);
+    report.findings = rest;
+    let matched = stats.matched;
+    report.baseline = Some(stats);
+    if !g.quiet {
+        eprintln!(
+            "wrote {} ({} finding{}): later runs with `--baseline {}` report only new ones",
+            path.display(),
+            matched,
+            if matched == 1 { "" } else { "s" },
+            path.display()
+        );
+    }
+    Ok(())
+}
+
+/// `--baseline FILE`, read.
+fn read_baseline(g: &GlobalArgs) -> Result<Option<std::sync::Arc<BaselineFile>>, String> {
+    g.baseline
+        .as_ref()
+        .map(|p| BaselineFile::read(p).map(std::sync::Arc::new))
+        .transpose()
+}
+
 /// `check`, and `audit` (the same with a live listing: probed, or read from a file).
 fn check(g: &GlobalArgs, paths: &[PathBuf], audit: Option<&AuditArgs>) -> u8 {
     let cwd = match std::env::current_dir() {
@@ -287,11 +326,9 @@ fn check(g: &GlobalArgs, paths: &[PathBuf], audit: Option<&AuditArgs>) -> u8 {
     options.apply_ignores = !g.no_ignores;
     // Formats that list every token, not only those with findings.
     options.inventory = matches!(g.format, OutputFormat::Junit | OutputFormat::Html);
-    if let Some(path) = &g.baseline {
-        match BaselineFile::read(path) {
-            Ok(b) => options.baseline = Some(std::sync::Arc::new(b)),
-            Err(e) => return usage_error(e),
-        }
+    match read_baseline(g) {
+        Ok(b) => options.baseline = b,
+        Err(e) => return usage_error(e),
     }
     let mut sources = sources;
     let mut early = Report::empty(as_of);
@@ -324,27 +361,8 @@ fn check(g: &GlobalArgs, paths: &[PathBuf], audit: Option<&AuditArgs>) -> u8 {
     let mut report = engine::check_files(&files, &cwd, sources, &policy, &catalogues, &options);
     report.errors.extend(early.errors);
     report.failures.extend(early.failures);
-    if let Some(path) = &g.write_baseline {
-        // Record what is reported now, then treat it as the baseline of this run.
-        let baseline = BaselineFile::from_findings(report.findings.iter(), as_of.to_string());
-        if let Err(e) = baseline.write(path) {
-            return usage_error(e);
-        }
-        let findings = std::mem::take(&mut report.findings);
-        let (rest, stats) =
-            crate::filter::apply_baseline(findings, &baseline, &mut report.suppressed);
-        report.findings = rest;
-        let matched = stats.matched;
-        report.baseline = Some(stats);
-        if !g.quiet {
-            eprintln!(
-                "wrote {} ({} finding{}): later runs with `--baseline {}` report only new ones",
-                path.display(),
-                matched,
-                if matched == 1 { "" } else { "s" },
-                path.display()
-            );
-        }
+    if let Err(e) = write_baseline(g, &mut report) {
+        return usage_error(e);
     }
     report.failures.extend(failures);
     if files.is_empty()
@@ -481,9 +499,11 @@ fn list_rules(g: &GlobalArgs) -> u8 {
                     m.summary
                 ));
             }
-            s.push_str("\nNot yet run by this version (live probes, scan):\n");
-            for (id, sev, summary) in rules::PLANNED {
-                s.push_str(&format!("{:width$}  {:7}  {}\n", id, sev.as_str(), summary));
+            if !rules::PLANNED.is_empty() {
+                s.push_str("\nNot yet run by this version:\n");
+                for (id, sev, summary) in rules::PLANNED {
+                    s.push_str(&format!("{:width$}  {:7}  {}\n", id, sev.as_str(), summary));
+                }
             }
             s.push_str("\n`scopeward explain ID` prints a rule's documentation.\n");
             s

@@ -1,6 +1,7 @@
-//! Inline suppressions in YAML and TOML definition files:
-//! `# scopeward: ignore[rule-id, other-id] reason`, on the line of the token or scope it
-//! silences, or alone on the line above it. JSON has no comments: `[[ignore]]` serves it.
+//! Inline suppressions in YAML and TOML definition files (and in any file `scan` reports on,
+//! after `#` or `//`): `# scopeward: ignore[rule-id, other-id] reason`, on the line of the
+//! token, scope or secret it silences, or alone on the line above it. JSON has no comments:
+//! `[[ignore]]` serves it.
 
 use crate::model::InputError;
 use crate::rules;
@@ -30,11 +31,18 @@ pub fn scan(file: FileId, source: &SourceFile) -> (Vec<InlineIgnore>, Vec<InputE
         let line = source.line_index(at);
         let line_range = source.line_range(line);
         let before = &text[line_range.start..at];
-        // Only in a comment: a `#` before it on the line, with nothing but spaces between.
-        let Some(hash) = before.rfind('#') else {
+        // Only in a comment: a `#` (or, in files `scan` reads, `//`) before it on the line,
+        // with nothing but spaces between.
+        let opener = before
+            .rfind('#')
+            .map(|i| (i, 1))
+            .into_iter()
+            .chain(before.rfind("//").map(|i| (i, 2)))
+            .max_by_key(|&(i, _)| i);
+        let Some((hash, opener_len)) = opener else {
             continue;
         };
-        if !before[hash + 1..].trim().is_empty() {
+        if !before[hash + opener_len..].trim().is_empty() {
             continue;
         }
         let directive_end = line_range.end;
@@ -66,7 +74,7 @@ fn next_content_line(source: &SourceFile, line: usize) -> usize {
     let mut l = line + 1;
     while l < source.line_count() {
         let t = source.text()[source.line_range(l)].trim();
-        if !t.is_empty() && !t.starts_with('#') {
+        if !t.is_empty() && !t.starts_with('#') && !t.starts_with("//") {
             return l;
         }
         l += 1;

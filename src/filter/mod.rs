@@ -150,7 +150,10 @@ pub fn apply(findings: Vec<Finding>, input: &FilterInput<'_>) -> Filtered {
         // Inline directives, per YAML/TOML file that has any.
         let mut inline: HashMap<FileId, Vec<(inline::InlineIgnore, Vec<usize>)>> = HashMap::new();
         for (id, source) in input.sources.iter() {
-            if !matches!(input.formats.get(&id), Some(Format::Yaml | Format::Toml)) {
+            // Definition files with comments; every file `scan` reports on.
+            if !(input.inputs.scan
+                || matches!(input.formats.get(&id), Some(Format::Yaml | Format::Toml)))
+            {
                 continue;
             }
             let (found, errs) = inline::scan(id, source);

@@ -364,11 +364,31 @@ pub fn summary_line(report: &Report, opts: &RenderOptions) -> String {
     } else {
         parts.join(", ")
     };
-    let mut line = format!(
-        "Checked {}, {}: {findings}",
-        plural(report.files, "file", "files"),
-        plural(report.tokens, "token", "tokens")
-    );
+    let mut line = match &report.scan {
+        None => format!(
+            "Checked {}, {}: {findings}",
+            plural(report.files, "file", "files"),
+            plural(report.tokens, "token", "tokens")
+        ),
+        Some(stats) => {
+            let mut skipped = Vec::new();
+            if stats.skipped_binary > 0 {
+                skipped.push(format!("{} binary", stats.skipped_binary));
+            }
+            if stats.skipped_large > 0 {
+                skipped.push(format!("{} over the size limit", stats.skipped_large));
+            }
+            format!(
+                "Scanned {}{}: {findings}",
+                plural(report.files, "file", "files"),
+                if skipped.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({} skipped)", skipped.join(", "))
+                }
+            )
+        }
+    };
     if let Some(b) = &report.baseline {
         if b.fixed > 0 {
             let _ = write!(

@@ -247,6 +247,7 @@ impl<'a> Run<'a> {
         super::Inputs {
             live: self.live.is_some(),
             usage: self.usage.is_some(),
+            scan: false,
         }
     }
 

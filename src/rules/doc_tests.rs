@@ -160,6 +160,10 @@ fn every_rule_documents_itself_and_its_examples_hold() {
     let _ = FileId(0);
     for rule in REGISTRY {
         let meta = rule.meta();
+        if meta.needs == super::Needs::Scan {
+            scan_examples_hold(meta);
+            continue;
+        }
         let ex = examples(meta.doc).unwrap_or_else(|e| panic!("{}: {e}", meta.id));
         assert_eq!(
             ex.listing.is_some(),
@@ -205,6 +209,46 @@ fn every_rule_documents_itself_and_its_examples_hold() {
             meta.id
         );
     }
+}
+
+/// A `scan` rule's examples are files of any kind: the Example's first block must give an error
+/// finding, the `Use instead:` block none.
+fn scan_examples_hold(meta: &super::RuleMeta) {
+    let doc = meta.doc;
+    for section in [
+        "## What it does",
+        "## Why is this bad?",
+        "## Example",
+        "Use instead:",
+    ] {
+        assert!(doc.contains(section), "{}: missing `{section}`", meta.id);
+    }
+    let example_at = doc.find("## Example").unwrap();
+    let instead_at = doc.find("Use instead:").unwrap();
+    let first = |text: &str| {
+        blocks(text)
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| panic!("{}: a section without a code block", meta.id))
+            .1
+    };
+    let credentials = |text: String| {
+        crate::scan::detect::scan(text.as_bytes())
+            .into_iter()
+            .filter(|h| h.evidence != crate::scan::Evidence::BareSid)
+            .count()
+    };
+    assert!(
+        credentials(first(&doc[example_at..instead_at])) > 0,
+        "{}: the Example does not trigger the rule",
+        meta.id
+    );
+    assert_eq!(
+        credentials(first(&doc[instead_at..])),
+        0,
+        "{}: `Use instead` triggers it",
+        meta.id
+    );
 }
 
 #[test]

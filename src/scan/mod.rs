@@ -1,0 +1,292 @@
+//! `scopeward scan`: impact.com credentials committed to any file of a tree.
+//!
+//! Walks like ripgrep (`.gitignore` respected, binaries and files over a size limit skipped,
+//! symbolic links not followed) but also looks in hidden files such as `.env`, where secrets
+//! live; only `.git` itself is skipped. Files named on the command line are always read.
+
+pub mod detect;
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+pub use detect::{Evidence, Hit};
+
+use crate::engine::{Failure, Report, ScanStats};
+use crate::filter::{self, BaselineFile, FilterInput};
+use crate::model::Day;
+use crate::policy::Policy;
+use crate::rules::{CommittedCredential, Inputs, Sink};
+use crate::source::{SourceFile, SourceMap, display_path};
+
+/// How to scan.
+#[derive(Clone, Debug)]
+pub struct ScanOptions {
+    /// Files larger than this many bytes are skipped (and counted).
+    pub max_filesize: u64,
+    /// Walker threads.
+    pub threads: usize,
+}
+
+impl Default for ScanOptions {
+    fn default() -> Self {
+        ScanOptions {
+            max_filesize: 1 << 20,
+            threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
+        }
+    }
+}
+
+/// A file with something in it: its text (for snippets, masked before display) and its hits.
+#[derive(Debug)]
+pub struct ScannedFile {
+    pub display: String,
+    pub path: PathBuf,
+    pub text: String,
+    pub hits: Vec<Hit>,
+}
+
+/// What a scan saw.
+#[derive(Debug, Default)]
+pub struct ScanResult {
+    /// Files with hits, sorted by path.
+    pub files: Vec<ScannedFile>,
+    /// Files read and searched.
+    pub scanned: usize,
+    pub skipped_binary: usize,
+    pub skipped_large: usize,
+    pub failures: Vec<Failure>,
+}
+
+#[derive(Default)]
+struct Tally {
+    files: Vec<ScannedFile>,
+    scanned: usize,
+    skipped_binary: usize,
+    skipped_large: usize,
+    failures: Vec<Failure>,
+}
+
+/// Bytes looked at to decide that a file is binary (as ripgrep and git do: a NUL byte).
+const BINARY_PROBE: usize = 8 << 10;
+
+/// Scans files and directories.
+pub fn scan_paths(paths: &[PathBuf], cwd: &Path, options: &ScanOptions) -> ScanResult {
+    let tally = Mutex::new(Tally::default());
+    for arg in paths {
+        let full = if arg.is_absolute() {
+            arg.clone()
+        } else {
+            cwd.join(arg)
+        };
+        let meta = match std::fs::symlink_metadata(&full) {
+            Ok(m) => m,
+            Err(e) => {
+                lock(&tally).failures.push(Failure {
+                    path: arg.display().to_string(),
+                    message: format!("cannot read: {}", io_reason(&e)),
+                });
+                continue;
+            }
+        };
+        if meta.file_type().is_symlink() {
+            // Never followed: a link could lead out of the tree.
+            continue;
+        }
+        if meta.is_file() {
+            scan_file(
+                &full,
+                display_path(arg, Path::new("")),
+                meta.len(),
+                options,
+                &tally,
+            );
+            continue;
+        }
+        let shown_base = arg.clone();
+        let walker = ignore::WalkBuilder::new(&full)
+            .hidden(false)
+            .git_ignore(true)
+            .git_global(false)
+            .git_exclude(true)
+            .ignore(true)
+            .parents(true)
+            .require_git(false)
+            .follow_links(false)
+            .filter_entry(|e| e.file_name() != ".git")
+            .threads(options.threads.max(1))
+            .build_parallel();
+        walker.run(|| {
+            let tally = &tally;
+            let full = &full;
+            let shown_base = &shown_base;
+            Box::new(move |entry| {
+                match entry {
+                    Ok(entry) => {
+                        if entry.file_type().is_some_and(|t| t.is_file()) {
+                            let rel = entry.path().strip_prefix(full).unwrap_or(entry.path());
+                            let shown = if shown_base.as_os_str() == "." {
+                                rel.to_path_buf()
+                            } else {
+                                shown_base.join(rel)
+                            };
+                            let len = entry.metadata().map_or(0, |m| m.len());
+                            scan_file(
+                                entry.path(),
+                                display_path(&shown, Path::new("")),
+                                len,
+                                options,
+                                tally,
+                            );
+                        }
+                    }
+                    Err(e) => lock(tally).failures.push(Failure {
+                        path: shown_base.display().to_string(),
+                        message: format!("cannot walk: {e}"),
+                    }),
+                }
+                ignore::WalkState::Continue
+            })
+        });
+    }
+    let t = tally.into_inner().unwrap_or_else(|p| p.into_inner());
+    let mut files = t.files;
+    files.sort_by(|a, b| a.display.cmp(&b.display));
+    files.dedup_by(|a, b| a.display == b.display);
+    let mut failures = t.failures;
+    failures.sort_by(|a, b| a.path.cmp(&b.path));
+    ScanResult {
+        files,
+        scanned: t.scanned,
+        skipped_binary: t.skipped_binary,
+        skipped_large: t.skipped_large,
+        failures,
+    }
+}
+
+/// How to turn a scan into a report.
+#[derive(Clone, Copy, Debug)]
+pub struct ReportOptions<'a> {
+    pub as_of: Day,
+    /// `false` with `--no-ignores`.
+    pub apply_ignores: bool,
+    pub baseline: Option<&'a BaselineFile>,
+}
+
+/// The findings of a scan, filtered like `check`'s (inline ignores after `#` or `//`,
+/// `[[ignore]]`, the baseline), in a report any format renders. Every secret is masked in
+/// the sources it carries (Account SIDs are identifiers and stay readable).
+pub fn into_report(
+    result: ScanResult,
+    mut sources: SourceMap,
+    policy: &Policy,
+    options: &ReportOptions<'_>,
+) -> Report {
+    let mut sink = Sink::new(policy);
+    for file in result.files {
+        let mut source = SourceFile::new(file.display, Some(file.path), file.text);
+        for hit in &file.hits {
+            if hit.evidence != Evidence::BareSid {
+                source.redact(hit.range.start, hit.range.end);
+            }
+        }
+        // Anything else secret-shaped in the lines a snippet shows is masked too.
+        source.redact_scanned();
+        let id = sources.add(source);
+        let text = sources.get(id).text();
+        for hit in &file.hits {
+            sink.push(CommittedCredential::finding(id, text, hit));
+        }
+    }
+    let filtered = filter::apply(
+        sink.into_findings(),
+        &FilterInput {
+            sources: &sources,
+            files: &[],
+            formats: &Default::default(),
+            policy,
+            as_of: options.as_of,
+            apply_ignores: options.apply_ignores,
+            baseline: options.baseline,
+            inputs: Inputs {
+                scan: true,
+                ..Inputs::default()
+            },
+        },
+    );
+    let mut findings = filtered.active;
+    findings.sort_by(|a, b| {
+        (a.location.map(|s| (s.file, s.start)), &a.message)
+            .cmp(&(b.location.map(|s| (s.file, s.start)), &b.message))
+    });
+    Report {
+        sources,
+        findings,
+        suppressed: filtered.suppressed,
+        baseline: filtered.baseline,
+        inventory: Vec::new(),
+        errors: filtered.errors,
+        failures: result.failures,
+        files: result.scanned,
+        tokens: 0,
+        as_of: options.as_of,
+        scan: Some(ScanStats {
+            skipped_binary: result.skipped_binary,
+            skipped_large: result.skipped_large,
+        }),
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn scan_file(path: &Path, display: String, len: u64, options: &ScanOptions, tally: &Mutex<Tally>) {
+    if len > options.max_filesize {
+        lock(tally).skipped_large += 1;
+        return;
+    }
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => {
+            lock(tally).failures.push(Failure {
+                path: display,
+                message: format!("cannot read: {}", io_reason(&e)),
+            });
+            return;
+        }
+    };
+    if memchr::memchr(0, &bytes[..bytes.len().min(BINARY_PROBE)]).is_some() {
+        lock(tally).skipped_binary += 1;
+        return;
+    }
+    let (text, hits) = match String::from_utf8(bytes) {
+        Ok(text) => {
+            let hits = detect::scan(text.as_bytes());
+            (text, hits)
+        }
+        Err(e) => {
+            // Offsets must be those of the text shown: scan the repaired text.
+            let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+            let hits = detect::scan(text.as_bytes());
+            (text, hits)
+        }
+    };
+    let mut t = lock(tally);
+    t.scanned += 1;
+    if !hits.is_empty() {
+        t.files.push(ScannedFile {
+            display,
+            path: path.to_path_buf(),
+            text,
+            hits,
+        });
+    }
+}
+
+fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file or directory".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => e.to_string(),
+    }
+}
