@@ -99,6 +99,7 @@ pub fn scan_paths(paths: &[PathBuf], cwd: &Path, options: &ScanOptions) -> ScanR
                 meta.len(),
                 options,
                 &tally,
+                &mut Vec::new(),
             );
             continue;
         }
@@ -119,6 +120,8 @@ pub fn scan_paths(paths: &[PathBuf], cwd: &Path, options: &ScanOptions) -> ScanR
             let tally = &tally;
             let full = &full;
             let shown_base = &shown_base;
+            // One read buffer per walker thread: fresh pages per file cost more than the search.
+            let mut buf = Vec::new();
             Box::new(move |entry| {
                 match entry {
                     Ok(entry) => {
@@ -136,6 +139,7 @@ pub fn scan_paths(paths: &[PathBuf], cwd: &Path, options: &ScanOptions) -> ScanR
                                 len,
                                 options,
                                 tally,
+                                &mut buf,
                             );
                         }
                     }
@@ -240,35 +244,53 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-fn scan_file(path: &Path, display: String, len: u64, options: &ScanOptions, tally: &Mutex<Tally>) {
+fn scan_file(
+    path: &Path,
+    display: String,
+    len: u64,
+    options: &ScanOptions,
+    tally: &Mutex<Tally>,
+    buf: &mut Vec<u8>,
+) {
     if len > options.max_filesize {
         lock(tally).skipped_large += 1;
         return;
     }
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
-        Err(e) => {
-            lock(tally).failures.push(Failure {
-                path: display,
-                message: format!("cannot read: {}", io_reason(&e)),
-            });
-            return;
-        }
-    };
+    buf.clear();
+    let read = std::fs::File::open(path).and_then(|mut f| {
+        use std::io::Read;
+        // Never more than the limit, even if the file grew since it was listed.
+        f.by_ref().take(options.max_filesize + 1).read_to_end(buf)
+    });
+    if let Err(e) = read {
+        lock(tally).failures.push(Failure {
+            path: display,
+            message: format!("cannot read: {}", io_reason(&e)),
+        });
+        return;
+    }
+    if buf.len() as u64 > options.max_filesize {
+        lock(tally).skipped_large += 1;
+        return;
+    }
+    let bytes = &buf[..];
     if memchr::memchr(0, &bytes[..bytes.len().min(BINARY_PROBE)]).is_some() {
         lock(tally).skipped_binary += 1;
         return;
     }
-    let (text, hits) = match String::from_utf8(bytes) {
-        Ok(text) => {
-            let hits = detect::scan(text.as_bytes());
-            (text, hits)
-        }
-        Err(e) => {
-            // Offsets must be those of the text shown: scan the repaired text.
-            let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
-            let hits = detect::scan(text.as_bytes());
-            (text, hits)
+    // Search the bytes; only a file with something in it is made text (for snippets).
+    let hits = detect::scan(bytes);
+    let (text, hits) = if hits.is_empty() {
+        (String::new(), hits)
+    } else {
+        match String::from_utf8(bytes.to_vec()) {
+            Ok(text) => (text, hits),
+            Err(e) => {
+                // Offsets must be those of the text shown: scan the repaired text.
+                let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+                let hits = detect::scan(text.as_bytes());
+                (text, hits)
+            }
         }
     };
     let mut t = lock(tally);
