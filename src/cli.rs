@@ -185,7 +185,12 @@ pub struct AuditArgs {
     #[arg(long, value_name = "FILE", conflicts_with = "listing")]
     pub save_listing: Option<PathBuf>,
     /// The API to probe. Plain http is refused unless the host is loopback.
-    #[arg(long, value_name = "URL", default_value = "https://api.impact.com")]
+    #[arg(
+        long,
+        value_name = "URL",
+        default_value = "https://api.impact.com",
+        env = "SCOPEWARD_API_BASE"
+    )]
     pub api_base: String,
     /// Also trust the CA certificates in FILE (PEM), e.g. a TLS-inspecting proxy's.
     #[arg(long, value_name = "FILE")]
