@@ -16,6 +16,9 @@ use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
+mod common;
+use common::{Rng, sid};
+
 // The same allocator as the scopeward binary, so parse-only is measured on equal terms.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -38,29 +41,6 @@ const SCOPES: &[&str] = &[
 ];
 
 const ENVS: &[&str] = &["development", "staging", "production"];
-
-/// A deterministic pseudo-random stream (no dependency, same data on every machine).
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
-
-fn sid(rng: &mut Rng) -> String {
-    const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    let mut s = String::from("IR");
-    for _ in 0..32 {
-        s.push(ALNUM[rng.below(ALNUM.len())] as char);
-    }
-    s
-}
 
 fn token_yaml(i: usize, rng: &mut Rng, out: &mut String) {
     use std::fmt::Write;

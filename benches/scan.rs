@@ -13,29 +13,13 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+mod common;
+use common::{ALNUM, Rng, sid};
+
 const FILES: usize = 4_000;
 /// Average file size: FILES × this ≈ 220 MB.
 const FILE_BYTES: usize = 55_000;
 
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn word(&mut self, alphabet: &[u8], len: usize) -> String {
-        (0..len)
-            .map(|_| alphabet[self.below(alphabet.len())] as char)
-            .collect()
-    }
-}
-
-const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 const HEX: &[u8] = b"0123456789abcdef";
 const WORDS: &[&str] = &[
     "import",
@@ -98,7 +82,7 @@ fn text_file(rng: &mut Rng, planted: &mut usize) -> String {
     let mut done = false;
     while s.len() < FILE_BYTES {
         if !done && plant_at.is_some_and(|at| s.len() >= at) {
-            let sid = format!("IR{}", rng.word(ALNUM, 32));
+            let sid = sid(rng);
             s.push_str(&format!(
                 "IMPACT_ACCOUNT_SID={sid}\nIMPACT_AUTH_TOKEN={}\n",
                 token(rng)

@@ -16,34 +16,15 @@ use std::time::{Duration, Instant};
 use scopeward::catalogue::Catalogues;
 use scopeward::usage::Usage;
 
+mod common;
+use common::{Rng, sid};
+
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const CLF_LINES: usize = 900_000;
 const JSON_LINES: usize = 100_000;
 const SIDS: usize = 200;
-
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
-
-fn sid(rng: &mut Rng) -> String {
-    const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    let mut s = String::from("IR");
-    for _ in 0..32 {
-        s.push(ALNUM[rng.below(ALNUM.len())] as char);
-    }
-    s
-}
 
 /// `(method, path after the SID)` of brand, partner and agency requests.
 const BRAND: &[(&str, &str)] = &[

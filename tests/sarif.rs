@@ -16,9 +16,15 @@ const REPO: &str = env!("CARGO_MANIFEST_DIR");
 
 /// Runs `scopeward check ARGS --format sarif --as-of AS_OF` in `dir`: exit code and the log.
 fn sarif(dir: &Path, args: &[&str]) -> (i32, Value) {
+    let mut all = vec!["check"];
+    all.extend(args);
+    sarif_of(dir, &all)
+}
+
+/// Runs `scopeward COMMAND ARGS --format sarif --as-of AS_OF` in `dir`.
+fn sarif_of(dir: &Path, args: &[&str]) -> (i32, Value) {
     let mut cmd = bare();
     cmd.current_dir(dir)
-        .arg("check")
         .args(args)
         .args(["--format", "sarif", "--as-of", AS_OF]);
     let out = run(cmd);
@@ -468,19 +474,8 @@ fn live_audit_sarif_is_valid_and_every_result_has_a_location() {
         "account: {type: brand}\ntokens:\n  - name: reports-prod\n    description: d\n    environment: production\n    primary_contact: a@acme.example\n    sid: IRbrandReports000000000000000000001\n    state: disabled\n    scopes: [reports:read, deals:read]\n  - name: broken\n    description: d\n    environment: production\n    primary_contact: a@acme.example\n    sid: IRbrandBroken0000000000000000000001\n    scopes: [reports:read]\n",
     )
     .unwrap();
-    let mut cmd = bare();
-    cmd.current_dir(dir.path()).args([
-        "--as-of",
-        AS_OF,
-        "--format",
-        "sarif",
-        "audit",
-        "--listing",
-        "listing.json",
-    ]);
-    let out = run(cmd);
-    assert_eq!(out.code, 1, "{}", out.stderr);
-    let doc: Value = serde_json::from_str(&out.stdout).unwrap();
+    let (code, doc) = sarif_of(dir.path(), &["audit", "--listing", "listing.json"]);
+    assert_eq!(code, 1);
     assert_valid(&doc, "audit --listing");
     let mut rules: Vec<&str> = results(&doc)
         .iter()
@@ -523,25 +518,14 @@ fn usage_audit_sarif_locates_undeclared_sids_in_the_log() {
         "account: {type: brand}\ntokens:\n  - name: reports-prod\n    description: d\n    environment: production\n    primary_contact: a@acme.example\n    sid: IRbrandReports000000000000000000001\n    scopes: [reports:read]\n",
     )
     .unwrap();
-    let mut cmd = bare();
-    cmd.current_dir(dir.path()).args([
-        "--as-of",
-        AS_OF,
-        "--format",
-        "sarif",
-        "audit",
-        "--usage",
-        "proxy.log",
-    ]);
-    let out = run(cmd);
-    assert_eq!(out.code, 1, "{}", out.stderr);
-    let doc: Value = serde_json::from_str(&out.stdout).unwrap();
+    let (code, doc) = sarif_of(dir.path(), &["audit", "--usage", "proxy.log"]);
+    assert_eq!(code, 1);
     assert_valid(&doc, "audit --usage");
     let unmanaged: Vec<&Value> = results(&doc)
         .iter()
         .filter(|r| r["ruleId"] == "unmanaged-token")
         .collect();
-    assert_eq!(unmanaged.len(), 1, "{}", out.stdout);
+    assert_eq!(unmanaged.len(), 1, "{doc}");
     let loc = &unmanaged[0]["locations"][0]["physicalLocation"];
     assert_eq!(loc["artifactLocation"]["uri"], "proxy.log");
     assert_eq!(

@@ -289,26 +289,54 @@ fn read_baseline(g: &GlobalArgs) -> Result<Option<std::sync::Arc<BaselineFile>>,
         .transpose()
 }
 
+/// What every linting command starts from.
+struct Start {
+    cwd: PathBuf,
+    as_of: Day,
+    sources: SourceMap,
+    policy: Policy,
+    catalogues: Catalogues,
+}
+
+/// The working directory, the "today", the policy and the catalogues — or the exit code of a
+/// run that could not start (its errors already reported).
+fn start(g: &GlobalArgs) -> Result<Start, u8> {
+    let cwd = std::env::current_dir()
+        .map_err(|e| usage_error(format!("cannot read the working directory: {e}")))?;
+    let as_of = as_of(g).map_err(usage_error)?;
+    let (sources, policy, catalogues) =
+        setup(g, &cwd, as_of).map_err(|report| finish(g, &report, &Catalogues::builtin()))?;
+    Ok(Start {
+        cwd,
+        as_of,
+        sources,
+        policy,
+        catalogues,
+    })
+}
+
+/// The paths to walk: those given, else the working directory.
+fn or_here(paths: &[PathBuf]) -> Vec<PathBuf> {
+    if paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        paths.to_vec()
+    }
+}
+
 /// `check`, and `audit` (the same with a live listing: probed, or read from a file).
 fn check(g: &GlobalArgs, paths: &[PathBuf], audit: Option<&AuditArgs>) -> u8 {
-    let cwd = match std::env::current_dir() {
-        Ok(d) => d,
-        Err(e) => return usage_error(format!("cannot read the working directory: {e}")),
-    };
-    let as_of = match as_of(g) {
-        Ok(d) => d,
-        Err(e) => return usage_error(e),
-    };
-    let (sources, policy, catalogues) = match setup(g, &cwd, as_of) {
+    let Start {
+        cwd,
+        as_of,
+        sources,
+        policy,
+        catalogues,
+    } = match start(g) {
         Ok(s) => s,
-        Err(report) => return finish(g, &report, &Catalogues::builtin()),
+        Err(code) => return code,
     };
-    let default = [PathBuf::from(".")];
-    let paths = if paths.is_empty() {
-        &default[..]
-    } else {
-        paths
-    };
+    let paths = &or_here(paths);
     let (mut files, failures) = engine::discover(paths, &policy, &cwd);
     if let Some(args) = audit {
         // A listing named like a definition file is not one.
@@ -387,24 +415,17 @@ fn suggest(g: &GlobalArgs, logs: &[PathBuf], paths: &[PathBuf], diff: bool) -> u
     if !matches!(g.format, OutputFormat::Human | OutputFormat::Json) {
         return usage_error("`suggest` prints --format human or json");
     }
-    let cwd = match std::env::current_dir() {
-        Ok(d) => d,
-        Err(e) => return usage_error(format!("cannot read the working directory: {e}")),
-    };
-    let as_of = match as_of(g) {
-        Ok(d) => d,
-        Err(e) => return usage_error(e),
-    };
-    let (sources, policy, catalogues) = match setup(g, &cwd, as_of) {
+    let Start {
+        cwd,
+        as_of,
+        sources,
+        policy,
+        catalogues,
+    } = match start(g) {
         Ok(s) => s,
-        Err(report) => return finish(g, &report, &Catalogues::builtin()),
+        Err(code) => return code,
     };
-    let default = [PathBuf::from(".")];
-    let paths = if paths.is_empty() {
-        &default[..]
-    } else {
-        paths
-    };
+    let paths = &or_here(paths);
     let (files, mut failures) = engine::discover(paths, &policy, &cwd);
     let (usage, usage_failures) = read_usage(!g.quiet && diff, logs, &cwd, &catalogues);
     failures.extend(usage_failures);

@@ -3,34 +3,26 @@
 
 use std::path::PathBuf;
 
-use super::{as_of, finish, read_baseline, setup, usage_error, write_baseline};
-use crate::catalogue::Catalogues;
+use super::{finish, read_baseline, usage_error, write_baseline};
 use crate::cli::GlobalArgs;
 use crate::scan::{ReportOptions, ScanOptions, scan_paths};
 
 pub(super) fn run(g: &GlobalArgs, paths: &[PathBuf], max_filesize: u64) -> u8 {
-    let cwd = match std::env::current_dir() {
-        Ok(d) => d,
-        Err(e) => return usage_error(format!("cannot read the working directory: {e}")),
-    };
-    let as_of = match as_of(g) {
-        Ok(d) => d,
-        Err(e) => return usage_error(e),
-    };
-    let (sources, policy, catalogues) = match setup(g, &cwd, as_of) {
+    let super::Start {
+        cwd,
+        as_of,
+        sources,
+        policy,
+        catalogues,
+    } = match super::start(g) {
         Ok(s) => s,
-        Err(report) => return finish(g, &report, &Catalogues::builtin()),
+        Err(code) => return code,
     };
     let baseline = match read_baseline(g) {
         Ok(b) => b,
         Err(e) => return usage_error(e),
     };
-    let default = [PathBuf::from(".")];
-    let paths = if paths.is_empty() {
-        &default[..]
-    } else {
-        paths
-    };
+    let paths = &super::or_here(paths);
     let options = ScanOptions {
         max_filesize,
         ..ScanOptions::default()
