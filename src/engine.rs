@@ -6,101 +6,16 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use crate::catalogue::{Catalogues, ScopeSet};
-use crate::filter::{self, BaselineFile, BaselineStats, FilterInput, Suppressed};
-use crate::model::{
-    AccountDoc, Day, InputError, Staged, TokenDoc, TokenStage, load_staged, scan_only,
-};
-use crate::model::{AccountType, Legacy, TokenState};
+use crate::diag::Failure;
+use crate::diag::InputError;
+use crate::filter::{self, BaselineFile, FilterInput};
+use crate::finding::Finding;
+use crate::model::{AccountDoc, Day, Staged, TokenDoc, TokenStage, load_staged, scan_only};
 use crate::policy::Policy;
-use crate::rules::{Account, FileModel, Finding, REGISTRY, Rule, Run, Sink, Token, TokenRef};
+use crate::report::{Report, TokenView};
+use crate::rules::{Account, FileModel, REGISTRY, Rule, Run, Sink, Token, TokenRef};
 use crate::source::{FileId, SourceFile, SourceMap, Span, display_path};
 use crate::tree::Format;
-
-/// A problem that has no place in a file (a missing path, an unreadable directory).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Failure {
-    pub path: String,
-    pub message: String,
-}
-
-/// Everything one run found.
-#[derive(Debug)]
-pub struct Report {
-    pub sources: SourceMap,
-    /// Findings that count (not suppressed).
-    pub findings: Vec<Finding>,
-    /// Findings silenced by an ignore or the baseline, kept for formats that show them.
-    pub suppressed: Vec<Suppressed>,
-    /// What the baseline did, when one was given.
-    pub baseline: Option<BaselineStats>,
-    /// Every token checked, for formats that show who can do what (`CheckOptions::inventory`).
-    pub inventory: Vec<TokenView>,
-    /// Input that could not be understood, with spans.
-    pub errors: Vec<InputError>,
-    pub failures: Vec<Failure>,
-    /// Definition files checked.
-    pub files: usize,
-    /// Tokens loaded.
-    pub tokens: usize,
-    pub as_of: Day,
-    /// For `scan`: what the walk skipped (`files` counts the files searched).
-    pub scan: Option<ScanStats>,
-}
-
-/// What `scan` skipped.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct ScanStats {
-    pub skipped_binary: usize,
-    pub skipped_large: usize,
-}
-
-impl Report {
-    /// A report of nothing yet (for errors found before checking).
-    pub fn empty(as_of: Day) -> Report {
-        Report {
-            sources: SourceMap::new(),
-            findings: Vec::new(),
-            suppressed: Vec::new(),
-            baseline: None,
-            inventory: Vec::new(),
-            errors: Vec::new(),
-            failures: Vec::new(),
-            files: 0,
-            tokens: 0,
-            as_of,
-            scan: None,
-        }
-    }
-
-    /// Whether the run could not complete (exit code 2).
-    pub fn incomplete(&self) -> bool {
-        !self.errors.is_empty() || !self.failures.is_empty()
-    }
-}
-
-/// A token as the report shows it: what it is and everything it can do.
-#[derive(Clone, Debug)]
-pub struct TokenView {
-    pub file: FileId,
-    pub account_type: AccountType,
-    pub account_name: Option<String>,
-    pub name: String,
-    pub name_span: Span,
-    pub environments: Vec<String>,
-    pub state: TokenState,
-    pub legacy: Option<Legacy>,
-    pub effective: ScopeSet,
-    /// The token's Account SID, as declared.
-    pub sid: Option<String>,
-    /// The variable holding its Auth Token (for live probes).
-    pub auth_token_env: Option<String>,
-    /// Its `scopes` entries as written, with their spans and what they resolved to.
-    pub grants: Vec<(crate::tree::de::Sp<String>, crate::catalogue::Resolved)>,
-    /// The span of the `scopes` value, of the `legacy` value, and of the whole token.
-    pub scopes_span: Option<Span>,
-    pub legacy_span: Option<Span>,
-    pub span: Option<Span>,
-}
 
 /// How to check, beyond what the policy says.
 #[derive(Clone, Debug)]

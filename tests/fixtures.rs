@@ -8,11 +8,12 @@ use std::path::Path;
 
 use scopeward::catalogue::Catalogues;
 use scopeward::engine::{CheckOptions, check_texts_with};
+use scopeward::finding::{Needs, Severity};
 use scopeward::live::{Listing, LiveInput};
 use scopeward::model::Day;
 use scopeward::output::{RenderOptions, human};
 use scopeward::policy::Policy;
-use scopeward::rules::{Needs, REGISTRY, Severity};
+use scopeward::rules::REGISTRY;
 use scopeward::scan::{ReportOptions, ScanOptions, into_report, scan_paths};
 use scopeward::source::{SourceFile, SourceMap};
 use scopeward::usage::Usage;
@@ -25,7 +26,7 @@ fn is_log(name: &str) -> bool {
 
 const LISTING: &str = "listing.json";
 
-fn run(id: &'static str, dir: &Path, prefix: &str) -> (scopeward::engine::Report, Vec<String>) {
+fn run(id: &'static str, dir: &Path, prefix: &str) -> (scopeward::report::Report, Vec<String>) {
     let mut sources = SourceMap::new();
     let policy_path = dir.join("scopeward.toml");
     let mut policy = if policy_path.exists() {

@@ -7,11 +7,12 @@ use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
 
 use scopeward::catalogue::Catalogues;
+use scopeward::diag::InputError;
 use scopeward::engine::check_texts;
-use scopeward::model::{Day, InputError, load_text};
+use scopeward::finding::Severity;
+use scopeward::model::{Day, load_text};
 use scopeward::output::{OutputFormat, RenderOptions, render};
 use scopeward::policy::Policy;
-use scopeward::rules::Severity;
 use scopeward::source::{FileId, SourceFile, SourceMap, Span};
 use scopeward::tree::Format;
 

@@ -6,10 +6,11 @@ use std::time::Duration;
 
 use crate::catalogue::Catalogues;
 use crate::cli::{AuditArgs, GlobalArgs};
-use crate::engine::{self, CheckOptions, Failure};
+use crate::diag::Failure;
+use crate::diag::InputError;
+use crate::engine::{self, CheckOptions};
 use crate::live::probe::{self, ProbeOptions, ProbeTarget};
 use crate::live::{Listing, LiveInput, LiveState};
-use crate::model::InputError;
 use crate::policy::Policy;
 use crate::redact::AuthToken;
 use crate::source::{SourceFile, SourceMap, display_path};

@@ -6,12 +6,16 @@ use std::path::{Path, PathBuf};
 
 use crate::catalogue::{Access, Catalogues};
 use crate::cli::{AccountTypeArg, AuditArgs, Cli, ColorChoice, Command, FailOn, GlobalArgs};
-use crate::engine::{self, Failure, Report};
+use crate::diag::Failure;
+use crate::diag::InputError;
+use crate::engine::{self};
 use crate::filter::BaselineFile;
-use crate::model::{AccountType, Day, InputError};
+use crate::finding::Severity;
+use crate::model::{AccountType, Day};
 use crate::output::{self, OutputFormat, RenderOptions};
 use crate::policy::Policy;
-use crate::rules::{self, REGISTRY, Severity};
+use crate::report::Report;
+use crate::rules::{self, REGISTRY};
 use crate::source::{SourceMap, display_path};
 
 mod live;
@@ -537,7 +541,7 @@ fn list_rules(g: &GlobalArgs) -> u8 {
 }
 
 /// The documentation of a rule as `explain` prints it.
-pub fn explain_text(meta: &rules::RuleMeta) -> String {
+pub fn explain_text(meta: &crate::finding::RuleMeta) -> String {
     let mut s = format!(
         "# {}\n\n{}\n\nDefault severity: {}\n",
         meta.id, meta.summary, meta.default_severity
@@ -569,7 +573,7 @@ fn explain(g: &GlobalArgs, id: &str) -> u8 {
                 Err(e) => usage_error(e),
             };
         }
-        let hint = crate::suggest::did_you_mean(id, rules::all_ids())
+        let hint = crate::did_you_mean::did_you_mean(id, rules::all_ids())
             .map(|s| format!("; did you mean `{s}`?"))
             .unwrap_or_else(|| "; `scopeward rules` lists them".into());
         return usage_error(format!("unknown rule `{id}`{hint}"));

@@ -10,7 +10,8 @@ use std::path::Path;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::model::{AccountType, Day, InputError};
+use crate::diag::InputError;
+use crate::model::{AccountType, Day};
 use crate::source::{FileId, SourceFile, SourceMap};
 use crate::tree::de::from_node;
 use crate::tree::{Format, parse};

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::rules::Finding;
+use crate::finding::Finding;
 
 pub const VERSION: u32 = 1;
 

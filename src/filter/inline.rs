@@ -3,7 +3,7 @@
 //! token, scope or secret it silences, or alone on the line above it. JSON has no comments:
 //! `[[ignore]]` serves it.
 
-use crate::model::InputError;
+use crate::diag::InputError;
 use crate::rules;
 use crate::source::{FileId, SourceFile, Span};
 
@@ -119,10 +119,12 @@ fn parse_directive(file: FileId, rest: &str, offset: usize) -> Result<Parsed, In
             None => {
                 let e =
                     InputError::new(span, format!("unknown rule `{id}` in scopeward directive"));
-                return Err(match crate::suggest::did_you_mean(id, rules::all_ids()) {
-                    Some(s) => e.with_help(format!("did you mean `{s}`?")),
-                    None => e.with_help("`scopeward rules` lists every rule"),
-                });
+                return Err(
+                    match crate::did_you_mean::did_you_mean(id, rules::all_ids()) {
+                        Some(s) => e.with_help(format!("did you mean `{s}`?")),
+                        None => e.with_help("`scopeward rules` lists every rule"),
+                    },
+                );
             }
         }
     }

@@ -7,57 +7,16 @@ pub mod inline;
 
 use std::collections::HashMap;
 
-use crate::model::{Day, InputError};
+use crate::diag::InputError;
+use crate::finding::{Finding, FindingBuilder};
+use crate::model::Day;
 use crate::policy::{IgnoreDoc, Policy};
-use crate::rules::{FileModel, Finding, FindingBuilder, Sink, UnusedIgnore};
-use crate::source::{FileId, SourceMap, Span};
+use crate::report::{BaselineStats, Suppressed, Suppression, SuppressionKind};
+use crate::rules::{FileModel, Sink, UnusedIgnore};
+use crate::source::{FileId, SourceMap};
 use crate::tree::Format;
 
 pub use baseline::BaselineFile;
-
-/// How a finding was silenced.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SuppressionKind {
-    /// `# scopeward: ignore[…]` in the definition file.
-    Inline,
-    /// `[[ignore]]` in scopeward.toml.
-    Config,
-    /// In the `--baseline` file.
-    Baseline,
-}
-
-impl SuppressionKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SuppressionKind::Inline => "inline",
-            SuppressionKind::Config => "config",
-            SuppressionKind::Baseline => "baseline",
-        }
-    }
-}
-
-#[derive(Clone, Debug)]
-pub struct Suppression {
-    pub kind: SuppressionKind,
-    pub reason: String,
-    /// The ignore that silenced it (absent for the baseline).
-    pub span: Option<Span>,
-}
-
-#[derive(Clone, Debug)]
-pub struct Suppressed {
-    pub finding: Finding,
-    pub by: Suppression,
-}
-
-/// What the baseline did.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct BaselineStats {
-    /// Findings it accepted.
-    pub matched: usize,
-    /// Entries that match nothing any more: fixed since the baseline was written.
-    pub fixed: usize,
-}
 
 /// What the filter needs to know beyond the findings.
 pub struct FilterInput<'a> {
@@ -69,7 +28,7 @@ pub struct FilterInput<'a> {
     pub apply_ignores: bool,
     pub baseline: Option<&'a BaselineFile>,
     /// What the run had beyond definitions (rules needing more did not run).
-    pub inputs: crate::rules::Inputs,
+    pub inputs: crate::finding::Inputs,
 }
 
 pub struct Filtered {

@@ -10,7 +10,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::catalogue::{Catalogue, Catalogues, ScopeSet};
-use crate::model::{AccountType, InputError};
+use crate::diag::InputError;
+use crate::model::AccountType;
 use crate::source::{FileId, Span};
 use crate::tree::de::{Sp, from_node};
 use crate::tree::{Format, parse};

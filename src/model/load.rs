@@ -10,80 +10,13 @@ use std::sync::{Mutex, OnceLock};
 
 use rayon::prelude::*;
 
+use crate::diag::InputError;
 use crate::redact;
 use crate::source::{FileId, Span};
-use crate::tree::de::{DeError, from_node};
-use crate::tree::{Entry, Format, Kind, Node, ParseError, parse, yaml};
+use crate::tree::de::from_node;
+use crate::tree::{Entry, Format, Kind, Node, parse, yaml};
 
 use super::types::{AccountDoc, TokenDoc, TokenFileDoc};
-
-/// Input that cannot be understood: a diagnostic with a span, never a panic.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct InputError {
-    pub span: Span,
-    pub message: String,
-    pub help: Option<String>,
-    /// Where in the document (`tokens[3].scopes[1]`); empty for the whole file.
-    pub path: String,
-    pub related: Option<Box<(Span, String)>>,
-}
-
-impl InputError {
-    /// The error with every secret-shaped part of its texts redacted (they quote user input).
-    pub fn scrubbed(mut self) -> Self {
-        for s in [
-            Some(&mut self.message),
-            self.help.as_mut(),
-            Some(&mut self.path),
-        ]
-        .into_iter()
-        .flatten()
-        {
-            if let std::borrow::Cow::Owned(clean) = redact::scrub(s) {
-                *s = clean;
-            }
-        }
-        self
-    }
-
-    pub fn new(span: Span, message: impl Into<String>) -> Self {
-        InputError {
-            span,
-            message: message.into(),
-            help: None,
-            path: String::new(),
-            related: None,
-        }
-    }
-
-    pub fn with_help(mut self, help: impl Into<String>) -> Self {
-        self.help = Some(help.into());
-        self
-    }
-
-    /// A deserialisation error, at its own span or else at `fallback`.
-    pub fn from_de(e: DeError, fallback: Span) -> Self {
-        InputError {
-            span: e.span.unwrap_or(fallback),
-            message: e.message,
-            help: e.help,
-            path: e.path,
-            related: None,
-        }
-    }
-}
-
-impl From<ParseError> for InputError {
-    fn from(e: ParseError) -> Self {
-        InputError {
-            span: e.span,
-            message: e.message,
-            help: e.help,
-            path: String::new(),
-            related: e.related.map(Box::new),
-        }
-    }
-}
 
 /// `SecretHit::key` of a key that is itself shaped like an Auth Token.
 pub const KEY_SHAPED: &str = "(key)";
@@ -472,7 +405,7 @@ fn load_structure<S: TokenStage>(
 fn unknown_root_key(key: &str, entry: &Entry<'_>) -> InputError {
     let mut e = InputError::new(entry.key_span, format!("unknown key `{key}`"));
     e.path = key.to_string();
-    match crate::suggest::did_you_mean(key, TokenFileDoc::KEYS.iter().copied()) {
+    match crate::did_you_mean::did_you_mean(key, TokenFileDoc::KEYS.iter().copied()) {
         Some(s) => e.with_help(format!("did you mean `{s}`?")),
         None => e.with_help("a token definition file has `account` and `tokens`"),
     }

@@ -5,7 +5,6 @@ mod load;
 mod types;
 
 pub use load::{
-    InputError, KEY_SHAPED, Keep, LoadedFile, SecretHit, Staged, TokenStage, load_staged,
-    load_text, scan_only,
+    KEY_SHAPED, Keep, LoadedFile, SecretHit, Staged, TokenStage, load_staged, load_text, scan_only,
 };
 pub use types::*;

@@ -5,8 +5,8 @@
 use std::fmt::Write as _;
 
 use super::json::location;
-use crate::engine::Report;
-use crate::rules::Severity;
+use crate::finding::Severity;
+use crate::report::Report;
 
 /// Escapes a command's message (GitHub's `escapeData`).
 fn data(s: &str) -> String {

@@ -13,9 +13,10 @@ use std::fmt::Write as _;
 use super::json::location;
 use super::{Counts, TokenKey, by_token};
 use crate::catalogue::{Catalogue, Catalogues, ScopeId, Sensitivity};
-use crate::engine::{Report, TokenView};
+use crate::finding::{Finding, RuleMeta, Severity};
 use crate::model::{AccountType, TokenState};
-use crate::rules::{Finding, REGISTRY, RuleMeta, Severity};
+use crate::report::{Report, TokenView};
+use crate::rules::REGISTRY;
 use crate::source::Span;
 
 pub use super::escape_markup as esc;

@@ -13,9 +13,9 @@ use owo_colors::OwoColorize;
 use rayon::prelude::*;
 
 use super::{Counts, RenderOptions};
-use crate::engine::Report;
-use crate::model::InputError;
-use crate::rules::{Finding, Severity};
+use crate::diag::InputError;
+use crate::finding::{Finding, Severity};
+use crate::report::Report;
 use crate::source::{SourceFile, SourceMap, Span};
 
 /// A file's (masked) text with its line index, as miette reads it.

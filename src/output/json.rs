@@ -8,7 +8,7 @@ use serde::Serialize;
 use crate::redact::scrub;
 
 use super::Counts;
-use crate::engine::Report;
+use crate::report::Report;
 use crate::source::{SourceMap, Span};
 
 pub const VERSION: u32 = 1;
@@ -109,7 +109,7 @@ pub fn location(sources: &SourceMap, span: Span) -> Option<Location<'_>> {
     })
 }
 
-fn finding<'a>(report: &'a Report, f: &'a crate::rules::Finding) -> JsonFinding<'a> {
+fn finding<'a>(report: &'a Report, f: &'a crate::finding::Finding) -> JsonFinding<'a> {
     JsonFinding {
         rule: f.rule.id,
         severity: f.severity.as_str(),

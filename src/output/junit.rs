@@ -6,8 +6,8 @@ use std::fmt::Write as _;
 
 use super::json::location;
 use super::{RenderOptions, by_token};
-use crate::engine::Report;
-use crate::rules::Finding;
+use crate::finding::Finding;
+use crate::report::Report;
 
 /// XML content and attributes escape like HTML's.
 use super::escape_markup as xml;

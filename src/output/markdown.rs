@@ -5,8 +5,8 @@ use std::fmt::Write as _;
 
 use super::json::location;
 use super::{Counts, by_token};
-use crate::engine::Report;
-use crate::rules::Severity;
+use crate::finding::Severity;
+use crate::report::Report;
 
 /// Makes text safe inside a table cell.
 fn cell(s: &str) -> String {

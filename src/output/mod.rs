@@ -9,8 +9,8 @@ pub mod markdown;
 pub mod sarif;
 
 use crate::catalogue::Catalogues;
-use crate::engine::Report;
-use crate::rules::{Finding, Severity};
+use crate::finding::{Finding, Severity};
+use crate::report::Report;
 
 /// `--format`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]

@@ -8,10 +8,11 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::engine::Report;
-use crate::filter::SuppressionKind;
+use crate::finding::{Finding, RuleMeta, Severity};
 use crate::redact::scrub;
-use crate::rules::{Finding, REGISTRY, RuleMeta, Severity};
+use crate::report::Report;
+use crate::report::SuppressionKind;
+use crate::rules::REGISTRY;
 use crate::source::{SourceMap, Span};
 
 pub const SCHEMA: &str =

@@ -8,8 +8,10 @@ use std::path::{Path, PathBuf};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use crate::model::{Day, InputError};
-use crate::rules::{self, RuleMeta, Severity};
+use crate::diag::InputError;
+use crate::finding::{RuleMeta, Severity};
+use crate::model::Day;
+use crate::rules::{self};
 use crate::source::{FileId, Span};
 use crate::tree::de::{Sp, from_node};
 use crate::tree::{Format, Kind, Node, parse};
@@ -244,7 +246,7 @@ impl Policy {
                     pattern.span,
                     format!("deny pattern `{p}` matches no scope of any account type"),
                 );
-                errors.push(match crate::suggest::did_you_mean(p, names.iter().copied()) {
+                errors.push(match crate::did_you_mean::did_you_mean(p, names.iter().copied()) {
                     Some(s) => e.with_help(format!("did you mean `{s}`?")),
                     None => e.with_help("patterns are `*`, `<category>:*`, `*:read`, `*:write` or a scope; `scopeward catalogue` lists them"),
                 });
@@ -344,7 +346,10 @@ impl Policy {
                 other => {
                     let e = InputError::new(entry.key_span, format!("unknown key `{other}`"));
                     errors.push(
-                        match crate::suggest::did_you_mean(other, PolicyDoc::KEYS.iter().copied()) {
+                        match crate::did_you_mean::did_you_mean(
+                            other,
+                            PolicyDoc::KEYS.iter().copied(),
+                        ) {
                             Some(s) => e.with_help(format!("did you mean `{s}`?")),
                             None => e.with_help(format!(
                                 "scopeward.toml has {}",
@@ -373,7 +378,7 @@ fn de_error(e: crate::tree::de::DeError, fallback: Span) -> InputError {
 
 fn unknown_rule(id: &str, span: Span) -> InputError {
     let e = InputError::new(span, format!("unknown rule `{id}`"));
-    match crate::suggest::did_you_mean(id, rules::all_ids()) {
+    match crate::did_you_mean::did_you_mean(id, rules::all_ids()) {
         Some(s) => e.with_help(format!("did you mean `{s}`?")),
         None => e.with_help("`scopeward rules` lists every rule"),
     }
@@ -517,7 +522,7 @@ fn load_rules(
                     format!("rule `{}` has no option `{}`", id, s.key),
                 );
                 errors.push(
-                    match crate::suggest::did_you_mean(&s.key, names.iter().copied()) {
+                    match crate::did_you_mean::did_you_mean(&s.key, names.iter().copied()) {
                         Some(n) => e.with_help(format!("did you mean `{n}`?")),
                         None => e.with_help(format!(
                             "its options are {}",

@@ -1,4 +1,5 @@
-use super::{Finding, FindingBuilder, Rule, RuleMeta, Severity};
+use super::{FindingBuilder, Rule, RuleMeta, Severity};
+use crate::finding::Finding;
 use crate::redact::redact;
 use crate::scan::{Evidence, Hit};
 use crate::source::{FileId, Span};
@@ -75,7 +76,7 @@ impl CommittedCredential {
             ),
         };
         // What the finding is about, never where: a hash of the secret and its name.
-        let subject = crate::rules::fingerprint(&[value, hit.name.as_deref().unwrap_or("")]);
+        let subject = crate::finding::fingerprint(&[value, hit.name.as_deref().unwrap_or("")]);
         let mut b = FindingBuilder::new(&Self::META, message).subject(subject);
         if let Some(s) = sid {
             b = b.token_name(s);

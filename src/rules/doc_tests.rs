@@ -160,19 +160,22 @@ fn every_rule_documents_itself_and_its_examples_hold() {
     let _ = FileId(0);
     for rule in REGISTRY {
         let meta = rule.meta();
-        if meta.needs == super::Needs::Scan {
+        if meta.needs == crate::finding::Needs::Scan {
             scan_examples_hold(meta);
             continue;
         }
         let ex = examples(meta.doc).unwrap_or_else(|e| panic!("{}: {e}", meta.id));
         assert_eq!(
             ex.listing.is_some(),
-            matches!(meta.needs, super::Needs::Live | super::Needs::LiveOrUsage),
+            matches!(
+                meta.needs,
+                crate::finding::Needs::Live | crate::finding::Needs::LiveOrUsage
+            ),
             "{}: a listing example exactly when the rule needs one",
             meta.id
         );
         assert!(
-            ex.log.is_some() || meta.needs != super::Needs::Usage,
+            ex.log.is_some() || meta.needs != crate::finding::Needs::Usage,
             "{}: a rule that needs usage logs needs a `log` block in its Example",
             meta.id
         );
@@ -191,7 +194,7 @@ fn every_rule_documents_itself_and_its_examples_hold() {
         if ex.log.is_some() {
             let offline = run_example(meta.id, ex.policy.as_deref(), None, &ex.bad, None);
             assert!(
-                offline.is_empty() || meta.needs != super::Needs::Usage,
+                offline.is_empty() || meta.needs != crate::finding::Needs::Usage,
                 "{}: runs without usage logs: {offline:?}",
                 meta.id
             );

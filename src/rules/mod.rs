@@ -5,119 +5,11 @@
 //! token, or one scope grant — and never prints or formats anything.
 
 mod context;
-mod finding;
+mod sink;
 
+use crate::finding::{FindingBuilder, Inputs, RuleMeta, RuleOption, Severity};
 pub use context::{Account, FileModel, Grant, Memo, Run, Token, TokenRef};
-pub use finding::{Finding, FindingBuilder, Sink, fingerprint};
-
-use std::fmt;
-
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
-
-/// How serious a finding is.
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize, JsonSchema,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Info,
-    Warning,
-    Error,
-}
-
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Info => "info",
-            Severity::Warning => "warning",
-            Severity::Error => "error",
-        }
-    }
-}
-
-impl fmt::Display for Severity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// What a rule needs to have anything to say.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Needs {
-    /// Token definitions alone.
-    Definitions,
-    /// A live listing (`audit --live` or `audit --listing`).
-    Live,
-    /// Usage logs (`--usage`): the rule does not run, and is not reported, without them.
-    Usage,
-    /// Either a live listing or usage logs.
-    LiveOrUsage,
-    /// `scopeward scan` (files of any kind, not token definitions).
-    Scan,
-}
-
-/// What a run has beyond the definitions: rules that need more do not run without it (and
-/// ignores of theirs are not judged unused).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Inputs {
-    pub live: bool,
-    pub usage: bool,
-    pub scan: bool,
-}
-
-impl Inputs {
-    pub fn satisfy(self, needs: Needs) -> bool {
-        match needs {
-            Needs::Definitions => true,
-            Needs::Live => self.live,
-            Needs::Usage => self.usage,
-            Needs::LiveOrUsage => self.live || self.usage,
-            Needs::Scan => self.scan,
-        }
-    }
-}
-
-/// A numeric option of a rule, set in `[rules.<id>]`.
-#[derive(Debug)]
-pub struct RuleOption {
-    pub name: &'static str,
-    pub default: f64,
-    /// Smallest and largest accepted values.
-    pub range: (f64, f64),
-    /// Whole numbers only (days, counts).
-    pub integer: bool,
-    pub help: &'static str,
-}
-
-/// A rule's identity and documentation.
-#[derive(Debug)]
-pub struct RuleMeta {
-    pub id: &'static str,
-    pub default_severity: Severity,
-    /// One line: when it fires.
-    pub summary: &'static str,
-    /// The documentation: `## What it does`, `## Why is this bad?`, `## Example`, `Use instead:`.
-    pub doc: &'static str,
-    pub options: &'static [RuleOption],
-    pub needs: Needs,
-}
-
-impl RuleMeta {
-    pub fn option(&self, name: &str) -> Option<&RuleOption> {
-        self.options.iter().find(|o| o.name == name)
-    }
-
-    /// A URL where the rule's documentation can be read.
-    /// The rule's section of `docs/rules.md` (generated from the registry) in the repository.
-    pub fn help_uri(&self) -> String {
-        format!(
-            "{}/blob/main/docs/rules.md#{}",
-            env!("CARGO_PKG_REPOSITORY"),
-            self.id
-        )
-    }
-}
+pub use sink::Sink;
 
 /// A rule. Every hook has a default that does nothing.
 pub trait Rule: Sync + Send {
@@ -145,8 +37,8 @@ pub trait Rule: Sync + Send {
 
 /// Declares a rule: its doc comment is its documentation (available at run time too).
 macro_rules! declare_rule {
-    (@needs) => { $crate::rules::Needs::Definitions };
-    (@needs $needs:ident) => { $crate::rules::Needs::$needs };
+    (@needs) => { $crate::finding::Needs::Definitions };
+    (@needs $needs:ident) => { $crate::finding::Needs::$needs };
     (
         $(#[doc = $doc:expr])*
         pub struct $name:ident {
@@ -161,9 +53,9 @@ macro_rules! declare_rule {
         pub struct $name;
 
         impl $name {
-            pub const META: $crate::rules::RuleMeta = $crate::rules::RuleMeta {
+            pub const META: $crate::finding::RuleMeta = $crate::finding::RuleMeta {
                 id: $id,
-                default_severity: $crate::rules::Severity::$sev,
+                default_severity: $crate::finding::Severity::$sev,
                 summary: $summary,
                 doc: concat!($($doc, "\n"),*),
                 options: &[$($opt),*],

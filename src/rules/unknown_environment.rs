@@ -48,7 +48,7 @@ impl Rule for UnknownEnvironment {
                 .iter()
                 .map(|e| e.name.as_str())
                 .collect();
-            let suggestion = crate::suggest::did_you_mean(&env.value, names.iter().copied())
+            let suggestion = crate::did_you_mean::did_you_mean(&env.value, names.iter().copied())
                 .or_else(|| {
                     super::environment_name_mismatch::canonical(&env.value)
                         .filter(|c| names.contains(c))

@@ -152,7 +152,7 @@ fn suggestion(run: &Run<'_>, cat: &Catalogue, kind: AccountType, text: &str) -> 
                 .join(" and ")
         );
     }
-    if let Some(s) = crate::suggest::did_you_mean(text, cat.scope_names()) {
+    if let Some(s) = crate::did_you_mean::did_you_mean(text, cat.scope_names()) {
         return format!("did you mean `{s}`?");
     }
     "`scopeward catalogue` lists every category".to_string()

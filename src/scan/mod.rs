@@ -11,11 +11,13 @@ use std::sync::Mutex;
 
 pub use detect::{Evidence, Hit};
 
-use crate::engine::{Failure, Report, ScanStats};
+use crate::diag::Failure;
 use crate::filter::{self, BaselineFile, FilterInput};
+use crate::finding::Inputs;
 use crate::model::Day;
 use crate::policy::Policy;
-use crate::rules::{CommittedCredential, Inputs, Sink};
+use crate::report::{Report, ScanStats};
+use crate::rules::{CommittedCredential, Sink};
 use crate::source::{SourceFile, SourceMap, display_path};
 
 /// How to scan.

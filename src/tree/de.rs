@@ -203,7 +203,7 @@ impl de::Error for DeError {
         let shown = crate::redact::redact_if_secret(variant);
         let mut e = DeError::new(format!("unknown value `{shown}`"));
         e.help = Some(
-            match crate::suggest::did_you_mean(variant, expected.iter().copied()) {
+            match crate::did_you_mean::did_you_mean(variant, expected.iter().copied()) {
                 Some(s) => format!("did you mean `{s}`? expected one of {}", one_of(expected)),
                 None => format!("expected one of {}", one_of(expected)),
             },
@@ -214,7 +214,7 @@ impl de::Error for DeError {
     fn unknown_field(field: &str, expected: &'static [&'static str]) -> Self {
         let mut e = DeError::new(format!("unknown key `{field}`"));
         e.help = Some(
-            match crate::suggest::did_you_mean(field, expected.iter().copied()) {
+            match crate::did_you_mean::did_you_mean(field, expected.iter().copied()) {
                 Some(s) => format!("did you mean `{s}`?"),
                 None => format!("expected one of {}", one_of(expected)),
             },

@@ -12,8 +12,8 @@ use serde::Serialize;
 
 use super::{LogFormat, TokenUsage, Usage, time_text};
 use crate::catalogue::{Catalogues, Resolved, ScopeSet};
-use crate::engine::TokenView;
 use crate::model::AccountType;
+use crate::report::TokenView;
 use crate::source::SourceMap;
 
 /// The `--format json` document of `scopeward suggest` (`schemas/suggest.schema.json`).

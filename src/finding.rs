@@ -1,10 +1,119 @@
-//! Findings and the builder that makes them: a finding has exactly one primary location (or is
-//! explicitly placed nowhere), and a fingerprint made of what it is about, never of where.
+//! The shared vocabulary of rules, renderers and every stage between: severities, what a rule
+//! is ([`RuleMeta`]), what it needs to run, and the findings it makes. A finding has exactly one
+//! primary location (or is explicitly placed nowhere), and a fingerprint made of what it is
+//! about, never of where.
 
-use super::{RuleMeta, Severity, TokenRef};
+use std::fmt;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
 use crate::model::AccountType;
-use crate::policy::Policy;
 use crate::source::Span;
+
+/// How serious a finding is.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize, JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What a rule needs to have anything to say.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Needs {
+    /// Token definitions alone.
+    Definitions,
+    /// A live listing (`audit --live` or `audit --listing`).
+    Live,
+    /// Usage logs (`--usage`): the rule does not run, and is not reported, without them.
+    Usage,
+    /// Either a live listing or usage logs.
+    LiveOrUsage,
+    /// `scopeward scan` (files of any kind, not token definitions).
+    Scan,
+}
+
+/// What a run has beyond the definitions: rules that need more do not run without it (and
+/// ignores of theirs are not judged unused).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Inputs {
+    pub live: bool,
+    pub usage: bool,
+    pub scan: bool,
+}
+
+impl Inputs {
+    pub fn satisfy(self, needs: Needs) -> bool {
+        match needs {
+            Needs::Definitions => true,
+            Needs::Live => self.live,
+            Needs::Usage => self.usage,
+            Needs::LiveOrUsage => self.live || self.usage,
+            Needs::Scan => self.scan,
+        }
+    }
+}
+
+/// A numeric option of a rule, set in `[rules.<id>]`.
+#[derive(Debug)]
+pub struct RuleOption {
+    pub name: &'static str,
+    pub default: f64,
+    /// Smallest and largest accepted values.
+    pub range: (f64, f64),
+    /// Whole numbers only (days, counts).
+    pub integer: bool,
+    pub help: &'static str,
+}
+
+/// A rule's identity and documentation.
+#[derive(Debug)]
+pub struct RuleMeta {
+    pub id: &'static str,
+    pub default_severity: Severity,
+    /// One line: when it fires.
+    pub summary: &'static str,
+    /// The documentation: `## What it does`, `## Why is this bad?`, `## Example`, `Use instead:`.
+    pub doc: &'static str,
+    pub options: &'static [RuleOption],
+    pub needs: Needs,
+}
+
+impl RuleMeta {
+    pub fn option(&self, name: &str) -> Option<&RuleOption> {
+        self.options.iter().find(|o| o.name == name)
+    }
+
+    /// A URL where the rule's documentation can be read.
+    /// The rule's section of `docs/rules.md` (generated from the registry) in the repository.
+    pub fn help_uri(&self) -> String {
+        format!(
+            "{}/blob/main/docs/rules.md#{}",
+            env!("CARGO_PKG_REPOSITORY"),
+            self.id
+        )
+    }
+}
 
 /// One problem found by a rule.
 #[derive(Clone, Debug)]
@@ -63,14 +172,10 @@ impl FindingBuilder {
         }
     }
 
-    /// A finding about a token: fills in token, account and environment.
-    pub fn for_token(rule: &'static RuleMeta, t: TokenRef<'_>, message: impl Into<String>) -> Self {
-        let mut b = FindingBuilder::new(rule, message);
-        b.token = Some(t.name().to_string());
-        b.account_type = Some(t.account.kind);
-        b.account_name = t.account.name.as_ref().map(|n| n.value.clone());
-        b.environment = t.token.environment().map(str::to_string);
-        b
+    /// The environment a finding is about.
+    pub fn environment(mut self, environment: Option<&str>) -> Self {
+        self.environment = environment.map(str::to_string);
+        self
     }
 
     pub fn account(mut self, ty: AccountType, name: Option<&str>) -> Self {
@@ -185,41 +290,6 @@ pub fn fingerprint(parts: &[&str]) -> String {
         h.update(p.as_bytes());
     }
     format!("{:032x}", h.digest128())
-}
-
-/// Where rules put findings. Applies the policy's severity for the rule on the way in.
-pub struct Sink<'a> {
-    policy: &'a Policy,
-    findings: Vec<Finding>,
-}
-
-impl<'a> Sink<'a> {
-    pub fn new(policy: &'a Policy) -> Self {
-        Sink {
-            policy,
-            findings: Vec::new(),
-        }
-    }
-
-    pub fn push(&mut self, mut f: Finding) {
-        let proposed = (f.severity != f.rule.default_severity).then_some(f.severity);
-        if let Some(s) = self.policy.severity(f.rule, proposed) {
-            f.severity = s;
-            self.findings.push(f);
-        }
-    }
-
-    pub fn into_findings(self) -> Vec<Finding> {
-        self.findings
-    }
-
-    pub fn len(&self) -> usize {
-        self.findings.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.findings.is_empty()
-    }
 }
 
 #[cfg(test)]
