@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use crate::catalogue::{Catalogues, ScopeSet};
-use crate::diag::Failure;
 use crate::diag::InputError;
+use crate::diag::{Failure, io_reason};
 use crate::filter::{self, BaselineFile, FilterInput};
 use crate::finding::Finding;
 use crate::model::{AccountDoc, Day, Staged, TokenDoc, TokenStage, load_staged, scan_only};
@@ -115,14 +115,6 @@ pub fn discover(paths: &[PathBuf], policy: &Policy, cwd: &Path) -> (Vec<PathBuf>
     files.sort();
     files.dedup();
     (files, failures)
-}
-
-fn io_reason(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file or directory".into(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
-        _ => e.to_string(),
-    }
 }
 
 /// Reads a file as UTF-8; invalid bytes become an error pointing at the first of them.
@@ -415,7 +407,7 @@ fn inventory(run: &Run<'_>) -> Vec<TokenView> {
     out
 }
 
-/// Runs [`crate::live::RULES_ON_OBSERVED`] on what listed tokens really hold, for tokens no
+/// Runs the rules marked `on_observed` on what listed tokens really hold, for tokens no
 /// definition declares and tokens that can read more than declared. Findings point into the
 /// listing.
 fn check_observed(
@@ -427,10 +419,7 @@ fn check_observed(
         .tokens()
         .filter_map(|t| Some((t.doc().sid.as_ref()?.value.as_str(), t.token.effective)))
         .collect();
-    let rules: Vec<_> = rules
-        .iter()
-        .filter(|r| crate::live::RULES_ON_OBSERVED.contains(&r.meta().id))
-        .collect();
+    let rules: Vec<_> = rules.iter().filter(|r| r.meta().on_observed).collect();
     let mut sink = Sink::new(run.policy);
     for listed in &live.listing.tokens {
         let cat = run.catalogues.get(listed.account_type.value);

@@ -97,6 +97,11 @@ pub struct RuleMeta {
     pub doc: &'static str,
     pub options: &'static [RuleOption],
     pub needs: Needs,
+    /// Also runs on what a listed token really holds (`audit --live`/`--listing`), for tokens
+    /// no definition declares and tokens that can do more than declared.
+    pub on_observed: bool,
+    /// When the rule raises its own severity for some findings (`error for read-write`).
+    pub severity_note: Option<&'static str>,
 }
 
 impl RuleMeta {
@@ -113,6 +118,48 @@ impl RuleMeta {
             self.id
         )
     }
+}
+
+/// A typed rule option's value, read from the policy's number (validated against the
+/// option's range and kind before any rule runs).
+pub trait OptionValue: Copy {
+    /// Whole numbers only.
+    const INTEGER: bool;
+    fn from_f64(v: f64) -> Self;
+}
+
+impl OptionValue for f64 {
+    const INTEGER: bool = false;
+    fn from_f64(v: f64) -> Self {
+        v
+    }
+}
+
+impl OptionValue for i64 {
+    const INTEGER: bool = true;
+    fn from_f64(v: f64) -> Self {
+        v as i64
+    }
+}
+
+impl OptionValue for usize {
+    const INTEGER: bool = true;
+    fn from_f64(v: f64) -> Self {
+        v as usize
+    }
+}
+
+/// The rules a run knows, for validating what names them (the policy, inline directives,
+/// `--select`) without depending on the registry itself.
+pub trait RuleIndex: Sync {
+    /// The rule with this id, following redirects of renamed ids.
+    fn find(&self, id: &str) -> Option<&'static RuleMeta>;
+    /// Every registered rule.
+    fn rules(&self) -> Vec<&'static RuleMeta>;
+    /// Ids of rules this version accepts settings for but does not run yet.
+    fn planned(&self) -> &'static [(&'static str, Severity, &'static str)];
+    /// Every id a user may name: registered, planned and redirected.
+    fn ids(&self) -> Vec<&'static str>;
 }
 
 /// One problem found by a rule.

@@ -79,7 +79,7 @@ fn schema_keys_match_the_loaders() {
 #[test]
 fn rule_docs_are_current() {
     let path = root().join("docs/rules.md");
-    let generated = scopeward::rules::markdown_docs();
+    let generated = scopeward::rules::docs::markdown_docs();
     if bless() {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, &generated).unwrap();
@@ -113,7 +113,7 @@ fn readme_rule_table_is_current() {
     let end = readme
         .find(end_marker)
         .expect("README has a rules:end marker");
-    let table = scopeward::rules::markdown_table();
+    let table = scopeward::rules::docs::markdown_table();
     if bless() {
         let updated = format!("{}{}{}", &readme[..start], table, &readme[end..]);
         std::fs::write(&path, updated).unwrap();

@@ -121,7 +121,7 @@ fn load_and_check(format: Format, text: &str) -> Result<(), TestCaseError> {
 }
 
 fn policy_and_check(text: &str) -> Result<(), TestCaseError> {
-    if let Err(errors) = Policy::parse(FILE, text) {
+    if let Err(errors) = Policy::parse(FILE, text, &scopeward::rules::Registry) {
         prop_assert!(!errors.is_empty(), "an error result with no errors");
         check_errors(text, &errors)?;
     }
@@ -297,8 +297,8 @@ fn the_unmutated_examples_load_cleanly() {
         assert!(!loaded.tokens.is_empty());
         assert_eq!(mutate(text, &[]), text);
     }
-    assert!(Policy::parse(FILE, POLICY_TOML).is_ok());
-    assert!(Policy::parse(FILE, FULL_POLICY_TOML).is_ok());
+    assert!(Policy::parse(FILE, POLICY_TOML, &scopeward::rules::Registry).is_ok());
+    assert!(Policy::parse(FILE, FULL_POLICY_TOML, &scopeward::rules::Registry).is_ok());
 }
 
 proptest! {

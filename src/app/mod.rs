@@ -129,7 +129,7 @@ fn setup(
             (mut source, None) => {
                 source.redact_scanned();
                 let id = sources.add(source);
-                match Policy::parse(id, sources.get(id).text()) {
+                match Policy::parse(id, sources.get(id).text(), &rules::Registry) {
                     Ok(mut p) => {
                         p.path = Some(path.clone());
                         policy = p;
@@ -540,28 +540,6 @@ fn list_rules(g: &GlobalArgs) -> u8 {
     }
 }
 
-/// The documentation of a rule as `explain` prints it.
-pub fn explain_text(meta: &crate::finding::RuleMeta) -> String {
-    let mut s = format!(
-        "# {}\n\n{}\n\nDefault severity: {}\n",
-        meta.id, meta.summary, meta.default_severity
-    );
-    if !meta.options.is_empty() {
-        s.push_str("Options (in `[rules.");
-        s.push_str(meta.id);
-        s.push_str("]`):\n");
-        for o in meta.options {
-            s.push_str(&format!("  {} = {} — {}\n", o.name, o.default, o.help));
-        }
-    }
-    s.push('\n');
-    for line in meta.doc.lines() {
-        s.push_str(line.strip_prefix(' ').unwrap_or(line));
-        s.push('\n');
-    }
-    s
-}
-
 fn explain(g: &GlobalArgs, id: &str) -> u8 {
     let Some(rule) = rules::find(id) else {
         if let Some((id, sev, summary)) = rules::PLANNED.iter().find(|p| p.0 == id) {
@@ -585,13 +563,13 @@ fn explain(g: &GlobalArgs, id: &str) -> u8 {
                 "id": m.id,
                 "default_severity": m.default_severity.as_str(),
                 "summary": m.summary,
-                "doc": explain_text(m),
+                "doc": rules::docs::explain_text(m),
             }))
             .expect("serialises");
             s.push('\n');
             s
         }
-        _ => explain_text(rule.meta()),
+        _ => rules::docs::explain_text(rule.meta()),
     };
     match emit(g, &text) {
         Ok(()) => EXIT_CLEAN,

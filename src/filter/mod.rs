@@ -137,25 +137,16 @@ pub fn apply(findings: Vec<Finding>, input: &FilterInput<'_>) -> Filtered {
             token_headers(input.sources, input.files)
         };
 
-        // Configured ignores, with their path globs compiled once.
+        // Configured ignores, with their globs compiled by the policy.
         let config: Vec<(
             &IgnoreDoc,
-            Option<globset::GlobMatcher>,
-            Option<globset::GlobMatcher>,
+            Option<&globset::GlobMatcher>,
+            Option<&globset::GlobMatcher>,
         )> = input
             .policy
             .ignores
             .iter()
-            .map(|ig| {
-                let glob = |p: &Option<crate::tree::de::Sp<String>>| {
-                    p.as_ref().and_then(|p| {
-                        globset::Glob::new(&p.value)
-                            .ok()
-                            .map(|g| g.compile_matcher())
-                    })
-                };
-                (ig, glob(&ig.path), glob(&ig.scope))
-            })
+            .map(|ig| (&ig.doc, ig.path.as_ref(), ig.scope.as_ref()))
             .collect();
         let mut config_used = vec![0usize; config.len()];
 

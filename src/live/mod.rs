@@ -261,11 +261,8 @@ impl LiveInput {
 }
 
 /// Offline rules that also judge what a listed token really holds (its granted reads).
-pub const RULES_ON_OBSERVED: &[&str] =
-    &["full-access", "broad-access", "agency-credential-exposure"];
-
 /// A listed token as a definition would state it: its name (or SID), SID, and the scopes the
-/// API granted, each spanned in the listing. For [`RULES_ON_OBSERVED`]. A token granted every
+/// API granted, each spanned in the listing. For the rules that also run on what a token really holds. A token granted every
 /// read a probe can decide is taken to read everything (`*:read`): the few categories no
 /// probe reaches are not evidence of restraint.
 pub fn observed_doc(t: &ListedToken, cat: &Catalogue) -> crate::model::TokenDoc {

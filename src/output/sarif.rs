@@ -122,7 +122,7 @@ fn location(sources: &SourceMap, span: Span, message: Option<&str>) -> Option<Va
 fn rule(meta: &RuleMeta) -> Value {
     // `explain`'s text. Some examples show a token-shaped value (`secret-in-definition`):
     // scrubbed like everything else, so that no Auth Token shape ever reaches a SARIF file.
-    let doc = scrub(&crate::app::explain_text(meta)).into_owned();
+    let doc = scrub(&crate::rules::docs::explain_text(meta)).into_owned();
     let full = meta
         .doc
         .lines()

@@ -9,14 +9,16 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 
 use crate::diag::InputError;
-use crate::finding::{RuleMeta, Severity};
+use crate::finding::{RuleIndex, RuleMeta, Severity};
 use crate::model::Day;
-use crate::rules::{self};
 use crate::source::{FileId, Span};
 use crate::tree::de::{Sp, from_node};
 use crate::tree::{Format, Kind, Node, parse};
 
 pub const FILE_NAME: &str = "scopeward.toml";
+
+/// The rule that judges ignores (it needs the rules whose ignores it weighs to run).
+const UNUSED_IGNORE: &str = "unused-ignore";
 
 pub const DEFAULT_ENVIRONMENTS: &[&str] = &["development", "staging", "production"];
 
@@ -123,6 +125,14 @@ pub struct IgnoreDoc {
     pub expires: Option<Sp<Day>>,
 }
 
+/// An `[[ignore]]` with its globs compiled (an invalid one is a policy error, never "any path").
+#[derive(Clone, Debug)]
+pub struct Ignore {
+    pub doc: IgnoreDoc,
+    pub path: Option<globset::GlobMatcher>,
+    pub scope: Option<globset::GlobMatcher>,
+}
+
 /// One environment as the rules see it.
 #[derive(Debug, Default)]
 pub struct Environment {
@@ -150,7 +160,7 @@ pub struct Policy {
     pub include: Vec<String>,
     pub include_set: globset::GlobSet,
     rules: HashMap<&'static str, RuleSettings>,
-    pub ignores: Vec<IgnoreDoc>,
+    pub ignores: Vec<Ignore>,
 }
 
 impl Default for Policy {
@@ -255,12 +265,11 @@ impl Policy {
         errors
     }
 
-    /// Turns every rule off but those named (tests, focused runs).
-    pub fn select(&mut self, ids: &[&str]) {
-        for r in rules::REGISTRY {
-            let id = r.meta().id;
-            if !ids.contains(&id) {
-                self.set_severity(id, SeverityOrOff::Off);
+    /// Turns every rule of `index` off but those named (tests, focused runs).
+    pub fn select(&mut self, index: &dyn RuleIndex, ids: &[&str]) {
+        for meta in index.rules() {
+            if !ids.contains(&meta.id) {
+                self.set_severity(meta.id, SeverityOrOff::Off);
             }
         }
     }
@@ -268,9 +277,9 @@ impl Policy {
     /// Focuses a run on one rule: every other rule off, except when the rule judges others
     /// (`unused-ignore` needs the rules whose ignores it weighs). Callers look only at that
     /// rule's findings.
-    pub fn focus(&mut self, id: &str) {
-        if id != rules::UnusedIgnore::META.id {
-            self.select(&[id]);
+    pub fn focus(&mut self, index: &dyn RuleIndex, id: &str) {
+        if id != UNUSED_IGNORE {
+            self.select(index, &[id]);
         }
     }
 
@@ -282,8 +291,13 @@ impl Policy {
             .find(|p| p.is_file())
     }
 
-    /// Parses and validates a policy. All problems are reported, not only the first.
-    pub fn parse(file: FileId, text: &str) -> Result<Policy, Vec<InputError>> {
+    /// Parses and validates a policy: every key, rule id (against `rules`) and option. All
+    /// problems are reported, not only the first.
+    pub fn parse(
+        file: FileId,
+        text: &str,
+        rules: &dyn RuleIndex,
+    ) -> Result<Policy, Vec<InputError>> {
         // An empty policy (or one of comments only) is the default policy.
         if text
             .lines()
@@ -325,12 +339,12 @@ impl Policy {
                     }
                     Err(e) => errors.push(de_error(e.under("include"), entry.value.span)),
                 },
-                "rules" => load_rules(&entry.value, &mut policy.rules, &mut errors),
+                "rules" => load_rules(&entry.value, rules, &mut policy.rules, &mut errors),
                 "ignore" => match from_node::<Vec<IgnoreDoc>>(&entry.value) {
                     Ok(ignores) => {
-                        for ig in &ignores {
-                            if !rules::all_ids().any(|id| id == ig.rule.value) {
-                                errors.push(unknown_rule(&ig.rule.value, ig.rule.span));
+                        for ig in ignores {
+                            if !rules.ids().contains(&ig.rule.value.as_str()) {
+                                errors.push(unknown_rule(rules, &ig.rule.value, ig.rule.span));
                             }
                             if ig.reason.value.trim().is_empty() {
                                 errors.push(
@@ -338,8 +352,36 @@ impl Policy {
                                         .with_help("say why the finding is accepted"),
                                 );
                             }
+                            let mut glob = |g: &Option<Sp<String>>, what: &str| {
+                                let g = g.as_ref()?;
+                                match globset::Glob::new(&g.value) {
+                                    Ok(glob) => Some(glob.compile_matcher()),
+                                    Err(e) => {
+                                        errors.push(
+                                            InputError::new(
+                                                g.span,
+                                                format!(
+                                                    "invalid glob `{}`: {}",
+                                                    g.value,
+                                                    e.kind()
+                                                ),
+                                            )
+                                            .with_help(format!(
+                                                "`{what}` is a glob (`*`, `**`, `?`, `[abc]`, `{{a,b}}`); an ignore whose glob cannot be read would match nothing it means to"
+                                            )),
+                                        );
+                                        None
+                                    }
+                                }
+                            };
+                            let path = glob(&ig.path, "path");
+                            let scope = glob(&ig.scope, "scope");
+                            policy.ignores.push(Ignore {
+                                doc: ig,
+                                path,
+                                scope,
+                            });
                         }
-                        policy.ignores = ignores;
                     }
                     Err(e) => errors.push(de_error(e.under("ignore"), entry.value.span)),
                 },
@@ -376,9 +418,9 @@ fn de_error(e: crate::tree::de::DeError, fallback: Span) -> InputError {
     InputError::from_de(e, fallback)
 }
 
-fn unknown_rule(id: &str, span: Span) -> InputError {
+fn unknown_rule(rules: &dyn RuleIndex, id: &str, span: Span) -> InputError {
     let e = InputError::new(span, format!("unknown rule `{id}`"));
-    match crate::did_you_mean::did_you_mean(id, rules::all_ids()) {
+    match crate::did_you_mean::did_you_mean(id, rules.ids()) {
         Some(s) => e.with_help(format!("did you mean `{s}`?")),
         None => e.with_help("`scopeward rules` lists every rule"),
     }
@@ -463,6 +505,7 @@ fn load_environments(node: &Node) -> Result<Vec<Environment>, Vec<InputError>> {
 
 fn load_rules(
     node: &Node,
+    rules: &dyn RuleIndex,
     out: &mut HashMap<&'static str, RuleSettings>,
     errors: &mut Vec<InputError>,
 ) {
@@ -474,13 +517,13 @@ fn load_rules(
         return;
     };
     for entry in entries {
-        let meta: Option<&'static RuleMeta> = rules::find(&entry.key).map(|r| r.meta());
-        let planned = rules::PLANNED.iter().find(|p| p.0 == entry.key);
+        let meta: Option<&'static RuleMeta> = rules.find(&entry.key);
+        let planned = rules.planned().iter().find(|p| p.0 == entry.key);
         let id: &'static str = match (meta, planned) {
             (Some(m), _) => m.id,
             (None, Some(p)) => p.0,
             (None, None) => {
-                errors.push(unknown_rule(&entry.key, entry.key_span));
+                errors.push(unknown_rule(rules, &entry.key, entry.key_span));
                 continue;
             }
         };
@@ -572,53 +615,5 @@ fn load_rules(
             rs.options.push((opt.name, value));
         }
         out.insert(id, rs);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn spec_example_forms() {
-        let p = Policy::parse(
-            FileId(0),
-            "include = [\"tokens/*.yaml\"]\n[rules.unused-token]\nseverity = \"error\"\ndays = 60\n\n[environments.development]\ndeny = [\"*:write\"]\nallowed_contact_domains = [\"acme.example\"]\n[environments.production]\n\n[[ignore]]\nrule = \"legacy-token\"\ntoken = \"old\"\nreason = \"Migrating in Q1\"\nexpires = 2027-01-31\n",
-        )
-        .unwrap();
-        assert_eq!(p.environments.len(), 2);
-        assert_eq!(p.environments[0].deny[0].value, "*:write");
-        let meta = crate::rules::find("unused-token").unwrap().meta();
-        assert_eq!(p.option(meta, "days"), 60.0);
-        assert_eq!(p.severity(meta, None), Some(Severity::Error));
-        assert_eq!(p.ignores.len(), 1);
-    }
-
-    #[test]
-    fn every_problem_is_reported_with_a_span() {
-        let text = "environmets = [\"a\"]\n[rules.unused-tokn]\ndays = 1\n[rules.broad-access]\nmax_fraction = 2.0\nmax_writes = 3\n";
-        let errs = Policy::parse(FileId(0), text).unwrap_err();
-        let msgs: Vec<&str> = errs.iter().map(|e| e.message.as_str()).collect();
-        assert_eq!(
-            msgs,
-            [
-                "unknown key `environmets`",
-                "unknown rule `unused-tokn`",
-                "`max_fraction` must be between 0 and 1",
-                "rule `broad-access` has no option `max_writes`",
-            ]
-        );
-        assert_eq!(
-            errs[0].help.as_deref(),
-            Some("did you mean `environments`?")
-        );
-        assert_eq!(
-            errs[1].help.as_deref(),
-            Some("did you mean `unused-token`?")
-        );
-        assert_eq!(
-            &text[errs[1].span.start as usize..errs[1].span.end as usize],
-            "unused-tokn"
-        );
     }
 }

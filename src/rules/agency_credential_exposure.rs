@@ -30,7 +30,8 @@ declare_rule! {
         id: "agency-credential-exposure",
         severity: Warning,
         summary: "an agency token that can read managed advertisers (their records embed brand credentials)",
-        options: [],
+        options: {},
+        on_observed: true,
     }
 }
 

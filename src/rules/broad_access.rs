@@ -1,4 +1,4 @@
-use super::{FindingBuilder, Rule, RuleMeta, RuleOption, Run, Sink, TokenRef};
+use super::{FindingBuilder, Rule, RuleMeta, Run, Sink, TokenRef};
 use crate::catalogue::Access;
 
 declare_rule! {
@@ -30,10 +30,11 @@ declare_rule! {
         id: "broad-access",
         severity: Warning,
         summary: "a token holds more than `max_fraction` (0.5) of the catalogue's scopes, or write on more than `max_write_categories` (5) categories",
-        options: [
-            RuleOption { name: "max_fraction", default: 0.5, range: (0.0, 1.0), integer: false, help: "the share of the catalogue's scopes a token may hold" },
-            RuleOption { name: "max_write_categories", default: 5.0, range: (0.0, 128.0), integer: true, help: "how many categories a token may write to" },
-        ],
+        options: {
+            max_fraction: f64 = 0.5, range (0.0, 1.0), "the share of the catalogue's scopes a token may hold";
+            max_write_categories: usize = 5, range (0, 128), "how many categories a token may write to";
+        },
+        on_observed: true,
     }
 }
 
@@ -48,8 +49,10 @@ impl Rule for BroadAccess {
         if eff.is_superset(all) {
             return; // full-access says it
         }
-        let max_fraction = run.policy.option(&Self::META, "max_fraction");
-        let max_writes = run.policy.option(&Self::META, "max_write_categories") as usize;
+        let Options {
+            max_fraction,
+            max_write_categories: max_writes,
+        } = run.options::<Self>();
         let writes = eff.intersect(t.catalogue.with_access(Access::Write));
         let span = t.token.scopes_span.unwrap_or_else(|| t.span_for(eff));
         if (eff.len() as f64) > max_fraction * all.len() as f64 {

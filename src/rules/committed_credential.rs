@@ -1,8 +1,4 @@
-use super::{FindingBuilder, Rule, RuleMeta, Severity};
-use crate::finding::Finding;
-use crate::redact::redact;
-use crate::scan::{Evidence, Hit};
-use crate::source::{FileId, Span};
+use super::{Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it does
@@ -37,60 +33,15 @@ declare_rule! {
         id: "committed-credential",
         severity: Error,
         summary: "`scan`: an impact.com Auth Token (with its SID or other context) in a file",
-        options: [],
+        options: {},
         needs: Scan,
     }
 }
 
+/// Findings of this rule are made by `scan` (`crate::scan::credential_finding`), which reads
+/// files of any kind rather than definitions.
 impl Rule for CommittedCredential {
     fn meta(&self) -> &'static RuleMeta {
         &Self::META
-    }
-}
-
-impl CommittedCredential {
-    /// The finding for one hit of `scan`, located at the secret in `file`.
-    pub fn finding(file: FileId, text: &str, hit: &Hit) -> Finding {
-        let value = &text[hit.range.clone()];
-        let shown = redact(value);
-        let sid = hit.sid.as_deref();
-        let message = match hit.evidence {
-            Evidence::CredentialUrl => format!(
-                "impact.com Auth Token `{shown}` in a URL with credentials{}",
-                sid.map_or(String::new(), |s| format!(" for Account SID `{s}`"))
-            ),
-            Evidence::ToldByName => format!(
-                "impact.com Auth Token `{shown}` assigned to `{}`",
-                hit.name.as_deref().unwrap_or("?")
-            ),
-            Evidence::GenericNameInImpactFile => format!(
-                "Auth Token `{shown}` assigned to `{}` in a file about impact.com",
-                hit.name.as_deref().unwrap_or("?")
-            ),
-            Evidence::BesideSid => format!(
-                "impact.com Auth Token `{shown}` beside its Account SID `{}`",
-                sid.unwrap_or("?")
-            ),
-            Evidence::BareSid => format!(
-                "impact.com Account SID `{value}` with no Auth Token beside it (an identifier, not a secret)"
-            ),
-        };
-        // What the finding is about, never where: a hash of the secret and its name.
-        let subject = crate::finding::fingerprint(&[value, hit.name.as_deref().unwrap_or("")]);
-        let mut b = FindingBuilder::new(&Self::META, message).subject(subject);
-        if let Some(s) = sid {
-            b = b.token_name(s);
-        }
-        let span = Span::new(file, hit.range.start, hit.range.end);
-        if hit.evidence == Evidence::BareSid {
-            b.severity(Severity::Info)
-                .help("nothing to do if this is meant to be here; an Auth Token must never be")
-                .label("Account SID")
-                .at(span)
-        } else {
-            b.help("remove it (and from the history), reset the token in impact.com — the old Auth Token stops working at once — and read the new one from the environment or a secret store")
-                .label("Auth Token")
-                .at(span)
-        }
     }
 }

@@ -260,6 +260,11 @@ impl<'a> Run<'a> {
             .filter(|u| u.account_type == t.account.kind)
     }
 
+    /// A rule's typed options, as the policy set them.
+    pub fn options<R: super::Configured>(&self) -> R::Options {
+        R::options(self.policy)
+    }
+
     pub fn token_count(&self) -> usize {
         self.files.iter().map(|f| f.tokens.len()).sum()
     }

@@ -32,7 +32,7 @@ declare_rule! {
         id: "duplicate-token",
         severity: Error,
         summary: "two tokens share a name or a SID within one account",
-        options: [],
+        options: {},
     }
 }
 

@@ -29,7 +29,7 @@ declare_rule! {
         id: "environment-name-mismatch",
         severity: Warning,
         summary: "the token's name names another environment (`dev`, `stg`, `prod`, …) than the one it declares",
-        options: [],
+        options: {},
     }
 }
 

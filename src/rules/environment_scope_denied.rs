@@ -37,7 +37,7 @@ declare_rule! {
         id: "environment-scope-denied",
         severity: Error,
         summary: "a scope matched by the environment's `deny` patterns",
-        options: [],
+        options: {},
     }
 }
 

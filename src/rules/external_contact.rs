@@ -39,7 +39,7 @@ declare_rule! {
         id: "external-contact",
         severity: Warning,
         summary: "a contact outside the environment's `allowed_contact_domains`",
-        options: [],
+        options: {},
     }
 }
 

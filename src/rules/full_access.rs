@@ -29,7 +29,8 @@ declare_rule! {
         id: "full-access",
         severity: Error,
         summary: "a token holds every scope of its account type's catalogue (`*`, legacy read-write, or every scope listed)",
-        options: [],
+        options: {},
+        on_observed: true,
     }
 }
 

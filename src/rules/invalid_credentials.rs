@@ -49,7 +49,7 @@ declare_rule! {
         id: "invalid-credentials",
         severity: Error,
         summary: "live: the API rejects the SID/Auth Token (401)",
-        options: [],
+        options: {},
         needs: Live,
     }
 }

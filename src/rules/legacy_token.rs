@@ -29,7 +29,8 @@ declare_rule! {
         id: "legacy-token",
         severity: Warning,
         summary: "a legacy token: upgrade it to a scoped access token (error for read-write)",
-        options: [],
+        options: {},
+        severity_note: "error for read-write",
     }
 }
 

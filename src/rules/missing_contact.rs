@@ -26,7 +26,7 @@ declare_rule! {
         id: "missing-contact",
         severity: Warning,
         summary: "no primary contact",
-        options: [],
+        options: {},
     }
 }
 

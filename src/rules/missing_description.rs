@@ -26,7 +26,7 @@ declare_rule! {
         id: "missing-description",
         severity: Warning,
         summary: "no description",
-        options: [],
+        options: {},
     }
 }
 

@@ -26,7 +26,7 @@ declare_rule! {
         id: "missing-environment",
         severity: Warning,
         summary: "a token declares no environment",
-        options: [],
+        options: {},
     }
 }
 

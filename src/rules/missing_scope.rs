@@ -36,7 +36,7 @@ declare_rule! {
         id: "missing-scope",
         severity: Error,
         summary: "with usage logs: a logged request needs a scope the token lacks",
-        options: [],
+        options: {},
         needs: Usage,
     }
 }

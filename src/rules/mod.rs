@@ -7,7 +7,8 @@
 mod context;
 mod sink;
 
-use crate::finding::{FindingBuilder, Inputs, RuleMeta, RuleOption, Severity};
+use crate::finding::{FindingBuilder, Inputs, RuleIndex, RuleMeta, Severity};
+use crate::policy::Policy;
 pub use context::{Account, FileModel, Grant, Memo, Run, Token, TokenRef};
 pub use sink::Sink;
 
@@ -35,18 +36,37 @@ pub trait Rule: Sync + Send {
     }
 }
 
-/// Declares a rule: its doc comment is its documentation (available at run time too).
+/// A rule with options: `run.options::<Rule>()` gives them typed, as the policy set them (or
+/// their defaults), validated before any rule ran.
+pub trait Configured {
+    type Options;
+    fn options(policy: &Policy) -> Self::Options;
+}
+
+/// Declares a rule: its doc comment is its documentation (available at run time too). Options,
+/// when it has some, are declared with their type, default, range and help:
+/// `options: { days: i64 = 90, range (1, 36500), "help" }` makes a typed `Options` struct
+/// that [`Run::options`] returns.
 macro_rules! declare_rule {
     (@needs) => { $crate::finding::Needs::Definitions };
     (@needs $needs:ident) => { $crate::finding::Needs::$needs };
+    (@observed) => { false };
+    (@observed $o:literal) => { $o };
+    (@note) => { None };
+    (@note $n:literal) => { Some($n) };
     (
         $(#[doc = $doc:expr])*
         pub struct $name:ident {
             id: $id:literal,
             severity: $sev:ident,
             summary: $summary:literal,
-            options: [$($opt:expr),* $(,)?]
-            $(, needs: $needs:ident)? $(,)?
+            options: {$(
+                $(#[doc = $odoc:expr])*
+                $oname:ident: $oty:ty = $odef:literal, range ($omin:literal, $omax:literal), $ohelp:literal
+            );* $(;)?}
+            $(, needs: $needs:ident)?
+            $(, on_observed: $observed:literal)?
+            $(, severity_note: $note:literal)? $(,)?
         }
     ) => {
         $(#[doc = $doc])*
@@ -58,9 +78,36 @@ macro_rules! declare_rule {
                 default_severity: $crate::finding::Severity::$sev,
                 summary: $summary,
                 doc: concat!($($doc, "\n"),*),
-                options: &[$($opt),*],
+                options: &[$($crate::finding::RuleOption {
+                    name: stringify!($oname),
+                    default: $odef as f64,
+                    range: ($omin as f64, $omax as f64),
+                    integer: <$oty as $crate::finding::OptionValue>::INTEGER,
+                    help: $ohelp,
+                }),*],
                 needs: declare_rule!(@needs $($needs)?),
+                on_observed: declare_rule!(@observed $($observed)?),
+                severity_note: declare_rule!(@note $($note)?),
             };
+        }
+
+        /// The rule's options, as the policy set them.
+        #[derive(Clone, Copy, Debug)]
+        #[allow(dead_code)]
+        pub struct Options {
+            $($(#[doc = $odoc])* pub $oname: $oty,)*
+        }
+
+        impl $crate::rules::Configured for $name {
+            type Options = Options;
+            #[allow(unused_variables)]
+            fn options(policy: &$crate::policy::Policy) -> Options {
+                Options {
+                    $($oname: <$oty as $crate::finding::OptionValue>::from_f64(
+                        policy.option(&Self::META, stringify!($oname)),
+                    ),)*
+                }
+            }
         }
     };
 }
@@ -94,11 +141,9 @@ mod unmanaged_token;
 mod unused_ignore;
 mod unused_scope;
 pub use unused_ignore::UnusedIgnore;
+pub mod docs;
 mod unused_token;
 pub(crate) mod util;
-
-#[cfg(test)]
-pub(crate) mod doc_tests;
 
 /// Every rule, in the order `scopeward rules` lists them.
 pub static REGISTRY: &[&dyn Rule] = &[
@@ -139,6 +184,25 @@ pub const PLANNED: &[(&str, Severity, &str)] = &[];
 /// Old rule ids that keep working, and the id they became.
 pub const REDIRECTS: &[(&str, &str)] = &[];
 
+/// The registry as a [`RuleIndex`], for the stages below the rules that validate rule ids.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Registry;
+
+impl RuleIndex for Registry {
+    fn find(&self, id: &str) -> Option<&'static RuleMeta> {
+        find(id).map(|r| r.meta())
+    }
+    fn rules(&self) -> Vec<&'static RuleMeta> {
+        REGISTRY.iter().map(|r| r.meta()).collect()
+    }
+    fn planned(&self) -> &'static [(&'static str, Severity, &'static str)] {
+        PLANNED
+    }
+    fn ids(&self) -> Vec<&'static str> {
+        all_ids().collect()
+    }
+}
+
 /// The rule with this id (following redirects).
 pub fn find(id: &str) -> Option<&'static dyn Rule> {
     let id = REDIRECTS
@@ -155,51 +219,4 @@ pub fn all_ids() -> impl Iterator<Item = &'static str> {
         .map(|r| r.meta().id)
         .chain(PLANNED.iter().map(|p| p.0))
         .chain(REDIRECTS.iter().map(|r| r.0))
-}
-
-/// `docs/rules.md`: every rule's documentation, generated from the registry.
-pub fn markdown_docs() -> String {
-    let mut s = String::from(
-        "# scopeward rules\n\n<!-- Generated from the rule registry by `SCOPEWARD_BLESS=1 cargo test`; do not edit. -->\n",
-    );
-    for r in REGISTRY {
-        s.push('\n');
-        // `# id` becomes `## id`, and the rule's own `##` sections `###`, so ids are anchors.
-        let mut in_code = false;
-        for line in crate::app::explain_text(r.meta()).lines() {
-            if line.starts_with("```") {
-                in_code = !in_code;
-            }
-            if line.starts_with('#') && !in_code {
-                s.push('#');
-            }
-            s.push_str(line);
-            s.push('\n');
-        }
-    }
-    s
-}
-
-/// The README's rule table, generated from the registry.
-pub fn markdown_table() -> String {
-    let mut s = String::from("| id | default | fires when |\n| --- | --- | --- |\n");
-    for r in REGISTRY {
-        let m = r.meta();
-        let sev = if m.id == "legacy-token" {
-            "warning (error for read-write)".to_string()
-        } else {
-            m.default_severity.to_string()
-        };
-        let summary = m.summary.trim_end_matches(" (error for read-write)");
-        s.push_str(&format!(
-            "| `{}` | {} | {} |\n",
-            m.id,
-            sev,
-            summary.replace('|', "\\|")
-        ));
-    }
-    for (id, sev, summary) in PLANNED {
-        s.push_str(&format!("| `{id}` | {sev} | {summary} *(not yet run)* |\n"));
-    }
-    s
 }

@@ -28,7 +28,7 @@ declare_rule! {
         id: "outdated-api-version",
         severity: Warning,
         summary: "`api_version` older than the catalogue's latest (unknown version: error)",
-        options: [],
+        options: {},
     }
 }
 

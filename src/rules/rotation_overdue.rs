@@ -1,4 +1,4 @@
-use super::{FindingBuilder, Rule, RuleMeta, RuleOption, Run, Sink, TokenRef};
+use super::{FindingBuilder, Rule, RuleMeta, Run, Sink, TokenRef};
 use crate::model::TokenState;
 
 declare_rule! {
@@ -30,9 +30,9 @@ declare_rule! {
         id: "rotation-overdue",
         severity: Warning,
         summary: "Auth Token not reset (or created) within `days` (365)",
-        options: [
-            RuleOption { name: "days", default: 365.0, range: (1.0, 36500.0), integer: true, help: "the longest an Auth Token may go without a reset" },
-        ],
+        options: {
+            days: i64 = 365, range (1, 36500), "the longest an Auth Token may go without a reset";
+        },
     }
 }
 
@@ -45,7 +45,7 @@ impl Rule for RotationOverdue {
         if t.token.state() != TokenState::Enabled {
             return;
         }
-        let days = run.policy.option(&Self::META, "days") as i64;
+        let days = run.options::<Self>().days;
         // The newer of the two: a reset recorded before the creation date is a stale entry.
         let (field, day) = match (&t.doc().last_reset, &t.doc().created) {
             (Some(r), Some(c)) if c.value > r.value => ("created", c),

@@ -42,7 +42,7 @@ declare_rule! {
         id: "scope-drift",
         severity: Error,
         summary: "live: effective access differs from the declared scopes (granted but undeclared reads: error; declared reads refused: warning)",
-        options: [],
+        options: {},
         needs: Live,
     }
 }

@@ -30,7 +30,7 @@ declare_rule! {
         id: "secret-in-definition",
         severity: Error,
         summary: "a value looks like an Auth Token, or a key such as `auth_token`/`password` carries a value; output redacts it",
-        options: [],
+        options: {},
     }
 }
 

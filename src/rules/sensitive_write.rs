@@ -30,7 +30,7 @@ declare_rule! {
         id: "sensitive-write",
         severity: Warning,
         summary: "write on a `high`-sensitivity category without a `justification`",
-        options: [],
+        options: {},
     }
 }
 

@@ -32,7 +32,7 @@ declare_rule! {
         id: "shared-environment",
         severity: Error,
         summary: "one token (same name or SID) serves more than one environment",
-        options: [],
+        options: {},
     }
 }
 

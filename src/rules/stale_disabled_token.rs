@@ -1,4 +1,4 @@
-use super::{FindingBuilder, Rule, RuleMeta, RuleOption, Run, Sink, TokenRef};
+use super::{FindingBuilder, Rule, RuleMeta, Run, Sink, TokenRef};
 use crate::model::{LastUsed, TokenState};
 
 declare_rule! {
@@ -30,9 +30,9 @@ declare_rule! {
         id: "stale-disabled-token",
         severity: Info,
         summary: "a disabled token still present `days` (30) after it was last used or created: delete it",
-        options: [
-            RuleOption { name: "days", default: 30.0, range: (0.0, 36500.0), integer: true, help: "days a disabled token may linger" },
-        ],
+        options: {
+            days: i64 = 30, range (0, 36500), "days a disabled token may linger";
+        },
     }
 }
 
@@ -45,7 +45,7 @@ impl Rule for StaleDisabledToken {
         if t.token.state() != TokenState::Disabled {
             return;
         }
-        let days = run.policy.option(&Self::META, "days") as i64;
+        let days = run.options::<Self>().days;
         let since = match t.doc().last_used.as_ref().map(|l| l.value) {
             Some(LastUsed::On(d)) => Some((d, "last used")),
             _ => t.doc().created.as_ref().map(|c| (c.value, "created")),

@@ -42,7 +42,7 @@ declare_rule! {
         id: "state-drift",
         severity: Error,
         summary: "live: declared disabled but authenticates, or declared enabled but refused",
-        options: [],
+        options: {},
         needs: Live,
     }
 }

@@ -28,7 +28,7 @@ declare_rule! {
         id: "unknown-environment",
         severity: Error,
         summary: "the environment is not in the policy's list",
-        options: [],
+        options: {},
     }
 }
 

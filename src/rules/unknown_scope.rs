@@ -31,7 +31,7 @@ declare_rule! {
         id: "unknown-scope",
         severity: Error,
         summary: "a scope not in the catalogue for the account type (did-you-mean; says if another account type has it)",
-        options: [],
+        options: {},
     }
 }
 

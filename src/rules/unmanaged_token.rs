@@ -41,7 +41,7 @@ declare_rule! {
         id: "unmanaged-token",
         severity: Warning,
         summary: "live or usage: a token SID that no definition declares",
-        options: [],
+        options: {},
         needs: LiveOrUsage,
     }
 }

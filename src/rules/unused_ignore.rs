@@ -31,7 +31,7 @@ declare_rule! {
         id: "unused-ignore",
         severity: Warning,
         summary: "an inline or configured ignore that silenced nothing (an expired one: its finding returns)",
-        options: [],
+        options: {},
     }
 }
 

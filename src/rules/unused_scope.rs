@@ -39,7 +39,7 @@ declare_rule! {
         id: "unused-scope",
         severity: Warning,
         summary: "with usage logs: a granted scope no logged request needed",
-        options: [],
+        options: {},
         needs: Usage,
     }
 }

@@ -1,4 +1,4 @@
-use super::{FindingBuilder, Rule, RuleMeta, RuleOption, Run, Sink, TokenRef};
+use super::{FindingBuilder, Rule, RuleMeta, Run, Sink, TokenRef};
 use crate::model::{LastUsed, TokenState};
 
 declare_rule! {
@@ -31,9 +31,9 @@ declare_rule! {
         id: "unused-token",
         severity: Warning,
         summary: "an enabled token unused for `days` (90), or never used and created more than `days` ago: disable it",
-        options: [
-            RuleOption { name: "days", default: 90.0, range: (1.0, 36500.0), integer: true, help: "days without use before a token counts as unused" },
-        ],
+        options: {
+            days: i64 = 90, range (1, 36500), "days without use before a token counts as unused";
+        },
     }
 }
 
@@ -46,7 +46,7 @@ impl Rule for UnusedToken {
         if t.token.state() != TokenState::Enabled {
             return;
         }
-        let days = run.policy.option(&Self::META, "days") as i64;
+        let days = run.options::<Self>().days;
         // With usage logs, the last logged request counts when it is newer than `last_used`.
         let logged = run.usage_of(t).and_then(|u| u.last_day());
         let declared = t.doc().last_used.as_ref();

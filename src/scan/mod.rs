@@ -11,14 +11,15 @@ use std::sync::Mutex;
 
 pub use detect::{Evidence, Hit};
 
-use crate::diag::Failure;
+use crate::diag::{Failure, io_reason};
 use crate::filter::{self, BaselineFile, FilterInput};
-use crate::finding::Inputs;
+use crate::finding::{Finding, FindingBuilder, Inputs, Severity, fingerprint};
 use crate::model::Day;
 use crate::policy::Policy;
+use crate::redact::redact;
 use crate::report::{Report, ScanStats};
 use crate::rules::{CommittedCredential, Sink};
-use crate::source::{SourceFile, SourceMap, display_path};
+use crate::source::{FileId, SourceFile, SourceMap, Span, display_path};
 
 /// How to scan.
 #[derive(Clone, Debug)]
@@ -200,7 +201,7 @@ pub fn into_report(
         let id = sources.add(source);
         let text = sources.get(id).text();
         for hit in &file.hits {
-            sink.push(CommittedCredential::finding(id, text, hit));
+            sink.push(credential_finding(id, text, hit));
         }
     }
     let filtered = filter::apply(
@@ -239,6 +240,51 @@ pub fn into_report(
             skipped_binary: result.skipped_binary,
             skipped_large: result.skipped_large,
         }),
+    }
+}
+
+/// The finding for one hit of `scan`, located at the secret in `file`.
+pub fn credential_finding(file: FileId, text: &str, hit: &Hit) -> Finding {
+    let value = &text[hit.range.clone()];
+    let shown = redact(value);
+    let sid = hit.sid.as_deref();
+    let message = match hit.evidence {
+        Evidence::CredentialUrl => format!(
+            "impact.com Auth Token `{shown}` in a URL with credentials{}",
+            sid.map_or(String::new(), |s| format!(" for Account SID `{s}`"))
+        ),
+        Evidence::ToldByName => format!(
+            "impact.com Auth Token `{shown}` assigned to `{}`",
+            hit.name.as_deref().unwrap_or("?")
+        ),
+        Evidence::GenericNameInImpactFile => format!(
+            "Auth Token `{shown}` assigned to `{}` in a file about impact.com",
+            hit.name.as_deref().unwrap_or("?")
+        ),
+        Evidence::BesideSid => format!(
+            "impact.com Auth Token `{shown}` beside its Account SID `{}`",
+            sid.unwrap_or("?")
+        ),
+        Evidence::BareSid => format!(
+            "impact.com Account SID `{value}` with no Auth Token beside it (an identifier, not a secret)"
+        ),
+    };
+    // What the finding is about, never where: a hash of the secret and its name.
+    let subject = fingerprint(&[value, hit.name.as_deref().unwrap_or("")]);
+    let mut b = FindingBuilder::new(&CommittedCredential::META, message).subject(subject);
+    if let Some(s) = sid {
+        b = b.token_name(s);
+    }
+    let span = Span::new(file, hit.range.start, hit.range.end);
+    if hit.evidence == Evidence::BareSid {
+        b.severity(Severity::Info)
+            .help("nothing to do if this is meant to be here; an Auth Token must never be")
+            .label("Account SID")
+            .at(span)
+    } else {
+        b.help("remove it (and from the history), reset the token in impact.com — the old Auth Token stops working at once — and read the new one from the environment or a secret store")
+            .label("Auth Token")
+            .at(span)
     }
 }
 
@@ -304,13 +350,5 @@ fn scan_file(
             text,
             hits,
         });
-    }
-}
-
-fn io_reason(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file or directory".into(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
-        _ => e.to_string(),
     }
 }
