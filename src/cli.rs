@@ -22,11 +22,9 @@ pub struct Cli {
     pub global: GlobalArgs,
 }
 
+/// Settings every command shares.
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
-    /// Output format.
-    #[arg(long, global = true, value_enum, default_value = "human")]
-    pub format: OutputFormat,
     /// Policy file (default: scopeward.toml in the working directory or an ancestor).
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -36,27 +34,70 @@ pub struct GlobalArgs {
     /// The "today" of day-based rules (YYYY-MM-DD).
     #[arg(long, global = true, value_name = "DATE", env = "SCOPEWARD_AS_OF")]
     pub as_of: Option<String>,
-    /// Exit 1 when a finding is at or above this severity.
-    #[arg(long, global = true, value_enum, default_value = "warning")]
-    pub fail_on: FailOn,
-    /// Print only findings at or above --fail-on, and no summary.
+    /// Print only findings at or above --fail-on, and no summary or notes.
     #[arg(long, short, global = true)]
     pub quiet: bool,
     /// Colour (auto honours NO_COLOR and whether output is a terminal).
     #[arg(long, global = true, value_enum, default_value = "auto")]
     pub color: ColorChoice,
-    /// Show every finding: ignore inline and configured suppressions.
-    #[arg(long, global = true)]
-    pub no_ignores: bool,
-    /// Report only findings that are not in this baseline file.
-    #[arg(long, global = true, value_name = "FILE")]
-    pub baseline: Option<PathBuf>,
-    /// Record today's findings in FILE (a baseline), then report as if it were given.
-    #[arg(long, global = true, value_name = "FILE")]
-    pub write_baseline: Option<PathBuf>,
-    /// Write the report to FILE instead of standard output.
+    /// Write to FILE instead of standard output.
     #[arg(long, short, global = true, value_name = "FILE")]
     pub output: Option<PathBuf>,
+}
+
+/// How the commands that report findings (`check`, `audit`, `scan`) report them.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: OutputFormat,
+    /// Exit 1 when a finding is at or above this severity.
+    #[arg(long, value_enum, default_value = "warning")]
+    pub fail_on: FailOn,
+    /// Show every finding: ignore inline and configured suppressions.
+    #[arg(long)]
+    pub no_ignores: bool,
+    /// Report only findings that are not in this baseline file.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Record today's findings in FILE (a baseline), then report as if it were given.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+}
+
+impl ReportArgs {
+    /// The defaults: human output, failing on warnings.
+    pub fn human() -> Self {
+        ReportArgs {
+            format: OutputFormat::Human,
+            fail_on: FailOn::Warning,
+            no_ignores: false,
+            baseline: None,
+            write_baseline: None,
+        }
+    }
+}
+
+/// `--format` of the commands that print reference text (`rules`, `explain`, `catalogue`,
+/// `schema`).
+#[derive(Debug, Args)]
+pub struct InfoArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: InfoFormat,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum InfoFormat {
+    Human,
+    Json,
+}
+
+/// `--format` of `suggest`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SuggestFormat {
+    Human,
+    Json,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -102,6 +143,8 @@ pub enum Command {
         /// respecting .gitignore.
         #[arg(value_name = "PATH")]
         paths: Vec<PathBuf>,
+        #[command(flatten)]
+        report: ReportArgs,
     },
     /// Audit definitions against evidence: what the tokens really are (probe the API with
     /// --live, or read a saved live listing with --listing) and what they did (--usage logs).
@@ -109,6 +152,9 @@ pub enum Command {
     Audit(AuditArgs),
     /// Least-privilege scopes per token from usage logs: what to keep, remove and add.
     Suggest {
+        /// Output format: the suggestions (or the diff, with --diff) as text, or JSON.
+        #[arg(long, value_enum, default_value = "human")]
+        format: SuggestFormat,
         /// An HTTP request log (combined/common log format, JSON lines or HAR; gzip too). Repeatable.
         #[arg(long, value_name = "LOG", required = true)]
         usage: Vec<PathBuf>,
@@ -129,23 +175,34 @@ pub enum Command {
         /// Skip files larger than this (bytes, or with a K, M or G suffix).
         #[arg(long, value_name = "SIZE", default_value = "1M", value_parser = parse_size)]
         max_filesize: u64,
+        #[command(flatten)]
+        report: ReportArgs,
     },
     /// List every rule with its default severity.
-    Rules,
+    Rules {
+        #[command(flatten)]
+        info: InfoArgs,
+    },
     /// Print a rule's documentation.
     Explain {
         /// Rule id, e.g. full-access.
         id: String,
+        #[command(flatten)]
+        info: InfoArgs,
     },
     /// Print the scope catalogue of an account type (all three by default).
     Catalogue {
         #[arg(value_enum, value_name = "TYPE")]
         account_type: Option<AccountTypeArg>,
+        #[command(flatten)]
+        info: InfoArgs,
     },
     /// Print the JSON Schema of a file kind (lists the kinds without one).
     Schema {
         #[arg(value_enum)]
         kind: Option<SchemaKind>,
+        #[command(flatten)]
+        info: InfoArgs,
     },
     /// Write a commented scopeward.toml and a starter token definition file (never overwrites).
     Init {
@@ -210,6 +267,8 @@ pub struct AuditArgs {
     /// First retry backoff in milliseconds when the API does not say how long to wait.
     #[arg(long, value_name = "MS", default_value_t = 1000, hide = true)]
     pub backoff_ms: u64,
+    #[command(flatten)]
+    pub report: ReportArgs,
 }
 
 /// `10K`, `1M`, `2G` or a number of bytes.

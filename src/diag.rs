@@ -4,7 +4,7 @@
 //! incomplete (exit 2).
 
 use crate::redact;
-use crate::source::Span;
+use crate::source::{FileId, ReadProblem, Span};
 use crate::tree::ParseError;
 use crate::tree::de::DeError;
 
@@ -61,6 +61,28 @@ impl InputError {
             path: e.path,
             related: None,
         }
+    }
+}
+
+impl ReadProblem {
+    /// The problem as a diagnostic in file `id` (as [`crate::source::read_file`] left it).
+    pub fn into_error(self, id: FileId) -> InputError {
+        match self {
+            ReadProblem::NotUtf8 { at } => InputError::new(
+                Span::new(id, at, at + '\u{FFFD}'.len_utf8()),
+                "the file is not valid UTF-8",
+            )
+            .with_help("save it as UTF-8"),
+            ReadProblem::Io(e) => InputError::new(
+                Span::new(id, 0, 0),
+                format!("cannot read the file: {}", io_reason(&e)),
+            ),
+        }
+    }
+
+    /// Whether the file is not there at all.
+    pub fn is_missing(&self) -> bool {
+        matches!(self, ReadProblem::Io(e) if e.kind() == std::io::ErrorKind::NotFound)
     }
 }
 

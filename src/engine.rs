@@ -1,6 +1,8 @@
-//! `check`: find definition files, load them in parallel, resolve, run the rules, and collect
-//! one report. Nothing here prints.
+//! The pipeline of `check` and `audit`: find definition files, load them in parallel into a
+//! [`Model`] (resolved against the catalogues), run the rules over it, filter, and collect one
+//! [`Report`]. Nothing here prints.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -14,7 +16,7 @@ use crate::model::{AccountDoc, Day, Staged, TokenDoc, TokenStage, load_staged, s
 use crate::policy::Policy;
 use crate::report::{Report, TokenView};
 use crate::rules::{Account, FileModel, REGISTRY, Rule, Run, Sink, Token, TokenRef};
-use crate::source::{FileId, SourceFile, SourceMap, Span, display_path};
+use crate::source::{FileId, SourceFile, SourceMap, display_path, on_disk};
 use crate::tree::Format;
 
 /// How to check, beyond what the policy says.
@@ -31,6 +33,8 @@ pub struct CheckOptions {
     pub live: Option<std::sync::Arc<crate::live::LiveInput>>,
     /// Usage logs (`--usage`): rules that need them run only when they are here.
     pub usage: Option<std::sync::Arc<crate::usage::Usage>>,
+    /// Never free the checked model: the process exits after reporting (the CLI sets it).
+    pub leak_model: bool,
 }
 
 impl CheckOptions {
@@ -42,6 +46,7 @@ impl CheckOptions {
             inventory: false,
             live: None,
             usage: None,
+            leak_model: false,
         }
     }
 }
@@ -52,11 +57,7 @@ pub fn discover(paths: &[PathBuf], policy: &Policy, cwd: &Path) -> (Vec<PathBuf>
     let mut files = Vec::new();
     let mut failures = Vec::new();
     for arg in paths {
-        let full = if arg.is_absolute() {
-            arg.clone()
-        } else {
-            cwd.join(arg)
-        };
+        let full = on_disk(cwd, arg);
         let meta = match std::fs::metadata(&full) {
             Ok(m) => m,
             Err(e) => {
@@ -119,35 +120,85 @@ pub fn discover(paths: &[PathBuf], policy: &Policy, cwd: &Path) -> (Vec<PathBuf>
 
 /// Reads a file as UTF-8; invalid bytes become an error pointing at the first of them.
 pub fn read_source(path: &Path, display: String, id: FileId) -> (SourceFile, Option<InputError>) {
-    match std::fs::read(path) {
-        Ok(bytes) => match String::from_utf8(bytes) {
-            Ok(text) => (
-                SourceFile::new(display, Some(path.to_path_buf()), text),
-                None,
-            ),
-            Err(e) => {
-                let at = e.utf8_error().valid_up_to();
-                // The valid prefix is unchanged; the first bad byte becomes U+FFFD.
-                let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
-                let file = SourceFile::new(display, Some(path.to_path_buf()), text);
-                let end = at + '\u{FFFD}'.len_utf8();
-                let err = InputError::new(Span::new(id, at, end), "the file is not valid UTF-8")
-                    .with_help("save it as UTF-8");
-                (file, Some(err))
-            }
-        },
-        Err(e) => {
-            let file = SourceFile::new(display, Some(path.to_path_buf()), "");
-            let err = InputError::new(
-                Span::new(id, 0, 0),
-                format!("cannot read the file: {}", io_reason(&e)),
-            );
-            (file, Some(err))
-        }
+    let (file, problem) = crate::source::read_file(path, display);
+    (file, problem.map(|p| p.into_error(id)))
+}
+
+/// Definition files loaded and resolved against their catalogues, not yet judged by the
+/// policy's rules (except, on the fast path of [`check_files`], the token-level ones).
+pub struct Model {
+    pub sources: SourceMap,
+    pub files: Vec<FileModel>,
+    formats: HashMap<FileId, Format>,
+    /// Input that could not be understood.
+    pub errors: Vec<InputError>,
+    /// Definition files read.
+    pub files_read: usize,
+    /// Findings of the token- and grant-level rules, when they ran while loading.
+    token_findings: Option<Vec<Finding>>,
+}
+
+impl Model {
+    /// Every token loaded, with its account and catalogue.
+    pub fn tokens<'a>(
+        &'a self,
+        catalogues: &'a Catalogues,
+    ) -> impl Iterator<Item = (FileId, TokenRef<'a>)> {
+        self.files.iter().flat_map(move |f| {
+            f.account.iter().flat_map(move |account| {
+                let catalogue = catalogues.get(account.kind);
+                f.tokens.iter().map(move |token| {
+                    (
+                        f.file,
+                        TokenRef {
+                            account,
+                            token,
+                            catalogue,
+                        },
+                    )
+                })
+            })
+        })
     }
 }
 
-/// Loads, resolves and checks the given definition files.
+/// Loads and resolves definition files (in parallel); nothing is judged yet.
+pub fn load(files: &[PathBuf], cwd: &Path, sources: SourceMap, catalogues: &Catalogues) -> Model {
+    load_inputs(
+        files.len(),
+        sources,
+        &Resolve { catalogues },
+        file_reader(files, cwd),
+        false,
+    )
+}
+
+/// [`load`] for documents held in memory: `(display name, text)`, the format taken from the
+/// name's extension.
+pub fn load_texts(docs: &[(&str, &str)], sources: SourceMap, catalogues: &Catalogues) -> Model {
+    load_inputs(
+        docs.len(),
+        sources,
+        &Resolve { catalogues },
+        text_reader(docs),
+        false,
+    )
+}
+
+/// Judges a loaded model: every rule the policy enables and the inputs allow, then the filter
+/// (ignores, baseline). The report holds what output needs.
+pub fn run(
+    model: Model,
+    policy: &Policy,
+    catalogues: &Catalogues,
+    options: &CheckOptions,
+) -> Report {
+    let rules = RuleSet::new(policy, catalogues, options);
+    finish(model, &rules, options)
+}
+
+/// Loads, resolves and checks the given definition files: [`load`] then [`run`], with the
+/// token-level rules run on the worker that converted each token, while parsing goes on.
 pub fn check_files(
     files: &[PathBuf],
     cwd: &Path,
@@ -156,18 +207,9 @@ pub fn check_files(
     catalogues: &Catalogues,
     options: &CheckOptions,
 ) -> Report {
-    let stage = RuleStage::new(policy, catalogues, options);
-    check_inputs(files.len(), sources, &stage, options, |i, id| {
-        let rel = &files[i];
-        let full = if rel.is_absolute() {
-            rel.clone()
-        } else {
-            cwd.join(rel)
-        };
-        let format = Format::from_path(rel).unwrap_or(Format::Yaml);
-        let (source, err) = read_source(&full, display_path(rel, Path::new("")), id);
-        (source, format, err)
-    })
+    let rules = RuleSet::new(policy, catalogues, options);
+    let model = load_inputs(files.len(), sources, &rules, file_reader(files, cwd), true);
+    finish(model, &rules, options)
 }
 
 /// Checks definition documents held in memory: `(display name, text)`, the format taken
@@ -190,25 +232,45 @@ pub fn check_texts_with(
     catalogues: &Catalogues,
     options: &CheckOptions,
 ) -> Report {
-    let stage = RuleStage::new(policy, catalogues, options);
-    check_inputs(docs.len(), sources, &stage, options, |i, _| {
+    let rules = RuleSet::new(policy, catalogues, options);
+    let model = load_inputs(docs.len(), sources, &rules, text_reader(docs), true);
+    finish(model, &rules, options)
+}
+
+type Reader<'a> =
+    Box<dyn Fn(usize, FileId) -> (SourceFile, Format, Option<InputError>) + Sync + 'a>;
+
+fn file_reader<'a>(files: &'a [PathBuf], cwd: &'a Path) -> Reader<'a> {
+    Box::new(move |i, id| {
+        let rel = &files[i];
+        let format = Format::from_path(rel).unwrap_or(Format::Yaml);
+        let (source, err) = read_source(&on_disk(cwd, rel), display_path(rel, Path::new("")), id);
+        (source, format, err)
+    })
+}
+
+fn text_reader<'a>(docs: &'a [(&'a str, &'a str)]) -> Reader<'a> {
+    Box::new(move |i, _| {
         let (name, text) = docs[i];
         let format = Format::from_path(Path::new(name)).unwrap_or(Format::Yaml);
         (SourceFile::new(name, None, text), format, None)
     })
 }
 
-/// Reads `count` inputs in parallel with `read` (which gets each input's index and file id)
-/// and checks them.
-fn check_inputs(
+/// What happens to each batch of converted tokens: resolved, and (on the fast path) checked.
+type Converted = (Vec<Token>, Vec<Finding>);
+
+/// Reads `count` inputs in parallel and loads them through `stage`. `checked`: the stage ran
+/// the token-level rules.
+fn load_inputs<S: TokenStage<Output = Converted>>(
     count: usize,
-    sources: SourceMap,
-    stage: &RuleStage<'_>,
-    options: &CheckOptions,
-    read: impl Fn(usize, FileId) -> (SourceFile, Format, Option<InputError>) + Sync,
-) -> Report {
+    mut sources: SourceMap,
+    stage: &S,
+    read: Reader<'_>,
+    checked: bool,
+) -> Model {
     let base = sources.next_id().0;
-    let loaded: Vec<Loaded> = (0..count)
+    let loaded: Vec<(SourceFile, Staged<Converted>, Option<InputError>)> = (0..count)
         .into_par_iter()
         .map(|i| {
             let id = FileId(base + i as u32);
@@ -219,20 +281,71 @@ fn check_inputs(
                 // none is shown in the diagnostic's snippet.
                 Some(_) => scan_only(id, format, source.text()),
             };
-            (source, Some(staged), err)
+            (source, staged, err)
         })
         .collect();
-    finish_check(loaded, sources, stage, options)
+    let mut model = Model {
+        files_read: loaded.len(),
+        files: Vec::with_capacity(loaded.len()),
+        formats: HashMap::new(),
+        errors: Vec::new(),
+        token_findings: checked.then(Vec::new),
+        sources: SourceMap::new(),
+    };
+    for (mut source, staged, err) in loaded {
+        let id = sources.next_id();
+        model.formats.insert(id, staged.format);
+        for hit in &staged.secrets {
+            source.redact(hit.value_span.start as usize, hit.value_span.end as usize);
+        }
+        model.errors.extend(staged.errors);
+        let mut tokens = Vec::new();
+        for (_, (t, f)) in staged.outputs {
+            tokens.extend(t);
+            if let Some(found) = &mut model.token_findings {
+                found.extend(f);
+            }
+        }
+        model.files.push(FileModel {
+            file: id,
+            account: staged.account.as_ref().map(Account::from_doc),
+            tokens,
+            secrets: staged.secrets,
+        });
+        model.errors.extend(err);
+        sources.add(source);
+    }
+    model.sources = sources;
+    model
 }
 
-/// The per-token part of checking: resolve each token against its catalogue and run the
-/// token- and grant-level rules, on the worker that converted it, while parsing goes on.
-struct RuleStage<'a> {
+/// Resolves each batch of tokens against its catalogue.
+struct Resolve<'a> {
+    catalogues: &'a Catalogues,
+}
+
+impl TokenStage for Resolve<'_> {
+    type Output = Converted;
+
+    fn process(&self, account: &AccountDoc, docs: Vec<(usize, Box<TokenDoc>)>) -> Converted {
+        let catalogue = self.catalogues.get(account.kind.value);
+        let tokens = docs
+            .into_iter()
+            .map(|(index, doc)| Token::resolve(index, doc, catalogue))
+            .collect();
+        (tokens, Vec::new())
+    }
+}
+
+/// The rules of one run (those the policy enables and the inputs allow) with what they read.
+/// As a [`TokenStage`], it resolves each token and runs the token- and grant-level rules on the
+/// worker that converted it.
+struct RuleSet<'a> {
     run: Run<'a>,
     rules: Vec<&'static dyn Rule>,
 }
 
-impl<'a> RuleStage<'a> {
+impl<'a> RuleSet<'a> {
     fn new(policy: &'a Policy, catalogues: &'a Catalogues, options: &'a CheckOptions) -> Self {
         let run = Run {
             catalogues,
@@ -245,7 +358,7 @@ impl<'a> RuleStage<'a> {
             usage: options.usage.as_deref(),
         };
         let inputs = run.inputs();
-        RuleStage {
+        RuleSet {
             run,
             rules: REGISTRY
                 .iter()
@@ -254,84 +367,71 @@ impl<'a> RuleStage<'a> {
                 .collect(),
         }
     }
-}
 
-impl TokenStage for RuleStage<'_> {
-    type Output = (Vec<Token>, Vec<Finding>);
-
-    fn process(&self, account: &AccountDoc, docs: Vec<(usize, Box<TokenDoc>)>) -> Self::Output {
-        let account = Account::from_doc(account);
+    /// Runs the token- and grant-level hooks on some tokens of one account.
+    fn check_tokens(&self, account: &Account, tokens: &[Token], sink: &mut Sink<'_>) {
         let catalogue = self.run.catalogues.get(account.kind);
-        let tokens: Vec<Token> = docs
-            .into_iter()
-            .map(|(index, doc)| Token::resolve(index, doc, catalogue))
-            .collect();
-        let mut sink = Sink::new(self.run.policy);
-        for token in &tokens {
+        for token in tokens {
             let t = TokenRef {
-                account: &account,
+                account,
                 token,
                 catalogue,
             };
             for r in &self.rules {
-                r.check_token(&self.run, t, &mut sink);
+                r.check_token(&self.run, t, sink);
                 for g in &token.grants {
-                    r.check_grant(&self.run, t, g, &mut sink);
+                    r.check_grant(&self.run, t, g, sink);
                 }
             }
         }
+    }
+}
+
+impl TokenStage for RuleSet<'_> {
+    type Output = Converted;
+
+    fn process(&self, account: &AccountDoc, docs: Vec<(usize, Box<TokenDoc>)>) -> Converted {
+        let (tokens, _) = Resolve {
+            catalogues: self.run.catalogues,
+        }
+        .process(account, docs);
+        let mut sink = Sink::new(self.run.policy);
+        self.check_tokens(&Account::from_doc(account), &tokens, &mut sink);
         (tokens, sink.into_findings())
     }
 }
 
-type Loaded = (
-    SourceFile,
-    Option<Staged<(Vec<Token>, Vec<Finding>)>>,
-    Option<InputError>,
-);
-
-fn finish_check(
-    loaded: Vec<Loaded>,
-    mut sources: SourceMap,
-    stage: &RuleStage<'_>,
-    options: &CheckOptions,
-) -> Report {
-    let files_checked = loaded.len();
-    let mut errors = Vec::new();
-    let mut findings = Vec::new();
-    let mut models = Vec::with_capacity(loaded.len());
-    let mut formats = std::collections::HashMap::new();
-    for (mut source, staged, err) in loaded {
-        let id = sources.next_id();
-        if let Some(staged) = staged {
-            formats.insert(id, staged.format);
-            for hit in &staged.secrets {
-                source.redact(hit.value_span.start as usize, hit.value_span.end as usize);
-            }
-            errors.extend(staged.errors);
-            let mut tokens = Vec::new();
-            for (_, (t, f)) in staged.outputs {
-                tokens.extend(t);
-                findings.extend(f);
-            }
-            models.push(FileModel {
-                file: id,
-                account: staged.account.as_ref().map(Account::from_doc),
-                tokens,
-                secrets: staged.secrets,
-            });
-        }
-        errors.extend(err);
-        sources.add(source);
-    }
-
+fn finish(model: Model, rules: &RuleSet<'_>, options: &CheckOptions) -> Report {
+    let Model {
+        sources,
+        files,
+        formats,
+        mut errors,
+        files_read,
+        token_findings,
+    } = model;
     let run = Run {
-        files: models,
-        ..stage.run.clone_empty()
+        files,
+        ..rules.run.clone_empty()
     };
-    findings.extend(run_file_rules(&run, &stage.rules));
+    let mut findings = match token_findings {
+        Some(found) => found,
+        // Loaded without the rules: run the token-level ones now, file by file in parallel.
+        None => run
+            .files
+            .par_iter()
+            .flat_map_iter(|f| {
+                let mut sink = Sink::new(run.policy);
+                if let Some(account) = &f.account {
+                    rules.check_tokens(account, &f.tokens, &mut sink);
+                }
+                sink.into_findings()
+            })
+            .collect(),
+    };
+    findings.extend(run_file_rules(&run, &rules.rules));
     if let Some(live) = run.live {
-        findings.extend(check_observed(&run, live, &stage.rules));
+        findings.extend(check_observed(&run, live, &rules.rules));
     }
     let tokens = run.token_count();
     let inventory = if options.inventory {
@@ -345,7 +445,7 @@ fn finish_check(
             sources: &sources,
             files: &run.files,
             formats: &formats,
-            policy: stage.run.policy,
+            policy: rules.run.policy,
             as_of: options.as_of,
             apply_ignores: options.apply_ignores,
             baseline: options.baseline.as_deref(),
@@ -353,9 +453,9 @@ fn finish_check(
         },
     );
     errors.extend(filtered.errors);
-    // The model is large and the process is about to report and exit: the CLI leaks it rather
-    // than spend time freeing it (`Report` keeps only what output needs).
-    if LEAK_MODEL.load(std::sync::atomic::Ordering::Relaxed) {
+    if options.leak_model {
+        // The model is large and the process is about to report and exit: freeing it would
+        // only cost time (`Report` keeps only what output needs).
         std::mem::forget(run);
     }
 
@@ -367,9 +467,9 @@ fn finish_check(
         inventory,
         errors,
         failures: Vec::new(),
-        files: files_checked,
+        files: files_read,
         tokens,
-        as_of: stage.run.as_of,
+        as_of: options.as_of,
         scan: None,
     };
     sort_report(&mut report);
@@ -447,9 +547,6 @@ fn check_observed(
     }
     sink.into_findings()
 }
-
-/// Set by the CLI: skip freeing the checked model at the end of a run.
-pub static LEAK_MODEL: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// Runs the file-level and whole-run hooks of the rules (token-level ones ran in the stage).
 fn run_file_rules(run: &Run<'_>, rules: &[&'static dyn Rule]) -> Vec<Finding> {

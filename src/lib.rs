@@ -23,6 +23,7 @@ pub mod did_you_mean;
 pub mod engine;
 pub mod filter;
 pub mod finding;
+pub mod fix;
 pub mod live;
 pub mod model;
 pub mod output;

@@ -41,7 +41,7 @@ pub fn generate(kind: SchemaKind) -> String {
         SchemaKind::Policy => schemars::schema_for!(PolicyDoc),
         SchemaKind::Catalogue => schemars::schema_for!(CatalogueDoc),
         SchemaKind::Listing => schemars::schema_for!(crate::live::Listing),
-        SchemaKind::Suggest => schemars::schema_for!(crate::usage::suggest::SuggestDoc),
+        SchemaKind::Suggest => schemars::schema_for!(crate::fix::plan::SuggestDoc),
     };
     let mut s = serde_json::to_string_pretty(&schema).expect("schemas serialise");
     s.push('\n');

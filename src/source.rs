@@ -261,6 +261,44 @@ impl SourceMap {
 }
 
 /// A path as a user reads it: relative to `base` when inside it, with `/` separators.
+/// A path as the user gave it, on disk: relative to `cwd` (an absolute path stays as it is).
+pub fn on_disk(cwd: &Path, path: &Path) -> PathBuf {
+    cwd.join(path)
+}
+
+/// Why a file could not be read as text.
+#[derive(Debug)]
+pub enum ReadProblem {
+    /// Not UTF-8: the first bad byte is at this offset (the text holds U+FFFD there).
+    NotUtf8 {
+        at: usize,
+    },
+    Io(std::io::Error),
+}
+
+/// Reads a file as UTF-8. On invalid bytes the valid prefix is kept, the first bad byte becomes
+/// U+FFFD, and the problem says where; an unreadable file is empty.
+pub fn read_file(path: &Path, display: String) -> (SourceFile, Option<ReadProblem>) {
+    match std::fs::read(path) {
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(text) => (
+                SourceFile::new(display, Some(path.to_path_buf()), text),
+                None,
+            ),
+            Err(e) => {
+                let at = e.utf8_error().valid_up_to();
+                let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+                let file = SourceFile::new(display, Some(path.to_path_buf()), text);
+                (file, Some(ReadProblem::NotUtf8 { at }))
+            }
+        },
+        Err(e) => (
+            SourceFile::new(display, Some(path.to_path_buf()), ""),
+            Some(ReadProblem::Io(e)),
+        ),
+    }
+}
+
 pub fn display_path(path: &Path, base: &Path) -> String {
     let rel = path.strip_prefix(base).unwrap_or(path);
     let rel = rel.strip_prefix(".").unwrap_or(rel);

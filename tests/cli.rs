@@ -1313,3 +1313,31 @@ fn fingerprints_change_with_the_scope() {
     };
     assert_eq!(rest(&base), rest(&changed));
 }
+
+#[test]
+fn report_flags_belong_to_the_commands_that_report() {
+    // Reference commands take --format human|json only; a report format is refused, not
+    // silently ignored.
+    let dir = tempfile::tempdir().unwrap();
+    for args in [
+        &["rules", "--format", "sarif"][..],
+        &["explain", "full-access", "--format", "junit"],
+        &["catalogue", "--format", "html"],
+        &["completions", "bash", "--format", "junit"],
+        &["completions", "bash", "--baseline", "missing.json"],
+        &["schema", "tokens", "--fail-on", "error"],
+    ] {
+        let out = run(sw(dir.path(), args));
+        assert_eq!(out.code, 2, "{args:?}: {}", out.all());
+    }
+    let out = run(sw(dir.path(), &["schema", "--format", "json"]));
+    assert_eq!(out.code, 0, "{}", out.all());
+    let kinds = out.json();
+    assert!(
+        kinds
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|k| k["kind"] == "tokens")
+    );
+}

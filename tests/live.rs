@@ -534,7 +534,7 @@ fn missing_credentials_are_named_and_the_rest_is_still_probed() {
         .env("SW_TEST_OLD", TOKEN_OLD)
         .env("SW_TEST_BROKEN", TOKEN_BROKEN_STALE)
         .env_remove("SW_TEST_PARTNER")
-        .args(["--as-of", AS_OF, "--format", "json", "audit", "--live"])
+        .args(["--as-of", AS_OF, "audit", "--live", "--format", "json"])
         .args(["--api-base", &srv.base]);
     let out = run(cmd);
     assert_eq!(out.code, 2);

@@ -539,7 +539,7 @@ fn scan_sarif_is_valid_and_redacted() {
     let fixtures = Path::new(REPO).join("tests/fixtures/committed-credential");
     let mut cmd = bare();
     cmd.current_dir(&fixtures)
-        .args(["--as-of", AS_OF, "--format", "sarif", "scan", "."]);
+        .args(["--as-of", AS_OF, "scan", ".", "--format", "sarif"]);
     let out = run(cmd);
     assert_eq!(out.code, 1, "{}", out.stderr);
     let doc: Value = serde_json::from_str(&out.stdout).unwrap();

@@ -638,10 +638,10 @@ fn bad_log_files_are_named_exit_2_and_the_rest_is_used() {
 fn round_trip(name: &str, text: &str, log: &str) -> String {
     use scopeward::catalogue::Catalogues;
     use scopeward::engine::{CheckOptions, check_texts_with};
+    use scopeward::fix::{edit, plan as suggest};
     use scopeward::model::Day;
     use scopeward::policy::Policy;
     use scopeward::source::SourceMap;
-    use scopeward::usage::{edit, suggest};
     let cats = Catalogues::builtin();
     let (usage, errors) = Usage::from_bytes(&[("x.log", log.as_bytes())], &cats);
     assert!(errors.is_empty());

@@ -8,6 +8,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::finding::Finding;
+use crate::report::{BaselineStats, Report, Suppressed, Suppression, SuppressionKind};
 
 pub const VERSION: u32 = 1;
 
@@ -94,4 +95,48 @@ impl BaselineFile {
         }
         m
     }
+}
+
+/// Moves the findings a baseline accepts into `suppressed`; returns the rest and what the
+/// baseline did. Each entry accepts one finding with its fingerprint.
+pub fn apply(
+    findings: Vec<Finding>,
+    base: &BaselineFile,
+    suppressed: &mut Vec<Suppressed>,
+) -> (Vec<Finding>, BaselineStats) {
+    let mut counts = base.counts();
+    let mut kept = Vec::with_capacity(findings.len());
+    let mut matched = 0;
+    for f in findings {
+        match counts.get_mut(f.fingerprint.as_str()) {
+            Some(n) if *n > 0 => {
+                *n -= 1;
+                matched += 1;
+                suppressed.push(Suppressed {
+                    finding: f,
+                    by: Suppression {
+                        kind: SuppressionKind::Baseline,
+                        reason: "accepted in the baseline".to_string(),
+                        span: None,
+                    },
+                });
+            }
+            _ => kept.push(f),
+        }
+    }
+    let fixed = counts.values().sum();
+    (kept, BaselineStats { matched, fixed })
+}
+
+/// `--write-baseline`: records the report's findings in a baseline at `path`, then applies it
+/// to the report (they all become suppressed). Returns how many it recorded.
+pub fn record(report: &mut Report, path: &Path) -> Result<usize, String> {
+    let baseline = BaselineFile::from_findings(report.findings.iter(), report.as_of.to_string());
+    baseline.write(path)?;
+    let findings = std::mem::take(&mut report.findings);
+    let (rest, stats) = apply(findings, &baseline, &mut report.suppressed);
+    report.findings = rest;
+    let matched = stats.matched;
+    report.baseline = Some(stats);
+    Ok(matched)
 }

@@ -61,37 +61,6 @@ fn token_headers(
     out
 }
 
-/// Moves the findings a baseline accepts into `suppressed`; returns the rest and what the
-/// baseline did. Each entry accepts one finding with its fingerprint.
-pub fn apply_baseline(
-    findings: Vec<Finding>,
-    base: &BaselineFile,
-    suppressed: &mut Vec<Suppressed>,
-) -> (Vec<Finding>, BaselineStats) {
-    let mut counts = base.counts();
-    let mut kept = Vec::with_capacity(findings.len());
-    let mut matched = 0;
-    for f in findings {
-        match counts.get_mut(f.fingerprint.as_str()) {
-            Some(n) if *n > 0 => {
-                *n -= 1;
-                matched += 1;
-                suppressed.push(Suppressed {
-                    finding: f,
-                    by: Suppression {
-                        kind: SuppressionKind::Baseline,
-                        reason: "accepted in the baseline".to_string(),
-                        span: None,
-                    },
-                });
-            }
-            _ => kept.push(f),
-        }
-    }
-    let fixed = counts.values().sum();
-    (kept, BaselineStats { matched, fixed })
-}
-
 /// An ignore for a rule that is off (or not run by this version, or not in this run for want
 /// of a listing or logs) cannot be judged unused.
 fn rule_enabled(input: &FilterInput<'_>, id: &str) -> bool {
@@ -279,7 +248,7 @@ pub fn apply(findings: Vec<Finding>, input: &FilterInput<'_>) -> Filtered {
 
     let mut stats = None;
     if let Some(base) = input.baseline {
-        let (kept, stats_now) = apply_baseline(active, base, &mut suppressed);
+        let (kept, stats_now) = baseline::apply(active, base, &mut suppressed);
         active = kept;
         stats = Some(stats_now);
     }

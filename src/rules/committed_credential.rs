@@ -38,7 +38,7 @@ declare_rule! {
     }
 }
 
-/// Findings of this rule are made by `scan` (`crate::scan::credential_finding`), which reads
+/// Findings of this rule are made by `scan` (`scan::credential_finding`), which reads
 /// files of any kind rather than definitions.
 impl Rule for CommittedCredential {
     fn meta(&self) -> &'static RuleMeta {

@@ -10,10 +10,8 @@
 //! are counted per file, never fatal. A file that cannot be read (missing, corrupt gzip,
 //! not UTF-8, a broken HAR) is an error naming it, and the other files are still read.
 
-pub mod edit;
 mod parse;
 mod route;
-pub mod suggest;
 
 use std::path::{Path, PathBuf};
 

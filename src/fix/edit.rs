@@ -11,7 +11,7 @@
 
 use std::collections::BTreeMap;
 
-use super::suggest::Plan;
+use super::plan::Plan;
 use crate::source::{FileId, SourceMap};
 use crate::tree::Format;
 

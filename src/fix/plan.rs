@@ -10,11 +10,11 @@
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use super::{LogFormat, TokenUsage, Usage, time_text};
 use crate::catalogue::{Catalogues, Resolved, ScopeSet};
 use crate::model::AccountType;
 use crate::report::TokenView;
 use crate::source::SourceMap;
+use crate::usage::{LogFormat, TokenUsage, Usage, time_text};
 
 /// The `--format json` document of `scopeward suggest` (`schemas/suggest.schema.json`).
 #[derive(Clone, Debug, Serialize, JsonSchema)]

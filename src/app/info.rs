@@ -1,0 +1,219 @@
+//! The reference commands: `rules`, `explain`, `catalogue`, `schema`, `completions`, `man`.
+
+use std::path::PathBuf;
+
+use super::{finish, print, setup, usage_error};
+use crate::catalogue::{Access, Catalogues};
+use crate::cli::{AccountTypeArg, Cli, GlobalArgs, InfoFormat, ReportArgs};
+use crate::model::{AccountType, Day};
+use crate::report::Report;
+use crate::rules::{self, REGISTRY};
+
+pub(super) fn rules(g: &GlobalArgs, format: InfoFormat) -> u8 {
+    let text = match format {
+        InfoFormat::Json => {
+            let rules: Vec<serde_json::Value> = REGISTRY
+                .iter()
+                .map(|r| {
+                    let m = r.meta();
+                    serde_json::json!({
+                        "id": m.id,
+                        "default_severity": m.default_severity.as_str(),
+                        "summary": m.summary,
+                        "options": m.options.iter().map(|o| serde_json::json!({"name": o.name, "default": o.default})).collect::<Vec<_>>(),
+                        "implemented": true,
+                    })
+                })
+                .chain(rules::PLANNED.iter().map(|(id, sev, summary)| {
+                    serde_json::json!({"id": id, "default_severity": sev.as_str(), "summary": summary, "options": [], "implemented": false})
+                }))
+                .collect();
+            let mut s = serde_json::to_string_pretty(&rules).expect("serialises");
+            s.push('\n');
+            s
+        }
+        _ => {
+            let width = REGISTRY
+                .iter()
+                .map(|r| r.meta().id.len())
+                .max()
+                .unwrap_or(10);
+            let mut s = String::new();
+            for r in REGISTRY {
+                let m = r.meta();
+                s.push_str(&format!(
+                    "{:width$}  {:7}  {}\n",
+                    m.id,
+                    m.default_severity.as_str(),
+                    m.summary
+                ));
+            }
+            if !rules::PLANNED.is_empty() {
+                s.push_str("\nNot yet run by this version:\n");
+                for (id, sev, summary) in rules::PLANNED {
+                    s.push_str(&format!("{:width$}  {:7}  {}\n", id, sev.as_str(), summary));
+                }
+            }
+            s.push_str("\n`scopeward explain ID` prints a rule's documentation.\n");
+            s
+        }
+    };
+    print(g, &text)
+}
+
+pub(super) fn explain(g: &GlobalArgs, format: InfoFormat, id: &str) -> u8 {
+    let Some(rule) = rules::find(id) else {
+        if let Some((id, sev, summary)) = rules::PLANNED.iter().find(|p| p.0 == id) {
+            let text = format!(
+                "# {id}\n\n{summary}\n\nDefault severity: {sev}\n\nThis version of scopeward does not run it yet.\n"
+            );
+            return print(g, &text);
+        }
+        let hint = crate::did_you_mean::did_you_mean(id, rules::all_ids())
+            .map(|s| format!("; did you mean `{s}`?"))
+            .unwrap_or_else(|| "; `scopeward rules` lists them".into());
+        return usage_error(format!("unknown rule `{id}`{hint}"));
+    };
+    let text = match format {
+        InfoFormat::Json => {
+            let m = rule.meta();
+            let mut s = serde_json::to_string_pretty(&serde_json::json!({
+                "id": m.id,
+                "default_severity": m.default_severity.as_str(),
+                "summary": m.summary,
+                "doc": rules::docs::explain_text(m),
+            }))
+            .expect("serialises");
+            s.push('\n');
+            s
+        }
+        _ => rules::docs::explain_text(rule.meta()),
+    };
+    print(g, &text)
+}
+
+pub(super) fn catalogue(g: &GlobalArgs, format: InfoFormat, ty: Option<AccountTypeArg>) -> u8 {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let catalogues = match setup(g, &cwd) {
+        Ok((_, _, c)) => c,
+        Err((sources, diag)) => {
+            let mut report = Report::empty(Day(jiff::Zoned::now().date()));
+            report.sources = sources;
+            report.absorb(diag);
+            let r = ReportArgs::human();
+            return finish(g, &r, &report, &Catalogues::builtin());
+        }
+    };
+    let types: Vec<AccountType> = match ty {
+        Some(AccountTypeArg::Brand) => vec![AccountType::Brand],
+        Some(AccountTypeArg::Partner) => vec![AccountType::Partner],
+        Some(AccountTypeArg::Agency) => vec![AccountType::Agency],
+        None => AccountType::ALL.to_vec(),
+    };
+    let text = match format {
+        InfoFormat::Json => {
+            let docs: Vec<&crate::catalogue::CatalogueDoc> =
+                types.iter().map(|t| &catalogues.get(*t).doc).collect();
+            let mut s = if docs.len() == 1 {
+                serde_json::to_string_pretty(docs[0])
+            } else {
+                serde_json::to_string_pretty(&docs)
+            }
+            .expect("serialises");
+            s.push('\n');
+            s
+        }
+        _ => {
+            let mut s = String::new();
+            for t in types {
+                let c = catalogues.get(t);
+                let versions: Vec<&str> =
+                    c.doc.versions.iter().map(|v| v.version.as_str()).collect();
+                s.push_str(&format!(
+                    "{t} catalogue ({}): base path {}, API versions {} (latest {}), {} categories, {} scopes\n",
+                    catalogues.origin[t as usize],
+                    c.doc.base_path,
+                    versions.join(", "),
+                    c.doc.latest_version,
+                    c.doc.categories.len(),
+                    c.scope_count()
+                ));
+                let width = c
+                    .doc
+                    .categories
+                    .iter()
+                    .map(|c| c.id.len())
+                    .max()
+                    .unwrap_or(10);
+                for cat in &c.doc.categories {
+                    let reads = cat
+                        .operations
+                        .iter()
+                        .filter(|o| o.access == Access::Read)
+                        .count();
+                    let writes = cat.operations.len() - reads;
+                    s.push_str(&format!(
+                        "  {:width$}  {:6}  read: {:2}  write: {:2}  {}\n",
+                        cat.id,
+                        cat.sensitivity.as_str(),
+                        reads,
+                        writes,
+                        cat.name
+                    ));
+                }
+                s.push('\n');
+            }
+            s
+        }
+    };
+    print(g, &text)
+}
+
+pub(super) fn schema(
+    g: &GlobalArgs,
+    format: InfoFormat,
+    kind: Option<crate::cli::SchemaKind>,
+) -> u8 {
+    let text = match kind {
+        Some(k) => crate::schema::generate(k),
+        None if format == InfoFormat::Json => {
+            let kinds: Vec<serde_json::Value> = crate::schema::KINDS
+                .iter()
+                .map(|(_, name, what)| serde_json::json!({"kind": name, "describes": what}))
+                .collect();
+            let mut s = serde_json::to_string_pretty(&kinds).expect("serialises");
+            s.push('\n');
+            s
+        }
+        None => {
+            let mut s = String::from("Schemas (scopeward schema KIND):\n");
+            for (_, name, what) in crate::schema::KINDS {
+                s.push_str(&format!("  {name:10} {what}\n"));
+            }
+            s
+        }
+    };
+    print(g, &text)
+}
+
+pub(super) fn completions(g: &GlobalArgs, shell: crate::cli::Shell) -> u8 {
+    use clap::CommandFactory;
+    let mut cmd = Cli::command();
+    let mut out = Vec::new();
+    let generator = match shell {
+        crate::cli::Shell::Bash => clap_complete::Shell::Bash,
+        crate::cli::Shell::Zsh => clap_complete::Shell::Zsh,
+        crate::cli::Shell::Fish => clap_complete::Shell::Fish,
+    };
+    clap_complete::generate(generator, &mut cmd, "scopeward", &mut out);
+    print(g, &String::from_utf8_lossy(&out))
+}
+
+pub(super) fn man(g: &GlobalArgs) -> u8 {
+    use clap::CommandFactory;
+    let mut out = Vec::new();
+    if let Err(e) = clap_mangen::Man::new(Cli::command()).render(&mut out) {
+        return usage_error(format!("cannot render the man page: {e}"));
+    }
+    print(g, &String::from_utf8_lossy(&out))
+}

@@ -1,0 +1,88 @@
+//! `scopeward suggest`: the least scopes per token from usage logs, as a report or a diff.
+
+use std::path::PathBuf;
+
+use super::{EXIT_CLEAN, EXIT_ERROR, Start, emit, or_here, read_usage, start, usage_error};
+use crate::cli::{GlobalArgs, ReportArgs, SuggestFormat};
+use crate::diag::Diagnostics;
+use crate::engine::{self, CheckOptions};
+use crate::fix::{edit, plan};
+use crate::redact::scrub;
+
+/// How problems found before suggesting are reported.
+fn report_args(format: SuggestFormat) -> ReportArgs {
+    let mut r = ReportArgs::human();
+    if format == SuggestFormat::Json {
+        r.format = crate::output::OutputFormat::Json;
+    }
+    r
+}
+
+pub(super) fn run(
+    g: &GlobalArgs,
+    format: SuggestFormat,
+    logs: &[PathBuf],
+    paths: &[PathBuf],
+    diff: bool,
+) -> u8 {
+    let Start {
+        cwd,
+        as_of,
+        sources,
+        policy,
+        catalogues,
+    } = match start(g, &report_args(format)) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let (files, failures) = engine::discover(&or_here(paths), &policy, &cwd);
+    let mut diag = Diagnostics::default();
+    diag.extend(failures);
+    let usage = read_usage(!g.quiet && diff, logs, &cwd, &catalogues, &mut diag);
+    let usage = std::sync::Arc::new(usage);
+    let mut options = CheckOptions::new(as_of);
+    options.inventory = true;
+    options.usage = Some(usage.clone());
+    let mut report = engine::check_files(&files, &cwd, sources, &policy, &catalogues, &options);
+    report.absorb(diag);
+    let (mut doc, plans) = plan::suggest(&report.inventory, &report.sources, &usage, &catalogues);
+    if diff {
+        let (edited, skipped) = edit::apply(&plans, &report.sources);
+        for s in &skipped {
+            eprintln!(
+                "note: {}: token `{}` not edited: {}",
+                s.path, s.token, s.reason
+            );
+        }
+        doc.diff = Some(edit::unified_diff(&edited));
+    }
+    let text = match format {
+        SuggestFormat::Json => plan::render_json(&doc),
+        SuggestFormat::Human => match &doc.diff {
+            Some(d) => d.clone(),
+            None => plan::render_human(&doc),
+        },
+    };
+    if let Err(e) = emit(g, &text) {
+        return usage_error(e);
+    }
+    for f in &report.failures {
+        eprintln!("error: {}: {}", scrub(&f.path), scrub(&f.message));
+    }
+    for e in &report.errors {
+        let file = report.sources.get(e.span.file);
+        let at = file.line_col(e.span.start as usize);
+        eprintln!(
+            "error: {}:{}:{}: {}",
+            scrub(&file.display),
+            at.line,
+            at.column,
+            scrub(&e.message)
+        );
+    }
+    if report.incomplete() {
+        EXIT_ERROR
+    } else {
+        EXIT_CLEAN
+    }
+}
