@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::output::OutputFormat;
+use crate::schema::SchemaKind;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -119,20 +120,6 @@ pub enum AccountTypeArg {
     Brand,
     Partner,
     Agency,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum SchemaKind {
-    /// Token definition files.
-    Tokens,
-    /// scopeward.toml.
-    Policy,
-    /// Scope catalogues.
-    Catalogue,
-    /// Live listings (`audit --save-listing`).
-    Listing,
-    /// The JSON document `scopeward suggest --format json` prints.
-    Suggest,
 }
 
 #[derive(Debug, Subcommand)]

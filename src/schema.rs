@@ -2,9 +2,23 @@
 //! these outputs, committed; a test fails when they drift.
 
 use crate::catalogue::CatalogueDoc;
-use crate::cli::SchemaKind;
 use crate::model::TokenFileDoc;
 use crate::policy::PolicyDoc;
+
+/// A file kind with a JSON Schema.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum SchemaKind {
+    /// Token definition files.
+    Tokens,
+    /// scopeward.toml.
+    Policy,
+    /// Scope catalogues.
+    Catalogue,
+    /// Live listings (`audit --save-listing`).
+    Listing,
+    /// The JSON document `scopeward suggest --format json` prints.
+    Suggest,
+}
 
 pub const KINDS: &[(SchemaKind, &str, &str)] = &[
     (

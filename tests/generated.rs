@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use scopeward::cli::SchemaKind;
+use scopeward::schema::SchemaKind;
 
 fn bless() -> bool {
     std::env::var_os("SCOPEWARD_BLESS").is_some()

@@ -172,7 +172,7 @@ pub(super) fn catalogue(g: &GlobalArgs, format: InfoFormat, ty: Option<AccountTy
 pub(super) fn schema(
     g: &GlobalArgs,
     format: InfoFormat,
-    kind: Option<crate::cli::SchemaKind>,
+    kind: Option<crate::schema::SchemaKind>,
 ) -> u8 {
     let text = match kind {
         Some(k) => crate::schema::generate(k),
