@@ -170,6 +170,12 @@ impl Catalogue {
         self.all
     }
 
+    /// What a legacy token of this account type can do: its [`Legacy::pattern`] over the
+    /// catalogue.
+    pub fn legacy_set(&self, legacy: crate::model::Legacy) -> ScopeSet {
+        self.matching(legacy.pattern())
+    }
+
     pub fn scope_count(&self) -> usize {
         self.scopes.len()
     }

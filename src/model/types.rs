@@ -178,6 +178,14 @@ impl Legacy {
             Legacy::ReadOnly => "read-only",
         }
     }
+
+    /// The scope pattern of what it can do (SPEC §1): read-write holds `*`, read-only `*:read`.
+    pub fn pattern(self) -> &'static str {
+        match self {
+            Legacy::ReadWrite => "*",
+            Legacy::ReadOnly => "*:read",
+        }
+    }
 }
 
 /// One environment or a list of them.

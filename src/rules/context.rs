@@ -2,9 +2,7 @@
 //! resolved against its account type's catalogue.
 
 use crate::catalogue::{Catalogue, Catalogues, Resolved, ScopeSet};
-use crate::model::{
-    AccountDoc, AccountType, Day, Environments, Legacy, SecretHit, TokenDoc, TokenState,
-};
+use crate::model::{AccountDoc, AccountType, Day, Environments, SecretHit, TokenDoc, TokenState};
 use crate::policy::Policy;
 use crate::source::{FileId, Span};
 use crate::tree::de::Sp;
@@ -118,10 +116,7 @@ impl Token {
             .iter()
             .fold(ScopeSet::EMPTY, |acc, g| acc.union(g.resolved.set()));
         if let Some(legacy) = &doc.legacy {
-            effective = effective.union(match legacy.value {
-                Legacy::ReadWrite => cat.all(),
-                Legacy::ReadOnly => cat.matching("*:read"),
-            });
+            effective = effective.union(cat.legacy_set(legacy.value));
         }
         let environments = match &doc.environment {
             None => Vec::new(),

@@ -1,6 +1,5 @@
 use super::{FindingBuilder, Grant, Rule, RuleMeta, Run, Sink, TokenRef};
-use crate::catalogue::{Access, ScopeSet};
-use crate::model::Legacy;
+use crate::catalogue::ScopeSet;
 
 declare_rule! {
     /// ## What it does
@@ -61,10 +60,7 @@ impl Rule for EnvironmentScopeDenied {
         let Some(legacy) = &t.doc().legacy else {
             return;
         };
-        let set = match legacy.value {
-            Legacy::ReadWrite => t.catalogue.all(),
-            Legacy::ReadOnly => t.catalogue.with_access(Access::Read),
-        };
+        let set = t.catalogue.legacy_set(legacy.value);
         let text = format!("legacy {} access", legacy.value.as_str());
         let held = Held {
             legacy: true,

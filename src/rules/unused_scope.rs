@@ -1,6 +1,6 @@
 use super::{FindingBuilder, Rule, RuleMeta, Run, Sink, TokenRef};
 use crate::catalogue::{Catalogue, Resolved, ScopeSet};
-use crate::model::{AccountType, Legacy};
+use crate::model::AccountType;
 use crate::usage::TokenUsage;
 
 declare_rule! {
@@ -149,10 +149,7 @@ impl Rule for UnusedScope {
             }
         }
         if let Some(legacy) = &t.doc().legacy {
-            let (held, pattern) = match legacy.value {
-                Legacy::ReadWrite => (cat.all(), "*"),
-                Legacy::ReadOnly => (cat.matching("*:read"), "*:read"),
-            };
+            let (held, pattern) = (cat.legacy_set(legacy.value), legacy.value.pattern());
             if !held.minus(used).is_empty() {
                 let needed = cat.names_of(used.intersect(held));
                 out.push(

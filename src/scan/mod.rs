@@ -76,11 +76,7 @@ const BINARY_PROBE: usize = 8 << 10;
 pub fn scan_paths(paths: &[PathBuf], cwd: &Path, options: &ScanOptions) -> ScanResult {
     let tally = Mutex::new(Tally::default());
     for arg in paths {
-        let full = if arg.is_absolute() {
-            arg.clone()
-        } else {
-            cwd.join(arg)
-        };
+        let full = crate::source::on_disk(cwd, arg);
         let meta = match std::fs::symlink_metadata(&full) {
             Ok(m) => m,
             Err(e) => {

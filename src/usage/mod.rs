@@ -125,6 +125,67 @@ pub struct TokenUsage {
 }
 
 impl TokenUsage {
+    /// A SID first seen on `line` of the log being read, with nothing counted yet.
+    fn new(sid: &str, account_type: AccountType, line: u64) -> Self {
+        TokenUsage {
+            sid: sid.to_string(),
+            account_type,
+            requests: 0,
+            refused: 0,
+            unmatched: 0,
+            first_time: None,
+            last_time: None,
+            first_seen: LogLocation { file: 0, line },
+            needed: ScopeSet::EMPTY,
+            scopes: Vec::new(),
+            passthrough: Passthrough::default(),
+            other_type: 0,
+        }
+    }
+
+    /// Sets the log file of every location (counted while reading one file).
+    fn place_in(&mut self, file: u32) {
+        self.first_seen.file = file;
+        for u in &mut self.scopes {
+            u.first.file = file;
+        }
+        self.scopes.sort_by_key(|x| x.scope);
+    }
+
+    /// Adds what a later part of the logs says about the same SID: the one merge of usage
+    /// counts (chunks of a file, then files). Requests under another account type than this
+    /// one's are counted in `other_type`, those it had counted there included.
+    fn merge(&mut self, o: TokenUsage) {
+        if o.account_type != self.account_type {
+            self.other_type += o.requests + o.other_type;
+            return;
+        }
+        self.requests += o.requests;
+        self.refused += o.refused;
+        self.unmatched += o.unmatched;
+        self.other_type += o.other_type;
+        self.first_time = min_opt(self.first_time, o.first_time);
+        self.last_time = max_opt(self.last_time, o.last_time);
+        self.passthrough.requests += o.passthrough.requests;
+        self.passthrough.brand_scopes = self
+            .passthrough
+            .brand_scopes
+            .union(o.passthrough.brand_scopes);
+        self.needed = self.needed.union(o.needed);
+        for u in o.scopes {
+            match self.scopes.iter_mut().find(|x| x.scope == u.scope) {
+                Some(x) => {
+                    x.requests += u.requests;
+                    x.refused += u.refused;
+                    x.first_time = min_opt(x.first_time, u.first_time);
+                    x.last_time = max_opt(x.last_time, u.last_time);
+                }
+                None => self.scopes.push(u),
+            }
+        }
+        self.scopes.sort_by_key(|x| x.scope);
+    }
+
     pub fn scope(&self, id: ScopeId) -> Option<&ScopeUse> {
         self.scopes.iter().find(|s| s.scope == id)
     }
@@ -364,65 +425,17 @@ impl Usage {
     }
 
     fn merge(&mut self, file: u32, agg: Agg) {
-        let mut sids: Vec<(String, SidAgg)> = agg.sids.into_iter().collect();
-        sids.sort_by_key(|(_, s)| s.first_line);
-        for (sid, s) in sids {
-            let at = |line: u64| LogLocation { file, line };
-            let idx = match self.by_sid.get(&sid) {
-                Some(&i) => i,
+        let mut sids: Vec<(String, TokenUsage)> = agg.sids.into_iter().collect();
+        sids.sort_by_key(|(_, s)| s.first_seen.line);
+        for (sid, mut s) in sids {
+            s.place_in(file);
+            match self.by_sid.get(&sid) {
+                Some(&i) => self.tokens[i].merge(s),
                 None => {
-                    self.tokens.push(TokenUsage {
-                        sid: sid.clone(),
-                        account_type: s.account_type,
-                        requests: 0,
-                        refused: 0,
-                        unmatched: 0,
-                        first_time: None,
-                        last_time: None,
-                        first_seen: at(s.first_line),
-                        needed: ScopeSet::EMPTY,
-                        scopes: Vec::new(),
-                        passthrough: Passthrough::default(),
-                        other_type: 0,
-                    });
-                    self.by_sid.insert(sid.clone(), self.tokens.len() - 1);
-                    self.tokens.len() - 1
-                }
-            };
-            let t = &mut self.tokens[idx];
-            if t.account_type != s.account_type {
-                t.other_type += s.requests;
-                continue;
-            }
-            t.requests += s.requests;
-            t.refused += s.refused;
-            t.unmatched += s.unmatched;
-            t.first_time = min_opt(t.first_time, s.first_time);
-            t.last_time = max_opt(t.last_time, s.last_time);
-            t.passthrough.requests += s.passthrough.requests;
-            t.passthrough.brand_scopes =
-                t.passthrough.brand_scopes.union(s.passthrough.brand_scopes);
-            t.other_type += s.other_type;
-            for (id, u) in s.scopes {
-                t.needed.insert(id);
-                match t.scopes.iter_mut().find(|x| x.scope == id) {
-                    Some(x) => {
-                        x.requests += u.requests;
-                        x.refused += u.refused;
-                        x.first_time = min_opt(x.first_time, u.first_time);
-                        x.last_time = max_opt(x.last_time, u.last_time);
-                    }
-                    None => t.scopes.push(ScopeUse {
-                        scope: id,
-                        requests: u.requests,
-                        refused: u.refused,
-                        first: at(u.first_line),
-                        first_time: u.first_time,
-                        last_time: u.last_time,
-                    }),
+                    self.by_sid.insert(sid, self.tokens.len());
+                    self.tokens.push(s);
                 }
             }
-            t.scopes.sort_by_key(|x| x.scope);
         }
     }
 }
@@ -444,11 +457,7 @@ pub fn read_from(
     let mut errors = Vec::new();
     for p in paths {
         let display = crate::source::display_path(p, cwd);
-        let full = if p.is_absolute() {
-            p.clone()
-        } else {
-            cwd.join(p)
-        };
+        let full = crate::source::on_disk(cwd, p);
         match std::fs::read(&full) {
             Ok(bytes) => usage.add(&display, &bytes, &router, &mut errors),
             Err(e) => errors.push(UsageError {
@@ -485,29 +494,6 @@ fn max_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
     }
 }
 
-#[derive(Clone, Copy, Debug, Default)]
-struct ScopeAgg {
-    requests: u64,
-    refused: u64,
-    first_line: u64,
-    first_time: Option<i64>,
-    last_time: Option<i64>,
-}
-
-#[derive(Debug)]
-struct SidAgg {
-    account_type: AccountType,
-    first_line: u64,
-    requests: u64,
-    refused: u64,
-    unmatched: u64,
-    other_type: u64,
-    first_time: Option<i64>,
-    last_time: Option<i64>,
-    scopes: Vec<(ScopeId, ScopeAgg)>,
-    passthrough: Passthrough,
-}
-
 /// The aggregate of some lines of one file. Line numbers are relative to the chunk until
 /// [`Agg::shift`] makes them absolute.
 #[derive(Debug, Default)]
@@ -521,7 +507,7 @@ struct Agg {
     first_malformed: Option<u64>,
     first_time: Option<i64>,
     last_time: Option<i64>,
-    sids: FxHashMap<String, SidAgg>,
+    sids: FxHashMap<String, TokenUsage>,
 }
 
 impl Agg {
@@ -582,18 +568,10 @@ impl Agg {
         let refused = matches!(r.status, Some(401 | 403));
         let s = match self.sids.get_mut(routed.sid) {
             Some(s) => s,
-            None => self.sids.entry(routed.sid.to_string()).or_insert(SidAgg {
-                account_type: routed.account_type,
-                first_line: line,
-                requests: 0,
-                refused: 0,
-                unmatched: 0,
-                other_type: 0,
-                first_time: None,
-                last_time: None,
-                scopes: Vec::new(),
-                passthrough: Passthrough::default(),
-            }),
+            None => self
+                .sids
+                .entry(routed.sid.to_string())
+                .or_insert_with(|| TokenUsage::new(routed.sid, routed.account_type, line)),
         };
         if s.account_type != routed.account_type {
             s.other_type += 1;
@@ -610,17 +588,19 @@ impl Agg {
                 s.passthrough.brand_scopes.insert(scope);
             }
             OpMatch::Op { scope, .. } => {
-                let u = match s.scopes.iter_mut().find(|(id, _)| *id == scope) {
-                    Some((_, u)) => u,
+                s.needed.insert(scope);
+                let u = match s.scopes.iter().position(|u| u.scope == scope) {
+                    Some(i) => &mut s.scopes[i],
                     None => {
-                        s.scopes.push((
+                        s.scopes.push(ScopeUse {
                             scope,
-                            ScopeAgg {
-                                first_line: line,
-                                ..Default::default()
-                            },
-                        ));
-                        &mut s.scopes.last_mut().expect("just pushed").1
+                            requests: 0,
+                            refused: 0,
+                            first: LogLocation { file: 0, line },
+                            first_time: None,
+                            last_time: None,
+                        });
+                        s.scopes.last_mut().expect("just pushed")
                     }
                 };
                 u.requests += 1;
@@ -635,9 +615,9 @@ impl Agg {
     fn shift(&mut self, before: u64) {
         self.first_malformed = self.first_malformed.map(|l| l + before);
         for s in self.sids.values_mut() {
-            s.first_line += before;
-            for (_, u) in &mut s.scopes {
-                u.first_line += before;
+            s.first_seen.line += before;
+            for u in &mut s.scopes {
+                u.first.line += before;
             }
         }
     }
@@ -658,29 +638,7 @@ impl Agg {
                 None => {
                     self.sids.insert(sid, o);
                 }
-                Some(s) if s.account_type != o.account_type => s.other_type += o.requests,
-                Some(s) => {
-                    s.requests += o.requests;
-                    s.refused += o.refused;
-                    s.unmatched += o.unmatched;
-                    s.other_type += o.other_type;
-                    s.first_time = min_opt(s.first_time, o.first_time);
-                    s.last_time = max_opt(s.last_time, o.last_time);
-                    s.passthrough.requests += o.passthrough.requests;
-                    s.passthrough.brand_scopes =
-                        s.passthrough.brand_scopes.union(o.passthrough.brand_scopes);
-                    for (id, u) in o.scopes {
-                        match s.scopes.iter_mut().find(|(x, _)| *x == id) {
-                            None => s.scopes.push((id, u)),
-                            Some((_, x)) => {
-                                x.requests += u.requests;
-                                x.refused += u.refused;
-                                x.first_time = min_opt(x.first_time, u.first_time);
-                                x.last_time = max_opt(x.last_time, u.last_time);
-                            }
-                        }
-                    }
-                }
+                Some(s) => s.merge(o),
             }
         }
     }
@@ -744,6 +702,25 @@ mod tests {
         format!(
             "10.0.0.1 - - [{day:02}/Nov/2026:10:00:00 +0000] \"{method} {path} HTTP/1.1\" {status} 12 \"-\" \"client\"\n"
         )
+    }
+
+    #[test]
+    fn requests_under_another_account_type_are_never_dropped_by_a_merge() {
+        // The second log first sees the SID under the partner base path, then twice under the
+        // brand one: merged into the brand token of the first log, all four requests count.
+        let first = clf(1, "GET", &format!("/Advertisers/{SID}/Actions"), 200);
+        let mut second = clf(2, "GET", &format!("/Mediapartners/{SID}/Campaigns"), 200);
+        second += &clf(3, "GET", &format!("/Advertisers/{SID}/Actions"), 200);
+        second += &clf(4, "GET", &format!("/Advertisers/{SID}/Campaigns"), 200);
+        let (u, errors) = Usage::from_bytes(
+            &[("a.log", first.as_bytes()), ("b.log", second.as_bytes())],
+            &Catalogues::builtin(),
+        );
+        assert!(errors.is_empty());
+        let t = u.token(SID).unwrap();
+        assert_eq!(t.account_type, AccountType::Brand);
+        assert_eq!(t.requests + t.other_type, 4, "{t:?}");
+        assert_eq!(t.requests, 1);
     }
 
     #[test]
