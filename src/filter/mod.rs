@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use crate::diag::InputError;
 use crate::finding::{Finding, FindingBuilder};
 use crate::model::Day;
-use crate::policy::{IgnoreDoc, Policy};
+use crate::policy::{Ignore, Policy};
 use crate::report::{BaselineStats, Suppressed, Suppression, SuppressionKind};
 use crate::rules::{FileModel, Sink, UnusedIgnore};
 use crate::source::{FileId, SourceMap};
@@ -68,15 +68,56 @@ fn rule_enabled(input: &FilterInput<'_>, id: &str) -> bool {
         .is_some_and(|r| input.policy.enabled(r.meta()) && input.inputs.satisfy(r.meta().needs))
 }
 
+/// Applies the ignores (unless `--no-ignores`), reports those that silenced nothing, then the
+/// baseline.
 pub fn apply(findings: Vec<Finding>, input: &FilterInput<'_>) -> Filtered {
-    let mut errors = Vec::new();
-    let mut suppressed = Vec::new();
-    let mut active = findings;
-    let mut extra = Vec::new();
-
+    let mut out = Filtered {
+        active: findings,
+        suppressed: Vec::new(),
+        errors: Vec::new(),
+        baseline: None,
+    };
     if input.apply_ignores {
-        // Inline directives, per YAML/TOML file that has any.
-        let mut inline: HashMap<FileId, Vec<(inline::InlineIgnore, Vec<usize>)>> = HashMap::new();
+        let (mut inline, errors) = InlineIgnores::collect(input);
+        out.errors = errors;
+        let mut config = ConfigIgnores::new(input.policy);
+        let mut kept = Vec::with_capacity(out.active.len());
+        for mut f in std::mem::take(&mut out.active) {
+            let by = match inline.silences(input.sources, &f) {
+                Some(by) => Some(by),
+                None => config.silences(input, &mut f),
+            };
+            match by {
+                Some(by) => out.suppressed.push(Suppressed { finding: f, by }),
+                None => kept.push(f),
+            }
+        }
+        let mut sink = Sink::new(input.policy);
+        inline.report_unused(input, &mut sink);
+        config.report_unused(input, &mut sink);
+        kept.extend(sink.into_findings());
+        out.active = kept;
+    }
+    if let Some(base) = input.baseline {
+        let (kept, stats) =
+            baseline::apply(std::mem::take(&mut out.active), base, &mut out.suppressed);
+        out.active = kept;
+        out.baseline = Some(stats);
+    }
+    out
+}
+
+/// The inline directives of every file that may hold them, each with how often each of its
+/// rules silenced something; and the lines that open each token.
+struct InlineIgnores {
+    by_file: HashMap<FileId, Vec<(inline::InlineIgnore, Vec<usize>)>>,
+    headers: HashMap<FileId, Vec<(usize, usize, String)>>,
+}
+
+impl InlineIgnores {
+    fn collect(input: &FilterInput<'_>) -> (Self, Vec<InputError>) {
+        let mut errors = Vec::new();
+        let mut by_file = HashMap::new();
         for (id, source) in input.sources.iter() {
             // Definition files with comments; every file `scan` reports on.
             if !(input.inputs.scan
@@ -87,123 +128,56 @@ pub fn apply(findings: Vec<Finding>, input: &FilterInput<'_>) -> Filtered {
             let (found, errs) = inline::scan(id, source);
             errors.extend(errs);
             if !found.is_empty() {
-                let n = |i: &inline::InlineIgnore| vec![0; i.rules.len()];
-                inline.insert(
-                    id,
-                    found
-                        .into_iter()
-                        .map(|i| {
-                            let c = n(&i);
-                            (i, c)
-                        })
-                        .collect(),
-                );
+                let counted = found
+                    .into_iter()
+                    .map(|i| {
+                        let uses = vec![0; i.rules.len()];
+                        (i, uses)
+                    })
+                    .collect();
+                by_file.insert(id, counted);
             }
         }
-        let headers = if inline.is_empty() {
+        let headers = if by_file.is_empty() {
             HashMap::new()
         } else {
             token_headers(input.sources, input.files)
         };
+        (InlineIgnores { by_file, headers }, errors)
+    }
 
-        // Configured ignores, with their globs compiled by the policy.
-        let config: Vec<(
-            &IgnoreDoc,
-            Option<&globset::GlobMatcher>,
-            Option<&globset::GlobMatcher>,
-        )> = input
-            .policy
-            .ignores
-            .iter()
-            .map(|ig| (&ig.doc, ig.path.as_ref(), ig.scope.as_ref()))
-            .collect();
-        let mut config_used = vec![0usize; config.len()];
-
-        let mut kept = Vec::with_capacity(active.len());
-        for mut f in active {
-            let mut by = None;
-            if let Some(loc) = f.location {
-                if let Some(list) = inline.get_mut(&loc.file) {
-                    let line = input.sources.get(loc.file).line_index(loc.start as usize);
-                    let file_headers = headers.get(&loc.file);
-                    for (ig, used) in list.iter_mut() {
-                        let Some(ri) = ig.rules.iter().position(|(id, _)| *id == f.rule.id) else {
-                            continue;
-                        };
-                        let token_wide = f.token.as_deref().is_some_and(|name| {
-                            file_headers.is_some_and(|h| {
-                                h.iter().any(|(a, b, n)| {
-                                    n == name && (*a..=*b).contains(&ig.target_line)
-                                })
-                            })
-                        });
-                        if ig.target_line == line || token_wide {
-                            used[ri] += 1;
-                            by = Some(Suppression {
-                                kind: SuppressionKind::Inline,
-                                reason: crate::redact::scrub(&ig.reason).into_owned(),
-                                span: Some(ig.span),
-                            });
-                            break;
-                        }
-                    }
-                }
-            }
-            if by.is_none() {
-                for (i, (ig, path, scope)) in config.iter().enumerate() {
-                    if ig.rule.value != f.rule.id
-                        && crate::rules::find(&ig.rule.value).map(|r| r.meta().id)
-                            != Some(f.rule.id)
-                    {
-                        continue;
-                    }
-                    if ig
-                        .token
-                        .as_ref()
-                        .is_some_and(|t| f.token.as_deref() != Some(t.value.as_str()))
-                    {
-                        continue;
-                    }
-                    if let Some(m) = path {
-                        let shown = f
-                            .location
-                            .map(|l| input.sources.get(l.file).display.as_str());
-                        if !shown.is_some_and(|p| m.is_match(p)) {
-                            continue;
-                        }
-                    }
-                    if let Some(m) = scope {
-                        if !f.scope.as_deref().is_some_and(|s| m.is_match(s)) {
-                            continue;
-                        }
-                    }
-                    config_used[i] += 1;
-                    if let Some(expires) = ig.expires.as_ref().filter(|e| e.value < input.as_of) {
-                        // Expired: the finding returns, pointing at the entry that let it go.
-                        f.related.push((
-                            expires.span,
-                            format!("an ignore for this expired on {}", expires.value),
-                        ));
-                        continue;
-                    }
-                    by = Some(Suppression {
-                        kind: SuppressionKind::Config,
-                        reason: crate::redact::scrub(&ig.reason.value).into_owned(),
-                        span: Some(ig.rule.span),
-                    });
-                    break;
-                }
-            }
-            match by {
-                Some(by) => suppressed.push(Suppressed { finding: f, by }),
-                None => kept.push(f),
+    /// The directive that silences `f`: one aimed at its line, or at the head of its token.
+    fn silences(&mut self, sources: &SourceMap, f: &Finding) -> Option<Suppression> {
+        let loc = f.location?;
+        let list = self.by_file.get_mut(&loc.file)?;
+        let line = sources.get(loc.file).line_index(loc.start as usize);
+        let headers = self.headers.get(&loc.file);
+        let heads_token = |target: usize| {
+            f.token.as_deref().is_some_and(|name| {
+                headers.is_some_and(|h| {
+                    h.iter()
+                        .any(|(a, b, n)| n == name && (*a..=*b).contains(&target))
+                })
+            })
+        };
+        for (ig, used) in list.iter_mut() {
+            let Some(ri) = ig.rules.iter().position(|(id, _)| *id == f.rule.id) else {
+                continue;
+            };
+            if ig.target_line == line || heads_token(ig.target_line) {
+                used[ri] += 1;
+                return Some(Suppression {
+                    kind: SuppressionKind::Inline,
+                    reason: crate::redact::scrub(&ig.reason).into_owned(),
+                    span: Some(ig.span),
+                });
             }
         }
-        active = kept;
+        None
+    }
 
-        // Ignores that silenced nothing.
-        let mut sink = Sink::new(input.policy);
-        for list in inline.values() {
+    fn report_unused(&self, input: &FilterInput<'_>, sink: &mut Sink<'_>) {
+        for list in self.by_file.values() {
             for (ig, used) in list {
                 for ((id, span), n) in ig.rules.iter().zip(used) {
                     if *n == 0 && rule_enabled(input, id) {
@@ -221,41 +195,95 @@ pub fn apply(findings: Vec<Finding>, input: &FilterInput<'_>) -> Filtered {
                 }
             }
         }
-        for ((ig, _, _), n) in config.iter().zip(&config_used) {
-            if *n == 0 && rule_enabled(input, &ig.rule.value) {
-                let mut b = FindingBuilder::new(
-                    &UnusedIgnore::META,
-                    format!("`[[ignore]]` of `{}` silenced nothing", ig.rule.value),
-                )
-                .help("remove the entry from scopeward.toml: nothing matches it")
-                .label("unused")
-                .subject(format!(
-                    "config:{}:{}:{}:{}",
-                    ig.rule.value,
-                    ig.token.as_ref().map_or("", |t| t.value.as_str()),
-                    ig.path.as_ref().map_or("", |t| t.value.as_str()),
-                    ig.scope.as_ref().map_or("", |t| t.value.as_str())
-                ));
-                if let Some(t) = &ig.token {
-                    b = b.related(t.span, "for this token");
-                }
-                sink.push(b.at(ig.rule.span));
-            }
-        }
-        extra = sink.into_findings();
     }
-    active.extend(extra);
+}
 
-    let mut stats = None;
-    if let Some(base) = input.baseline {
-        let (kept, stats_now) = baseline::apply(active, base, &mut suppressed);
-        active = kept;
-        stats = Some(stats_now);
+/// The policy's `[[ignore]]` entries, each with how often it silenced something.
+struct ConfigIgnores<'a> {
+    entries: &'a [Ignore],
+    used: Vec<usize>,
+}
+
+impl<'a> ConfigIgnores<'a> {
+    fn new(policy: &'a Policy) -> Self {
+        ConfigIgnores {
+            entries: &policy.ignores,
+            used: vec![0; policy.ignores.len()],
+        }
     }
-    Filtered {
-        active,
-        suppressed,
-        errors,
-        baseline: stats,
+
+    /// The entry that silences `f`. An expired one that matches lets it through, noting the
+    /// entry that let it go.
+    fn silences(&mut self, input: &FilterInput<'_>, f: &mut Finding) -> Option<Suppression> {
+        for (i, ig) in self.entries.iter().enumerate() {
+            if !matches(input, ig, f) {
+                continue;
+            }
+            self.used[i] += 1;
+            let doc = &ig.doc;
+            if let Some(expires) = doc.expires.as_ref().filter(|e| e.value < input.as_of) {
+                f.related.push((
+                    expires.span,
+                    format!("an ignore for this expired on {}", expires.value),
+                ));
+                continue;
+            }
+            return Some(Suppression {
+                kind: SuppressionKind::Config,
+                reason: crate::redact::scrub(&doc.reason.value).into_owned(),
+                span: Some(doc.rule.span),
+            });
+        }
+        None
     }
+
+    fn report_unused(&self, input: &FilterInput<'_>, sink: &mut Sink<'_>) {
+        for (ig, n) in self.entries.iter().zip(&self.used) {
+            let ig = &ig.doc;
+            if *n > 0 || !rule_enabled(input, &ig.rule.value) {
+                continue;
+            }
+            let text = |v: &Option<crate::tree::de::Sp<String>>| {
+                v.as_ref().map_or("", |t| t.value.as_str()).to_string()
+            };
+            let mut b = FindingBuilder::new(
+                &UnusedIgnore::META,
+                format!("`[[ignore]]` of `{}` silenced nothing", ig.rule.value),
+            )
+            .help("remove the entry from scopeward.toml: nothing matches it")
+            .label("unused")
+            .subject(format!(
+                "config:{}:{}:{}:{}",
+                ig.rule.value,
+                text(&ig.token),
+                text(&ig.path),
+                text(&ig.scope)
+            ));
+            if let Some(t) = &ig.token {
+                b = b.related(t.span, "for this token");
+            }
+            sink.push(b.at(ig.rule.span));
+        }
+    }
+}
+
+/// Whether an `[[ignore]]` entry matches a finding: its rule (following redirects), and each
+/// of `token`, `path` and `scope` it sets.
+fn matches(input: &FilterInput<'_>, ig: &Ignore, f: &Finding) -> bool {
+    let doc = &ig.doc;
+    let rule = doc.rule.value == f.rule.id
+        || crate::rules::find(&doc.rule.value).map(|r| r.meta().id) == Some(f.rule.id);
+    let token = doc
+        .token
+        .as_ref()
+        .is_none_or(|t| f.token.as_deref() == Some(t.value.as_str()));
+    let path = ig.path.as_ref().is_none_or(|m| {
+        f.location
+            .is_some_and(|l| m.is_match(&input.sources.get(l.file).display))
+    });
+    let scope = ig
+        .scope
+        .as_ref()
+        .is_none_or(|m| f.scope.as_deref().is_some_and(|s| m.is_match(s)));
+    rule && token && path && scope
 }

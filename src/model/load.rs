@@ -14,7 +14,7 @@ use crate::diag::InputError;
 use crate::redact;
 use crate::source::{FileId, Span};
 use crate::tree::de::from_node;
-use crate::tree::{Entry, Format, Kind, Node, parse, yaml};
+use crate::tree::{Entry, Format, Kind, Node, ParseError, parse, yaml};
 
 use super::types::{AccountDoc, TokenDoc, TokenFileDoc};
 
@@ -252,38 +252,7 @@ fn load_structure<S: TokenStage>(
         errors: Mutex::new(Vec::new()),
         secrets: Mutex::new(Vec::new()),
     };
-    let parsed = match format {
-        Format::Yaml => rayon::in_place_scope(|scope| {
-            let pipeline = &pipeline;
-            let mut batch = Vec::new();
-            let root = yaml::parse_split(
-                file,
-                text,
-                "tokens",
-                &mut |i, node| {
-                    batch.push((i, node));
-                    if batch.len() == BATCH {
-                        let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
-                        scope.spawn(move |_| pipeline.convert(full));
-                    }
-                },
-                &mut |key, node| {
-                    // An account without secrets in it reads the same now as after parsing.
-                    if key == "account" {
-                        if let Ok(account) = from_node::<AccountDoc>(node) {
-                            let _ = pipeline.account.set(account);
-                        }
-                    }
-                },
-            );
-            if !batch.is_empty() {
-                scope.spawn(move |_| pipeline.convert(batch));
-            }
-            root
-        }),
-        _ => parse(format, file, text),
-    };
-    let mut root = match parsed {
+    let mut root = match parse_root(file, format, text, &pipeline) {
         Ok(root) => root,
         Err(e) => {
             out.errors.push(e.into());
@@ -291,19 +260,82 @@ fn load_structure<S: TokenStage>(
         }
     };
     out.parsed = true;
-    let root_span = root.span;
-    let file_start = Span::new(file, 0, text.lines().next().map_or(0, str::len));
+    collect_secrets_outside_tokens(&mut root, &mut out.secrets);
+    let tokens = read_root(file, format, text, root, &mut out);
+    if let Some(account) = &out.account {
+        if pipeline.account.get().is_none() {
+            let _ = pipeline.account.set(account.clone());
+        }
+    }
+    if let Some(tokens) = tokens {
+        convert_tokens(tokens, &pipeline, &mut out.errors);
+    }
+    pipeline.finish(&mut out);
+    out
+}
 
-    // Secrets outside `tokens` (the account, unknown root keys); tokens have their own pass.
+/// Parses the document. YAML hands each finished token to the pipeline while the rest of the
+/// file is parsed (and the account as soon as it is read); TOML and JSON parse whole.
+fn parse_root<'t, S: TokenStage>(
+    file: FileId,
+    format: Format,
+    text: &'t str,
+    pipeline: &Pipeline<'_, S>,
+) -> Result<Node<'t>, ParseError> {
+    if format != Format::Yaml {
+        return parse(format, file, text);
+    }
+    rayon::in_place_scope(|scope| {
+        let mut batch = Vec::new();
+        let root = yaml::parse_split(
+            file,
+            text,
+            "tokens",
+            &mut |i, node| {
+                batch.push((i, node));
+                if batch.len() == BATCH {
+                    let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                    scope.spawn(move |_| pipeline.convert(full));
+                }
+            },
+            &mut |key, node| {
+                // An account without secrets in it reads the same now as after parsing.
+                if key == "account" {
+                    if let Ok(account) = from_node::<AccountDoc>(node) {
+                        let _ = pipeline.account.set(account);
+                    }
+                }
+            },
+        );
+        if !batch.is_empty() {
+            scope.spawn(move |_| pipeline.convert(batch));
+        }
+        root
+    })
+}
+
+/// Secrets outside `tokens` (the account, unknown root keys); tokens have their own pass.
+fn collect_secrets_outside_tokens(root: &mut Node<'_>, secrets: &mut Vec<SecretHit>) {
     if let Kind::Map(entries) = &mut root.kind {
         let tokens = entries.iter().position(|e| e.key == "tokens");
         let held = tokens.map(|i| entries.remove(i));
-        collect_secrets(&mut root, Path::Root, None, &mut out.secrets);
+        collect_secrets(root, Path::Root, None, secrets);
         if let (Some(i), Some(t), Kind::Map(entries)) = (tokens, held, &mut root.kind) {
             entries.insert(i.min(entries.len()), t);
         }
     }
+}
 
+/// Reads the root table: the account into `out`, unknown keys as errors. Returns the `tokens`
+/// value, if any.
+fn read_root<'t, O>(
+    file: FileId,
+    format: Format,
+    text: &str,
+    root: Node<'t>,
+    out: &mut Staged<O>,
+) -> Option<Node<'t>> {
+    let root_span = root.span;
     let Kind::Map(entries) = root.kind else {
         out.errors.push(
             InputError::new(
@@ -315,7 +347,7 @@ fn load_structure<S: TokenStage>(
             )
             .with_help("see `scopeward schema tokens` for the file's structure"),
         );
-        return out;
+        return None;
     };
     let mut saw_account = false;
     let mut tokens_node = None;
@@ -335,6 +367,7 @@ fn load_structure<S: TokenStage>(
         }
     }
     if !saw_account {
+        let file_start = Span::new(file, 0, text.lines().next().map_or(0, str::len));
         out.errors.push(
             InputError::new(file_start, "missing required key `account`").with_help(format!(
                 "say which kind of account the tokens belong to, e.g. {}",
@@ -346,24 +379,28 @@ fn load_structure<S: TokenStage>(
             )),
         );
     }
-    if let Some(account) = &out.account {
-        if pipeline.account.get().is_none() {
-            let _ = pipeline.account.set(account.clone());
-        }
-    }
-    match tokens_node.map(|n| (n.span, n.kind)) {
-        // TOML and JSON, and YAML lists the parser did not split, convert now.
-        Some((_, Kind::Seq(items))) => {
+    tokens_node
+}
+
+/// Converts the tokens the parser did not hand over while parsing (TOML and JSON, and YAML
+/// lists it did not split), in parallel batches.
+fn convert_tokens<S: TokenStage>(
+    tokens: Node<'_>,
+    pipeline: &Pipeline<'_, S>,
+    errors: &mut Vec<InputError>,
+) {
+    match tokens.kind {
+        Kind::Seq(items) => {
             let items: Vec<(usize, Node<'_>)> = items.into_iter().enumerate().collect();
             items
                 .into_par_iter()
                 .chunks(BATCH)
                 .for_each(|batch| pipeline.convert(batch));
         }
-        Some((_, Kind::Null)) | None => {}
-        Some((span, other)) => out.errors.push(
+        Kind::Null => {}
+        other => errors.push(
             InputError::new(
-                span,
+                tokens.span,
                 format!("expected a list of tokens, found {}", other.describe()),
             )
             .with_help(
@@ -371,35 +408,32 @@ fn load_structure<S: TokenStage>(
             ),
         ),
     }
-    let deferred = std::mem::take(&mut *locked(&pipeline.deferred));
-    if pipeline.account.get().is_some() && out.account.is_some() && !deferred.is_empty() {
-        deferred
-            .into_par_iter()
-            .chunks(BATCH)
-            .for_each(|batch| pipeline.process(batch));
+}
+
+impl<S: TokenStage> Pipeline<'_, S> {
+    /// Processes tokens converted before the account was known, and moves what the workers
+    /// gathered into `out`, in file order. Tokens of an account that could not be read are not
+    /// checked.
+    fn finish(self, out: &mut Staged<S::Output>) {
+        let deferred = std::mem::take(&mut *locked(&self.deferred));
+        if self.account.get().is_some() && out.account.is_some() && !deferred.is_empty() {
+            deferred
+                .into_par_iter()
+                .chunks(BATCH)
+                .for_each(|batch| self.process(batch));
+        }
+        let mut outputs = self.outputs.into_inner().unwrap_or_else(|p| p.into_inner());
+        if out.account.is_none() {
+            outputs.clear();
+        }
+        outputs.sort_unstable_by_key(|(first, _)| *first);
+        out.outputs = outputs;
+        out.errors
+            .extend(self.errors.into_inner().unwrap_or_else(|p| p.into_inner()));
+        let mut secrets = self.secrets.into_inner().unwrap_or_else(|p| p.into_inner());
+        secrets.sort_by_key(|h| h.value_span.start);
+        out.secrets.extend(secrets);
     }
-    let mut outputs = pipeline
-        .outputs
-        .into_inner()
-        .unwrap_or_else(|p| p.into_inner());
-    if out.account.is_none() {
-        outputs.clear(); // tokens of an account that could not be read are not checked
-    }
-    outputs.sort_unstable_by_key(|(first, _)| *first);
-    out.outputs = outputs;
-    out.errors.extend(
-        pipeline
-            .errors
-            .into_inner()
-            .unwrap_or_else(|p| p.into_inner()),
-    );
-    let mut secrets = pipeline
-        .secrets
-        .into_inner()
-        .unwrap_or_else(|p| p.into_inner());
-    secrets.sort_by_key(|h| h.value_span.start);
-    out.secrets.extend(secrets);
-    out
 }
 
 fn unknown_root_key(key: &str, entry: &Entry<'_>) -> InputError {

@@ -506,7 +506,6 @@ fn matrices(
     }
     for ty in types {
         let cat = catalogues.get(*ty);
-        let ids = category_scopes(cat);
         let tokens: Vec<&TokenView> = report
             .inventory
             .iter()
@@ -516,48 +515,8 @@ fn matrices(
             tokens.iter().map(|t| t.account_name.as_deref()).collect();
         accounts.sort();
         accounts.dedup();
-        let account_label = match accounts.as_slice() {
-            [Some(a)] => format!(" · {}", text(a)),
-            _ => String::new(),
-        };
-        let high = cat
-            .doc
-            .categories
-            .iter()
-            .filter(|c| c.sensitivity == Sensitivity::High)
-            .count();
-        let _ = writeln!(
-            out,
-            "<h3 class=\"matrix-h\" id=\"matrix-{t}\">{}{account_label}<span class=\"sub\">{} × {} ({} high sensitivity)</span></h3>",
-            title_case(ty.as_str()),
-            plural(tokens.len(), "token", "tokens"),
-            plural(cat.doc.categories.len(), "category", "categories"),
-            high,
-            t = ty.as_str()
-        );
-        let _ = writeln!(
-            out,
-            "<div class=\"matrix-wrap\" tabindex=\"0\" role=\"region\" aria-labelledby=\"matrix-{t}\">\n<table class=\"matrix\" aria-labelledby=\"matrix-{t}\">",
-            t = ty.as_str()
-        );
-        out.push_str("<thead><tr><th scope=\"col\" class=\"corner\">Token</th>");
-        for c in &cat.doc.categories {
-            let is_high = c.sensitivity == Sensitivity::High;
-            let _ = write!(
-                out,
-                "<th scope=\"col\" class=\"cat{}\" title=\"{} ({} sensitivity)\"><span class=\"v\">{}</span>{}</th>",
-                if is_high { " high" } else { "" },
-                esc(&c.name),
-                c.sensitivity.as_str(),
-                esc(&c.id),
-                if is_high {
-                    "<span class=\"hi\" aria-hidden=\"true\">⚠</span><span class=\"sr\"> (high sensitivity)</span>"
-                } else {
-                    ""
-                }
-            );
-        }
-        out.push_str("<th scope=\"col\" class=\"sumh\">Access</th></tr></thead>\n<tbody>\n");
+        matrix_head(out, *ty, cat, tokens.len(), &accounts);
+        let ids = category_scopes(cat);
         for t in &tokens {
             out.push_str("<tr><th scope=\"row\">");
             let name = text(&t.name);
@@ -568,97 +527,166 @@ fn matrices(
                 None => out.push_str(&name),
             }
             out.push_str("<span class=\"meta\">");
-            let mut meta: Vec<String> = Vec::new();
-            if accounts.len() > 1 {
-                meta.push(
-                    t.account_name
-                        .as_deref()
-                        .map_or_else(|| "(unnamed account)".to_string(), text),
-                );
-            }
-            if t.environments.is_empty() {
-                meta.push("<span class=\"tag\">no environment</span>".to_string());
-            }
-            for e in &t.environments {
-                meta.push(format!(
-                    "<span class=\"tag{}\">{}</span>",
-                    if e == "production" {
-                        " env-production"
-                    } else {
-                        ""
-                    },
-                    text(e)
-                ));
-            }
-            if t.state == TokenState::Disabled {
-                meta.push("<span class=\"tag disabled\">disabled</span>".to_string());
-            }
-            if let Some(l) = t.legacy {
-                meta.push(format!(
-                    "<span class=\"tag legacy\">legacy {}</span>",
-                    l.as_str()
-                ));
-            }
-            if let Some((_, n)) = anchors.get(&key_of(t)) {
-                let mut parts = Vec::new();
-                if n.error > 0 {
-                    parts.push(format!("✖ {}", n.error));
-                }
-                if n.warning > 0 {
-                    parts.push(format!("▲ {}", n.warning));
-                }
-                if n.info > 0 {
-                    parts.push(format!("ℹ {}", n.info));
-                }
-                meta.push(format!(
-                    "<span title=\"findings\" aria-label=\"{}\">{}</span>",
-                    esc(&finding_counts_text(*n)),
-                    parts.join(" ")
-                ));
-            }
-            out.push_str(&meta.join(" "));
+            let counts = anchors.get(&key_of(t)).map(|(_, n)| *n);
+            out.push_str(&token_meta(t, accounts.len() > 1, counts).join(" "));
             out.push_str("</span></th>");
-            let (mut reads, mut writes, mut hot) = (0, 0, 0);
-            for (c, (r, w)) in cat.doc.categories.iter().zip(&ids) {
-                let r = r.is_some_and(|id| t.effective.contains(id));
-                let w = w.is_some_and(|id| t.effective.contains(id));
-                let is_hot = w && c.sensitivity == Sensitivity::High;
-                reads += usize::from(r);
-                writes += usize::from(w);
-                hot += usize::from(is_hot);
-                let (class, shown, said) = match (r, w) {
-                    (false, false) => ("x-n", "·", "none"),
-                    (true, false) => ("x-r", "R", "read"),
-                    (false, true) => ("x-w", "W", "write"),
-                    (true, true) => ("x-rw", "RW", "read and write"),
-                };
-                if is_hot {
-                    let _ = write!(
-                        out,
-                        "<td class=\"{class} hot\"><span aria-hidden=\"true\">{shown}!</span><span class=\"sr\">{said}, high-sensitivity write</span></td>"
-                    );
-                } else {
-                    let _ = write!(
-                        out,
-                        "<td class=\"{class}\"><span aria-hidden=\"true\">{shown}</span><span class=\"sr\">{said}</span></td>"
-                    );
-                }
-            }
-            let _ = writeln!(
-                out,
-                "<td class=\"sum\"><span>{reads} read</span><span>{writes} write</span>{}</td></tr>",
-                if hot > 0 {
-                    format!(
-                        "<span title=\"writes on high-sensitivity categories\"><strong>{hot} high</strong><span class=\"sr\"> sensitivity write</span></span>"
-                    )
-                } else {
-                    String::new()
-                }
-            );
+            matrix_cells(out, t, cat, &ids);
         }
         out.push_str("</tbody>\n</table>\n</div>\n");
     }
     out.push_str("</section>\n");
+}
+
+/// The heading of one account type's matrix and its table head (one column per category).
+fn matrix_head(
+    out: &mut String,
+    ty: AccountType,
+    cat: &Catalogue,
+    tokens: usize,
+    accounts: &[Option<&str>],
+) {
+    let account_label = match accounts {
+        [Some(a)] => format!(" · {}", text(a)),
+        _ => String::new(),
+    };
+    let high = cat
+        .doc
+        .categories
+        .iter()
+        .filter(|c| c.sensitivity == Sensitivity::High)
+        .count();
+    let _ = writeln!(
+        out,
+        "<h3 class=\"matrix-h\" id=\"matrix-{t}\">{}{account_label}<span class=\"sub\">{} × {} ({} high sensitivity)</span></h3>",
+        title_case(ty.as_str()),
+        plural(tokens, "token", "tokens"),
+        plural(cat.doc.categories.len(), "category", "categories"),
+        high,
+        t = ty.as_str()
+    );
+    let _ = writeln!(
+        out,
+        "<div class=\"matrix-wrap\" tabindex=\"0\" role=\"region\" aria-labelledby=\"matrix-{t}\">\n<table class=\"matrix\" aria-labelledby=\"matrix-{t}\">",
+        t = ty.as_str()
+    );
+    out.push_str("<thead><tr><th scope=\"col\" class=\"corner\">Token</th>");
+    for c in &cat.doc.categories {
+        let is_high = c.sensitivity == Sensitivity::High;
+        let _ = write!(
+            out,
+            "<th scope=\"col\" class=\"cat{}\" title=\"{} ({} sensitivity)\"><span class=\"v\">{}</span>{}</th>",
+            if is_high { " high" } else { "" },
+            esc(&c.name),
+            c.sensitivity.as_str(),
+            esc(&c.id),
+            if is_high {
+                "<span class=\"hi\" aria-hidden=\"true\">⚠</span><span class=\"sr\"> (high sensitivity)</span>"
+            } else {
+                ""
+            }
+        );
+    }
+    out.push_str("<th scope=\"col\" class=\"sumh\">Access</th></tr></thead>\n<tbody>\n");
+}
+
+/// The tags beside a token's name: account (when the matrix has several), environments,
+/// state, legacy access, finding counts.
+fn token_meta(t: &TokenView, show_account: bool, counts: Option<Counts>) -> Vec<String> {
+    let mut meta: Vec<String> = Vec::new();
+    if show_account {
+        meta.push(
+            t.account_name
+                .as_deref()
+                .map_or_else(|| "(unnamed account)".to_string(), text),
+        );
+    }
+    if t.environments.is_empty() {
+        meta.push("<span class=\"tag\">no environment</span>".to_string());
+    }
+    for e in &t.environments {
+        meta.push(format!(
+            "<span class=\"tag{}\">{}</span>",
+            if e == "production" {
+                " env-production"
+            } else {
+                ""
+            },
+            text(e)
+        ));
+    }
+    if t.state == TokenState::Disabled {
+        meta.push("<span class=\"tag disabled\">disabled</span>".to_string());
+    }
+    if let Some(l) = t.legacy {
+        meta.push(format!(
+            "<span class=\"tag legacy\">legacy {}</span>",
+            l.as_str()
+        ));
+    }
+    if let Some(n) = counts {
+        let mut parts = Vec::new();
+        if n.error > 0 {
+            parts.push(format!("✖ {}", n.error));
+        }
+        if n.warning > 0 {
+            parts.push(format!("▲ {}", n.warning));
+        }
+        if n.info > 0 {
+            parts.push(format!("ℹ {}", n.info));
+        }
+        meta.push(format!(
+            "<span title=\"findings\" aria-label=\"{}\">{}</span>",
+            esc(&finding_counts_text(n)),
+            parts.join(" ")
+        ));
+    }
+    meta
+}
+
+/// One cell per category (what the token can do there), then the row's totals.
+fn matrix_cells(
+    out: &mut String,
+    t: &TokenView,
+    cat: &Catalogue,
+    ids: &[(Option<ScopeId>, Option<ScopeId>)],
+) {
+    let (mut reads, mut writes, mut hot) = (0, 0, 0);
+    for (c, (r, w)) in cat.doc.categories.iter().zip(ids) {
+        let r = r.is_some_and(|id| t.effective.contains(id));
+        let w = w.is_some_and(|id| t.effective.contains(id));
+        let is_hot = w && c.sensitivity == Sensitivity::High;
+        reads += usize::from(r);
+        writes += usize::from(w);
+        hot += usize::from(is_hot);
+        let (class, shown, said) = match (r, w) {
+            (false, false) => ("x-n", "·", "none"),
+            (true, false) => ("x-r", "R", "read"),
+            (false, true) => ("x-w", "W", "write"),
+            (true, true) => ("x-rw", "RW", "read and write"),
+        };
+        if is_hot {
+            let _ = write!(
+                out,
+                "<td class=\"{class} hot\"><span aria-hidden=\"true\">{shown}!</span><span class=\"sr\">{said}, high-sensitivity write</span></td>"
+            );
+        } else {
+            let _ = write!(
+                out,
+                "<td class=\"{class}\"><span aria-hidden=\"true\">{shown}</span><span class=\"sr\">{said}</span></td>"
+            );
+        }
+    }
+    let _ = writeln!(
+        out,
+        "<td class=\"sum\"><span>{reads} read</span><span>{writes} write</span>{}</td></tr>",
+        if hot > 0 {
+            format!(
+                "<span title=\"writes on high-sensitivity categories\"><strong>{hot} high</strong><span class=\"sr\"> sensitivity write</span></span>"
+            )
+        } else {
+            String::new()
+        }
+    );
 }
 
 fn finding_counts_text(n: Counts) -> String {
