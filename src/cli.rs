@@ -26,9 +26,13 @@ pub struct Cli {
 /// Settings every command shares.
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
-    /// Policy file (default: scopeward.toml in the working directory or an ancestor).
-    #[arg(long, global = true, value_name = "FILE")]
+    /// Policy file (default: scopeward.toml in the paths' common folder or an ancestor, else
+    /// in the working directory or an ancestor).
+    #[arg(long, global = true, value_name = "FILE", env = "SCOPEWARD_CONFIG")]
     pub config: Option<PathBuf>,
+    /// Use the default policy: read no scopeward.toml (wins over --config and SCOPEWARD_CONFIG).
+    #[arg(long, global = true)]
+    pub no_config: bool,
     /// Directory with brand.yaml / partner.yaml / agency.yaml replacing the built-in catalogues.
     #[arg(long, global = true, value_name = "DIR")]
     pub catalogue: Option<PathBuf>,
@@ -64,6 +68,32 @@ pub struct ReportArgs {
     /// Record today's findings in FILE (a baseline), then report as if it were given.
     #[arg(long, value_name = "FILE")]
     pub write_baseline: Option<PathBuf>,
+}
+
+/// How the commands that read definitions read their inputs.
+#[derive(Debug, Args)]
+pub struct InputArgs {
+    /// The largest input read whole (definitions, policy, baseline, listing); a larger one is
+    /// an input error (bytes, or with a K, M or G suffix).
+    #[arg(long, value_name = "SIZE", default_value = "100M", value_parser = parse_size)]
+    pub max_filesize: u64,
+    /// The name standard input (`-`) is shown under; its extension picks the format
+    /// (default YAML).
+    #[arg(long, value_name = "NAME")]
+    pub stdin_filename: Option<String>,
+    /// Exit 0 when the paths hold no token definition file (by default that is an error).
+    #[arg(long)]
+    pub allow_empty: bool,
+}
+
+impl InputArgs {
+    pub fn defaults() -> Self {
+        InputArgs {
+            max_filesize: crate::source::DEFAULT_MAX_FILESIZE,
+            stdin_filename: None,
+            allow_empty: false,
+        }
+    }
 }
 
 impl ReportArgs {
@@ -126,12 +156,15 @@ pub enum AccountTypeArg {
 pub enum Command {
     /// Lint token definitions (files or directories; default .).
     Check {
-        /// Files or directories. Directories are walked with the policy's include globs,
-        /// respecting .gitignore.
+        /// Files or directories (`-` is standard input). Directories are walked with the
+        /// policy's include and exclude globs, respecting .gitignore; files named here are
+        /// always read.
         #[arg(value_name = "PATH")]
         paths: Vec<PathBuf>,
         #[command(flatten)]
         report: ReportArgs,
+        #[command(flatten)]
+        input: InputArgs,
     },
     /// Audit definitions against evidence: what the tokens really are (probe the API with
     /// --live, or read a saved live listing with --listing) and what they did (--usage logs).
@@ -152,13 +185,22 @@ pub enum Command {
         /// (`git apply` or `patch -p1` it); comments and layout are kept.
         #[arg(long)]
         diff: bool,
+        #[command(flatten)]
+        input: InputArgs,
     },
     /// Find impact.com credentials in any files (respects .gitignore, skips binaries; output
     /// is redacted).
     Scan {
-        /// Files or directories (default .). Files named here are always read.
+        /// Files or directories (default .; `-` is standard input). Files named here are always
+        /// read, whatever their kind (a FIFO, a device), up to --max-filesize.
         #[arg(value_name = "PATH")]
         paths: Vec<PathBuf>,
+        /// The name standard input (`-`) is shown under.
+        #[arg(long, value_name = "NAME")]
+        stdin_filename: Option<String>,
+        /// Exit 0 when the paths hold no file at all (by default that is an error).
+        #[arg(long)]
+        allow_empty: bool,
         /// Skip files larger than this (bytes, or with a K, M or G suffix).
         #[arg(long, value_name = "SIZE", default_value = "1M", value_parser = parse_size)]
         max_filesize: u64,
@@ -256,6 +298,8 @@ pub struct AuditArgs {
     pub backoff_ms: u64,
     #[command(flatten)]
     pub report: ReportArgs,
+    #[command(flatten)]
+    pub input: InputArgs,
 }
 
 /// `10K`, `1M`, `2G` or a number of bytes.

@@ -780,12 +780,23 @@ fn include_globs_come_from_the_policy() {
 }
 
 #[test]
-fn no_definition_files_is_not_an_error() {
+fn no_definition_files_fails_closed() {
     let dir = tmp();
     write(dir.path(), "README.md", "nothing here\n");
     let out = run(sw(dir.path(), &["check", "."]));
+    assert_eq!(out.code, 2, "{}", out.all());
+    assert!(
+        out.all().contains("no token definition files found"),
+        "{}",
+        out.all()
+    );
+    assert!(
+        out.all().contains("**/*tokens*"),
+        "names the include globs: {}",
+        out.all()
+    );
+    let out = run(sw(dir.path(), &["check", ".", "--allow-empty"]));
     assert_eq!(out.code, 0, "{}", out.all());
-    assert!(out.stderr.contains("no token definition files found"));
 }
 
 fn yaml_to_json_warning_only() -> String {

@@ -5,7 +5,7 @@ use std::io::IsTerminal;
 use std::path::Path;
 use std::time::Duration;
 
-use super::check::conclude;
+use super::check::{Walked, conclude};
 use super::{Start, check_options, or_here, read_usage, start, usage_error};
 use crate::catalogue::Catalogues;
 use crate::cli::{AuditArgs, GlobalArgs};
@@ -22,27 +22,28 @@ const UNSAVED_LISTING: &str = "live-listing.json";
 
 pub(super) fn run(g: &GlobalArgs, args: &AuditArgs) -> u8 {
     let r = &args.report;
+    let paths = or_here(&args.paths);
+    let cap = args.input.max_filesize;
     let Start {
         cwd,
         as_of,
         mut sources,
         policy,
         catalogues,
-    } = match start(g, r) {
+    } = match start(g, r, &paths, cap) {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let (mut files, failures) = engine::discover(&or_here(&args.paths), &policy, &cwd);
+    let mut found = engine::discover(&paths, &policy, &cwd);
     // A listing named like a definition file is not one.
     let same = |a: &Path, b: &Path| {
         a == b || std::fs::canonicalize(cwd.join(a)).ok() == std::fs::canonicalize(cwd.join(b)).ok()
     };
     for listing in args.listing.iter().chain(&args.save_listing) {
-        files.retain(|f| !same(f, listing));
+        found.files.retain(|f| !same(f, listing));
     }
     let mut diag = Diagnostics::default();
-    diag.extend(failures);
-    let mut options = match check_options(r, as_of) {
+    let mut options = match check_options(r, &args.input, &policy, &found, as_of) {
         Ok(o) => o,
         Err(e) => return usage_error(e),
     };
@@ -53,7 +54,7 @@ pub(super) fn run(g: &GlobalArgs, args: &AuditArgs) -> u8 {
     }
     let report = if args.live {
         // Who to probe comes from the loaded definitions; they are checked once, after.
-        let mut model = engine::load(&files, &cwd, sources, &catalogues);
+        let mut model = engine::load(&found.files, &cwd, sources, &catalogues, &options);
         match probe_live(g, args, &cwd, &mut model, &catalogues, &mut diag) {
             Ok(live) => options.live = Some(std::sync::Arc::new(live)),
             Err(message) => return usage_error(message),
@@ -61,12 +62,18 @@ pub(super) fn run(g: &GlobalArgs, args: &AuditArgs) -> u8 {
         engine::run(model, &policy, &catalogues, &options)
     } else {
         if let Some(path) = &args.listing {
-            options.live = read_listing(path, &cwd, &mut sources, &catalogues, &mut diag)
+            options.live = read_listing(path, &cwd, &mut sources, &catalogues, cap, &mut diag)
                 .map(std::sync::Arc::new);
         }
-        engine::check_files(&files, &cwd, sources, &policy, &catalogues, &options)
+        engine::check_files(&found.files, &cwd, sources, &policy, &catalogues, &options)
     };
-    conclude(g, r, report, diag, &policy, &catalogues)
+    let walk = Walked {
+        paths: &paths,
+        cwd: &cwd,
+        found: &found,
+        allow_empty: args.input.allow_empty,
+    };
+    conclude(g, r, report, diag, &walk, &policy, &catalogues)
 }
 
 /// `--listing FILE`: a saved listing, strictly read. Its problems go to `diag`.
@@ -75,10 +82,11 @@ fn read_listing(
     cwd: &Path,
     sources: &mut SourceMap,
     catalogues: &Catalogues,
+    cap: u64,
     diag: &mut Diagnostics,
 ) -> Option<LiveInput> {
     let display = display_path(path, cwd);
-    let (mut source, err) = engine::read_source(path, display.clone(), sources.next_id());
+    let (mut source, err) = engine::read_source(path, display.clone(), sources.next_id(), cap);
     if let Some(err) = err {
         if !path.exists() {
             diag.failure(display, "cannot read the listing: no such file");

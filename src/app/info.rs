@@ -94,7 +94,7 @@ pub(super) fn explain(g: &GlobalArgs, format: InfoFormat, id: &str) -> u8 {
 
 pub(super) fn catalogue(g: &GlobalArgs, format: InfoFormat, ty: Option<AccountTypeArg>) -> u8 {
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    let catalogues = match setup(g, &cwd) {
+    let catalogues = match setup(g, &cwd, &[], crate::source::DEFAULT_MAX_FILESIZE) {
         Ok((_, _, c)) => c,
         Err((sources, diag)) => {
             let mut report = Report::empty(Day(jiff::Zoned::now().date()));

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use super::{EXIT_CLEAN, EXIT_ERROR, Start, emit, or_here, read_usage, start, usage_error};
-use crate::cli::{GlobalArgs, ReportArgs, SuggestFormat};
+use crate::cli::{GlobalArgs, InputArgs, ReportArgs, SuggestFormat};
 use crate::diag::Diagnostics;
 use crate::engine::{self, CheckOptions};
 use crate::fix::{edit, plan};
@@ -24,27 +24,43 @@ pub(super) fn run(
     logs: &[PathBuf],
     paths: &[PathBuf],
     diff: bool,
+    input: &InputArgs,
 ) -> u8 {
+    let paths = &or_here(paths);
     let Start {
         cwd,
         as_of,
         sources,
         policy,
         catalogues,
-    } = match start(g, &report_args(format)) {
+    } = match start(g, &report_args(format), paths, input.max_filesize) {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let (files, failures) = engine::discover(&or_here(paths), &policy, &cwd);
+    let found = engine::discover(paths, &policy, &cwd);
     let mut diag = Diagnostics::default();
-    diag.extend(failures);
+    diag.extend(found.failures.iter().cloned());
     let usage = read_usage(!g.quiet && diff, logs, &cwd, &catalogues, &mut diag);
     let usage = std::sync::Arc::new(usage);
     let mut options = CheckOptions::new(as_of);
     options.inventory = true;
     options.usage = Some(usage.clone());
-    let mut report = engine::check_files(&files, &cwd, sources, &policy, &catalogues, &options);
+    options.max_filesize = input.max_filesize;
+    options.stdin_name = input.stdin_filename.clone();
+    options.named = found.named.clone();
+    options.named.sort();
+    let mut report =
+        engine::check_files(&found.files, &cwd, sources, &policy, &catalogues, &options);
     report.absorb(diag);
+    if report.files == 0 && !input.allow_empty && report.failures.is_empty() {
+        report.failures.push(crate::diag::Failure::new(
+            "",
+            format!(
+                "no token definition files found (include: {}): nothing to suggest for — pass --allow-empty if that is expected",
+                policy.include.join(", ")
+            ),
+        ));
+    }
     let (mut doc, plans) = plan::suggest(&report.inventory, &report.sources, &usage, &catalogues);
     if diff {
         let (edited, skipped) = edit::apply(&plans, &report.sources);

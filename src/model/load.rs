@@ -77,6 +77,11 @@ pub struct Staged<O> {
     pub errors: Vec<InputError>,
     /// Whether the text parsed as YAML, TOML or JSON at all.
     pub parsed: bool,
+    /// It parsed, but has neither a top-level `account` nor `tokens`: some other file that
+    /// happens to match the include globs (design tokens, a tokenizer map, a schema).
+    pub not_definition: bool,
+    /// Its top level is not a table at all (already said by the one error it has).
+    pub not_a_table: bool,
 }
 
 /// What converting one token gave.
@@ -180,6 +185,8 @@ pub fn scan_only<O>(file: FileId, format: Format, text: &str) -> Staged<O> {
         secrets,
         errors: Vec::new(),
         parsed: false,
+        not_definition: false,
+        not_a_table: false,
     }
 }
 
@@ -243,6 +250,8 @@ fn load_structure<S: TokenStage>(
         secrets: Vec::new(),
         errors: Vec::new(),
         parsed: false,
+        not_definition: false,
+        not_a_table: false,
     };
     let pipeline = Pipeline {
         stage,
@@ -336,6 +345,13 @@ fn read_root<'t, O>(
     out: &mut Staged<O>,
 ) -> Option<Node<'t>> {
     let root_span = root.span;
+    out.not_definition = match &root.kind {
+        Kind::Map(entries) => !entries
+            .iter()
+            .any(|e| e.key == "account" || e.key == "tokens"),
+        _ => true,
+    };
+    out.not_a_table = !matches!(root.kind, Kind::Map(_));
     let Kind::Map(entries) = root.kind else {
         out.errors.push(
             InputError::new(

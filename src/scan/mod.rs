@@ -28,6 +28,8 @@ pub struct ScanOptions {
     pub max_filesize: u64,
     /// Walker threads.
     pub threads: usize,
+    /// The name standard input (`-`) is shown under.
+    pub stdin_name: Option<String>,
 }
 
 impl Default for ScanOptions {
@@ -35,6 +37,7 @@ impl Default for ScanOptions {
         ScanOptions {
             max_filesize: 1 << 20,
             threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            stdin_name: None,
         }
     }
 }
@@ -76,8 +79,25 @@ const BINARY_PROBE: usize = 8 << 10;
 pub fn scan_paths(paths: &[PathBuf], cwd: &Path, options: &ScanOptions) -> ScanResult {
     let tally = Mutex::new(Tally::default());
     for arg in paths {
+        if crate::source::is_stdin(arg) {
+            let display = options
+                .stdin_name
+                .clone()
+                .unwrap_or_else(|| crate::source::STDIN_NAME.to_string());
+            match crate::source::read_capped(std::io::stdin().lock(), options.max_filesize) {
+                Ok(Some(bytes)) => scan_bytes(&bytes, display, arg, &tally),
+                Ok(None) => lock(&tally).skipped_large += 1,
+                Err(e) => lock(&tally).failures.push(Failure::new(
+                    display,
+                    format!("cannot read: {}", io_reason(&e)),
+                )),
+            }
+            continue;
+        }
         let full = crate::source::on_disk(cwd, arg);
-        let meta = match std::fs::symlink_metadata(&full) {
+        // A path named on the command line is read whatever it is: a symbolic link the user
+        // named is followed (the walk never follows one), a FIFO or device is read as a stream.
+        let meta = match std::fs::metadata(&full) {
             Ok(m) => m,
             Err(e) => {
                 lock(&tally).failures.push(Failure {
@@ -87,15 +107,11 @@ pub fn scan_paths(paths: &[PathBuf], cwd: &Path, options: &ScanOptions) -> ScanR
                 continue;
             }
         };
-        if meta.file_type().is_symlink() {
-            // Never followed: a link could lead out of the tree.
-            continue;
-        }
-        if meta.is_file() {
+        if !meta.is_dir() {
             scan_file(
                 &full,
                 display_path(arg, Path::new("")),
-                meta.len(),
+                if meta.is_file() { meta.len() } else { 0 },
                 options,
                 &tally,
                 &mut Vec::new(),
@@ -230,6 +246,7 @@ pub fn into_report(
         errors: filtered.errors,
         failures: result.failures,
         files: result.scanned,
+        skipped: Vec::new(),
         tokens: 0,
         as_of: options.as_of,
         scan: Some(ScanStats {
@@ -317,7 +334,11 @@ fn scan_file(
         lock(tally).skipped_large += 1;
         return;
     }
-    let bytes = &buf[..];
+    scan_bytes(buf, display, path, tally);
+}
+
+/// Searches one file's bytes (a file with a NUL byte near its start is binary: skipped).
+fn scan_bytes(bytes: &[u8], display: String, path: &Path, tally: &Mutex<Tally>) {
     if memchr::memchr(0, &bytes[..bytes.len().min(BINARY_PROBE)]).is_some() {
         lock(tally).skipped_binary += 1;
         return;
