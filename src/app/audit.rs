@@ -37,7 +37,9 @@ pub(super) fn run(g: &GlobalArgs, args: &AuditArgs) -> u8 {
     let mut found = engine::discover(&paths, &policy, &cwd);
     // A listing named like a definition file is not one.
     let same = |a: &Path, b: &Path| {
-        a == b || std::fs::canonicalize(cwd.join(a)).ok() == std::fs::canonicalize(cwd.join(b)).ok()
+        let real = |p: &Path| std::fs::canonicalize(cwd.join(p)).ok();
+        // Two paths that cannot be resolved are not thereby the same file.
+        a == b || real(a).is_some_and(|x| real(b) == Some(x))
     };
     for listing in args.listing.iter().chain(&args.save_listing) {
         found.files.retain(|f| !same(f, listing));
