@@ -109,7 +109,11 @@ fn inline_directives_scanners_and_redaction() {
     for base in [YAML, TOML, SCAN] {
         for text in variants(base) {
             let source = SourceFile::new("x.yaml", None, text.as_str());
-            let (found, errors) = scopeward::filter::inline::scan(FILE, &source);
+            let (found, errors) = scopeward::filter::inline::scan(
+                FILE,
+                &source,
+                scopeward::filter::inline::Comments::HashOrSlash,
+            );
             for i in &found {
                 on_boundaries(&text, i.span, "a directive");
             }

@@ -21,8 +21,94 @@ pub struct InlineIgnore {
 
 const MARKER: &[u8] = b"scopeward:";
 
+/// How a file writes comments: a directive counts only inside one. Text that merely looks
+/// like a directive elsewhere (prose in Markdown, a string value) is nothing at all.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Comments {
+    /// `#` (YAML, TOML, shell, Python, env files, …).
+    Hash,
+    /// `//` (JavaScript, Go, Rust, Java, C, …).
+    Slash,
+    /// Either (PHP, HCL, and files whose kind is unknown).
+    HashOrSlash,
+    /// No line comments a directive could sit in (Markdown, plain text, JSON, HTML, …).
+    None,
+}
+
+impl Comments {
+    /// The comment syntax of a file, from its name.
+    pub fn for_path(name: &str) -> Comments {
+        let file = name
+            .rsplit(['/', '\\'])
+            .next()
+            .unwrap_or(name)
+            .to_ascii_lowercase();
+        if file.starts_with(".env")
+            || matches!(
+                file.as_str(),
+                "dockerfile" | "makefile" | "gemfile" | "procfile" | ".gitignore"
+            )
+        {
+            return Comments::Hash;
+        }
+        let ext = match file.rsplit_once('.') {
+            Some((_, ext)) => ext,
+            None => return Comments::HashOrSlash,
+        };
+        match ext {
+            "yaml" | "yml" | "toml" | "sh" | "bash" | "zsh" | "fish" | "py" | "rb" | "pl" | "r"
+            | "env" | "conf" | "cfg" | "ini" | "properties" | "nix" | "ps1" | "mk" | "tfvars" => {
+                Comments::Hash
+            }
+            "js" | "mjs" | "cjs" | "jsx" | "ts" | "tsx" | "go" | "rs" | "java" | "kt" | "kts"
+            | "c" | "h" | "cc" | "cpp" | "hpp" | "cs" | "swift" | "scala" | "dart" | "groovy"
+            | "gradle" | "jsonc" | "json5" | "proto" => Comments::Slash,
+            "php" | "tf" | "hcl" => Comments::HashOrSlash,
+            "md" | "markdown" | "rst" | "txt" | "adoc" | "html" | "htm" | "xml" | "json"
+            | "csv" | "tsv" | "lock" | "svg" | "log" => Comments::None,
+            _ => Comments::HashOrSlash,
+        }
+    }
+
+    fn openers(self) -> &'static [&'static str] {
+        match self {
+            Comments::Hash => &["#"],
+            Comments::Slash => &["//"],
+            Comments::HashOrSlash => &["#", "//"],
+            Comments::None => &[],
+        }
+    }
+}
+
+/// Where the comment holding a marker opens, and the opener's length: the last opener before
+/// the marker on its line, with only spaces between, that starts the line or follows a space
+/// and is not inside a quoted string.
+fn comment_opener(before: &str, comments: Comments) -> Option<(usize, usize)> {
+    let (at, len) = comments
+        .openers()
+        .iter()
+        .filter_map(|o| before.rfind(o).map(|i| (i, o.len())))
+        .max_by_key(|&(i, _)| i)?;
+    if !before[at + len..].trim().is_empty() {
+        return None;
+    }
+    let lead = &before[..at];
+    if !(lead.is_empty() || lead.ends_with([' ', '\t'])) {
+        return None;
+    }
+    let quotes = |q: char| lead.chars().filter(|&c| c == q).count() % 2 == 1;
+    if quotes('"') || quotes('\'') || quotes('`') {
+        return None;
+    }
+    Some((at, len))
+}
+
 /// Finds the directives of one file; malformed ones are input errors.
-pub fn scan(file: FileId, source: &SourceFile) -> (Vec<InlineIgnore>, Vec<InputError>) {
+pub fn scan(
+    file: FileId,
+    source: &SourceFile,
+    comments: Comments,
+) -> (Vec<InlineIgnore>, Vec<InputError>) {
     let text = source.text();
     let bytes = text.as_bytes();
     let mut found = Vec::new();
@@ -31,20 +117,10 @@ pub fn scan(file: FileId, source: &SourceFile) -> (Vec<InlineIgnore>, Vec<InputE
         let line = source.line_index(at);
         let line_range = source.line_range(line);
         let before = &text[line_range.start..at];
-        // Only in a comment: a `#` (or, in files `scan` reads, `//`) before it on the line,
-        // with nothing but spaces between.
-        let opener = before
-            .rfind('#')
-            .map(|i| (i, 1))
-            .into_iter()
-            .chain(before.rfind("//").map(|i| (i, 2)))
-            .max_by_key(|&(i, _)| i);
-        let Some((hash, opener_len)) = opener else {
+        // Only in a comment of the file's own syntax.
+        let Some((hash, _)) = comment_opener(before, comments) else {
             continue;
         };
-        if !before[hash + opener_len..].trim().is_empty() {
-            continue;
-        }
         let directive_end = line_range.end;
         let span = Span::new(file, at, directive_end);
         let rest = &text[at + MARKER.len()..directive_end];
@@ -152,7 +228,7 @@ mod tests {
     fn directives_and_their_targets() {
         let text = "tokens:\n  # scopeward: ignore[legacy-token, full-access] migrating in Q1\n  - name: old\n    legacy: read-write # scopeward: ignore[unused-token] batch job\n";
         let src = SourceFile::new("x.yaml", None, text);
-        let (found, errors) = scan(FileId(0), &src);
+        let (found, errors) = scan(FileId(0), &src, Comments::Hash);
         assert!(errors.is_empty(), "{errors:?}");
         assert_eq!(found.len(), 2);
         assert_eq!(
@@ -173,7 +249,7 @@ mod tests {
         fn any_directive_text_is_handled(prefix in ".{0,12}", rest in ".{0,60}", trailer in "(\n.{0,10}){0,3}") {
             let text = format!("{prefix}# scopeward:{rest}{trailer}");
             let src = SourceFile::new("x.yaml", None, text.clone());
-            let (found, errors) = scan(FileId(0), &src);
+            let (found, errors) = scan(FileId(0), &src, Comments::Hash);
             for i in &found {
                 proptest::prop_assert!(i.span.end as usize <= text.len());
                 for (_, s) in &i.rules {
@@ -207,12 +283,40 @@ mod tests {
             ),
         ] {
             let src = SourceFile::new("x.yaml", None, text);
-            let (_, errors) = scan(FileId(0), &src);
+            let (_, errors) = scan(FileId(0), &src, Comments::Hash);
             assert_eq!(errors.len(), 1, "{text}");
             assert_eq!(errors[0].message, message);
         }
         // Not a comment: ignored.
         let src = SourceFile::new("x.yaml", None, "description: \"scopeward: ignore[x]\"\n");
-        assert!(scan(FileId(0), &src).1.is_empty());
+        assert!(scan(FileId(0), &src, Comments::Hash).1.is_empty());
+        // Prose that quotes a directive is no directive: not in Markdown, not inside a string
+        // or backticks, not glued to a word.
+        for (text, comments) in [
+            (
+                "Write `# scopeward: ignore[rule-id, …] reason` above it.\n",
+                Comments::None,
+            ),
+            (
+                "Write `# scopeward: ignore[rule-id, …] reason` above it.\n",
+                Comments::Hash,
+            ),
+            (
+                "description: \"a # scopeward: ignore[nope] x\"\n",
+                Comments::Hash,
+            ),
+            ("url: a#scopeward: ignore[nope] x\n", Comments::Hash),
+            ("// scopeward: ignore[nope] x\n", Comments::Hash),
+        ] {
+            let src = SourceFile::new("x", None, text);
+            let (found, errors) = scan(FileId(0), &src, comments);
+            assert!(
+                found.is_empty() && errors.is_empty(),
+                "{text:?}: {found:?} {errors:?}"
+            );
+        }
+        assert_eq!(Comments::for_path("docs/rules.md"), Comments::None);
+        assert_eq!(Comments::for_path("deploy/.env.production"), Comments::Hash);
+        assert_eq!(Comments::for_path("src/app.ts"), Comments::Slash);
     }
 }

@@ -87,7 +87,7 @@ pub struct Staged<O> {
 /// What converting one token gave.
 struct Converted {
     index: usize,
-    token: Result<Box<TokenDoc>, InputError>,
+    token: Result<Box<TokenDoc>, Vec<InputError>>,
     secrets: Vec<SecretHit>,
 }
 
@@ -100,17 +100,70 @@ fn convert_token(index: usize, mut node: Node<'_>) -> Converted {
         Some(index),
         &mut secrets,
     );
-    let token = from_node::<TokenDoc>(&node)
-        .map(|mut t| {
+    let at = format!("tokens[{index}]");
+    let mut errors = take_unknown_keys(&mut node, TokenDoc::KEYS, &at);
+    let token = match from_node::<TokenDoc>(&node) {
+        Ok(mut t) if errors.is_empty() => {
             t.span = Some(node.span);
-            Box::new(t)
-        })
-        .map_err(|e| InputError::from_de(e.under(&format!("tokens[{index}]")), node.span));
+            Ok(Box::new(t))
+        }
+        Ok(_) => Err(errors),
+        Err(e) => {
+            let e = InputError::from_de(e.under(&at), node.span);
+            // A required key reported missing because it was misspelled is said once.
+            if !(e.message.starts_with("missing required key") && suggested(&errors, &e.message)) {
+                errors.push(e);
+            }
+            Err(errors)
+        }
+    };
     Converted {
         index,
         token,
         secrets,
     }
+}
+
+/// Removes the keys of a table that `known` does not list, one error each (with a
+/// did-you-mean), so that every unknown key of a token is reported in one run and the rest of
+/// it is still read.
+fn take_unknown_keys(node: &mut Node<'_>, known: &[&str], at: &str) -> Vec<InputError> {
+    let Kind::Map(entries) = &mut node.kind else {
+        return Vec::new();
+    };
+    let mut errors = Vec::new();
+    entries.retain(|e| {
+        if known.contains(&e.key.as_ref()) {
+            return true;
+        }
+        let key = crate::redact::redact_if_secret(&e.key);
+        let mut err = InputError::new(e.key_span, format!("unknown key `{key}`"));
+        err.path = format!("{at}.{key}");
+        errors.push(
+            match crate::did_you_mean::did_you_mean(&e.key, known.iter().copied()) {
+                Some(s) => err.with_help(format!("did you mean `{s}`?")),
+                None => err.with_help(format!(
+                    "expected one of {}",
+                    known
+                        .iter()
+                        .map(|k| format!("`{k}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
+            },
+        );
+        false
+    });
+    errors
+}
+
+/// Whether a did-you-mean of one of `errors` names the key a "missing required key" message
+/// is about.
+fn suggested(errors: &[InputError], missing: &str) -> bool {
+    let key = missing.split('`').nth(1).unwrap_or("");
+    errors
+        .iter()
+        .any(|e| e.help.as_deref() == Some(&format!("did you mean `{key}`?")))
 }
 
 /// Tokens handed over per parallel task.
@@ -216,7 +269,7 @@ impl<S: TokenStage> Pipeline<'_, S> {
             }
             match c.token {
                 Ok(t) => docs.push((c.index, t)),
-                Err(e) => locked(&self.errors).push(e),
+                Err(e) => locked(&self.errors).extend(e),
             }
         }
         self.process(docs);
@@ -371,12 +424,16 @@ fn read_root<'t, O>(
         match entry.key.as_ref() {
             "account" => {
                 saw_account = true;
-                match from_node::<AccountDoc>(&entry.value) {
-                    Ok(a) => out.account = Some(a),
+                let mut value = entry.value;
+                let unknown = take_unknown_keys(&mut value, AccountDoc::KEYS, "account");
+                match from_node::<AccountDoc>(&value) {
+                    Ok(a) if unknown.is_empty() => out.account = Some(a),
+                    Ok(_) => {}
                     Err(e) => out
                         .errors
-                        .push(InputError::from_de(e.under("account"), entry.value.span)),
+                        .push(InputError::from_de(e.under("account"), value.span)),
                 }
+                out.errors.extend(unknown);
             }
             "tokens" => tokens_node = Some(entry.value),
             other => out.errors.push(unknown_root_key(other, &entry)),

@@ -73,6 +73,10 @@ pub struct AccountDoc {
     pub name: Option<Sp<String>>,
 }
 
+impl AccountDoc {
+    pub const KEYS: &'static [&'static str] = &["type", "name"];
+}
+
 /// One API access token as declared.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
