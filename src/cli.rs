@@ -68,6 +68,12 @@ pub struct ReportArgs {
     /// Record today's findings in FILE (a baseline), then report as if it were given.
     #[arg(long, value_name = "FILE")]
     pub write_baseline: Option<PathBuf>,
+    /// Run only these rules (comma-separated ids), for this run.
+    #[arg(long, value_name = "RULE,…", value_delimiter = ',')]
+    pub select: Vec<String>,
+    /// Turn these rules off (comma-separated ids), for this run.
+    #[arg(long, value_name = "RULE,…", value_delimiter = ',')]
+    pub disable: Vec<String>,
 }
 
 /// How the commands that read definitions read their inputs.
@@ -105,6 +111,8 @@ impl ReportArgs {
             no_ignores: false,
             baseline: None,
             write_baseline: None,
+            select: Vec::new(),
+            disable: Vec::new(),
         }
     }
 }

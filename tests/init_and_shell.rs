@@ -30,20 +30,51 @@ fn init_writes_a_clean_starting_point_for_each_account_type() {
 }
 
 #[test]
-fn init_never_overwrites() {
+fn init_never_overwrites_and_adds_to_an_existing_setup() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("scopeward.toml"), "# mine\n").unwrap();
+    // An existing policy is kept; the starter file of the account type is added.
     let mut cmd = bare();
-    cmd.current_dir(dir.path()).args(["init"]);
+    cmd.current_dir(dir.path())
+        .args(["init", "--type", "partner"]);
     let out = run(cmd);
-    assert_eq!(out.code, 2);
-    assert!(out.stderr.contains("already exist"), "{}", out.stderr);
+    assert_eq!(out.code, 0, "{}", out.all());
+    assert!(out.stdout.contains("kept"), "{}", out.stdout);
     assert_eq!(
         std::fs::read_to_string(dir.path().join("scopeward.toml")).unwrap(),
         "# mine\n"
     );
-    // Nothing half-written either.
-    assert!(!dir.path().join("brand-tokens.yaml").exists());
+    assert!(dir.path().join("partner-tokens.yaml").is_file());
+    // Another account type is added beside it.
+    let mut cmd = bare();
+    cmd.current_dir(dir.path())
+        .args(["init", "--type", "brand"]);
+    assert_eq!(run(cmd).code, 0);
+    assert!(dir.path().join("brand-tokens.yaml").is_file());
+    // The same one again is refused, and nothing is touched.
+    let before = std::fs::read_to_string(dir.path().join("brand-tokens.yaml")).unwrap();
+    let mut cmd = bare();
+    cmd.current_dir(dir.path())
+        .args(["init", "--type", "brand"]);
+    let out = run(cmd);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("already exists"), "{}", out.stderr);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("brand-tokens.yaml")).unwrap(),
+        before
+    );
+    // Both starters check clean together.
+    let mut cmd = bare();
+    cmd.current_dir(dir.path())
+        .args(["check", "--as-of", AS_OF]);
+    let out = run(cmd);
+    assert_eq!(out.code, 0, "{}", out.all());
+    assert!(
+        out.stdout
+            .contains("Checked 2 files, 2 tokens: no findings."),
+        "{}",
+        out.stdout
+    );
 }
 
 #[test]

@@ -9,6 +9,25 @@ use crate::model::{AccountType, Day};
 use crate::report::Report;
 use crate::rules::{self, REGISTRY};
 
+/// A rule option as `rules --format json` prints it: whole-number options as integers.
+fn option_json(o: &crate::finding::RuleOption) -> serde_json::Value {
+    let number = |v: f64| {
+        if o.integer {
+            serde_json::Value::from(v as i64)
+        } else {
+            serde_json::Value::from(v)
+        }
+    };
+    serde_json::json!({
+        "name": o.name,
+        "default": number(o.default),
+        "min": number(o.range.0),
+        "max": number(o.range.1),
+        "integer": o.integer,
+        "help": o.help,
+    })
+}
+
 pub(super) fn rules(g: &GlobalArgs, format: InfoFormat) -> u8 {
     let text = match format {
         InfoFormat::Json => {
@@ -20,7 +39,7 @@ pub(super) fn rules(g: &GlobalArgs, format: InfoFormat) -> u8 {
                         "id": m.id,
                         "default_severity": m.default_severity.as_str(),
                         "summary": m.summary,
-                        "options": m.options.iter().map(|o| serde_json::json!({"name": o.name, "default": o.default})).collect::<Vec<_>>(),
+                        "options": m.options.iter().map(option_json).collect::<Vec<_>>(),
                         "implemented": true,
                     })
                 })
@@ -61,7 +80,37 @@ pub(super) fn rules(g: &GlobalArgs, format: InfoFormat) -> u8 {
     print(g, &text)
 }
 
+/// What `error[invalid-input]` means: the id every input error carries, not a rule.
+const INVALID_INPUT: &str = "# invalid-input
+
+Not a rule: the id of every input error — a file, policy, baseline, listing or log that
+scopeward could not read or understand (invalid YAML, TOML or JSON; an unknown key; a value of
+the wrong type; an impossible date; a file that is not UTF-8 or is larger than --max-filesize).
+
+Each error points at the exact place with a line and column, and says how to fix it. Input
+errors make the run incomplete: exit code 2, whatever the findings. The other files of the run
+are still checked and reported.
+
+`scopeward schema tokens` prints the structure of a definition file; `scopeward schema policy`
+that of scopeward.toml.
+";
+
 pub(super) fn explain(g: &GlobalArgs, format: InfoFormat, id: &str) -> u8 {
+    if id == "invalid-input" {
+        return match format {
+            InfoFormat::Json => print(
+                g,
+                &format!(
+                    "{}\n",
+                    serde_json::to_string_pretty(&serde_json::json!({
+                        "id": id, "default_severity": "error", "summary": "an input error (not a rule)", "doc": INVALID_INPUT,
+                    }))
+                    .expect("serialises")
+                ),
+            ),
+            InfoFormat::Human => print(g, INVALID_INPUT),
+        };
+    }
     let Some(rule) = rules::find(id) else {
         if let Some((id, sev, summary)) = rules::PLANNED.iter().find(|p| p.0 == id) {
             let text = format!(

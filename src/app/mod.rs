@@ -359,12 +359,14 @@ fn start(g: &GlobalArgs, r: &ReportArgs, paths: &[PathBuf], cap: u64) -> Result<
     let cwd = std::env::current_dir()
         .map_err(|e| usage_error(format!("cannot read the working directory: {e}")))?;
     let as_of = as_of(g).map_err(usage_error)?;
-    let (sources, policy, catalogues) = setup(g, &cwd, paths, cap).map_err(|(sources, diag)| {
-        let mut report = Report::empty(as_of);
-        report.sources = sources;
-        report.absorb(diag);
-        finish(g, r, &report, &Catalogues::builtin())
-    })?;
+    let (sources, mut policy, catalogues) =
+        setup(g, &cwd, paths, cap).map_err(|(sources, diag)| {
+            let mut report = Report::empty(as_of);
+            report.sources = sources;
+            report.absorb(diag);
+            finish(g, r, &report, &Catalogues::builtin())
+        })?;
+    select_rules(r, &mut policy).map_err(usage_error)?;
     Ok(Start {
         cwd,
         as_of,
@@ -372,6 +374,40 @@ fn start(g: &GlobalArgs, r: &ReportArgs, paths: &[PathBuf], cap: u64) -> Result<
         policy,
         catalogues,
     })
+}
+
+/// `--select` and `--disable`: every id must be a rule (a typo would select nothing, or
+/// disable nothing, silently).
+fn select_rules(r: &ReportArgs, policy: &mut Policy) -> Result<(), String> {
+    let index = rules::Registry;
+    let resolve = |flag: &str, ids: &[String]| -> Result<Vec<&'static str>, String> {
+        ids.iter()
+            .map(|s| s.trim())
+            .filter(|s| !s.is_empty())
+            .map(|id| {
+                crate::finding::RuleIndex::find(&index, id)
+                    .map(|m| m.id)
+                    .ok_or_else(|| {
+                        let hint = crate::did_you_mean::did_you_mean(
+                            id,
+                            crate::finding::RuleIndex::ids(&index),
+                        )
+                        .map(|s| format!("; did you mean `{s}`?"))
+                        .unwrap_or_else(|| "; `scopeward rules` lists them".into());
+                        format!("{flag}: unknown rule `{}`{hint}", crate::redact::scrub(id))
+                    })
+            })
+            .collect()
+    };
+    let selected = resolve("--select", &r.select)?;
+    let disabled = resolve("--disable", &r.disable)?;
+    if !selected.is_empty() {
+        policy.select(&index, &selected);
+    }
+    for id in disabled {
+        policy.set_severity(id, crate::policy::SeverityOrOff::Off);
+    }
+    Ok(())
 }
 
 /// The check's options from the report and input flags.

@@ -4,6 +4,7 @@
 //! `[[ignore]]` serves it.
 
 use crate::diag::InputError;
+use crate::model::Day;
 use crate::rules;
 use crate::source::{FileId, SourceFile, Span};
 
@@ -15,6 +16,9 @@ pub struct InlineIgnore {
     /// Each rule id it names, with its span.
     pub rules: Vec<(&'static str, Span)>,
     pub reason: String,
+    /// `expires=YYYY-MM-DD` at the end of the reason: after that day it silences nothing and
+    /// its finding returns, pointing at it.
+    pub expires: Option<(Day, Span)>,
     /// Zero-based line it silences: its own line after code, else the next line with content.
     pub target_line: usize,
 }
@@ -126,7 +130,7 @@ pub fn scan(
         let rest = &text[at + MARKER.len()..directive_end];
         let offset = at + MARKER.len();
         match parse_directive(file, rest, offset) {
-            Ok((rule_list, reason)) => {
+            Ok((rule_list, reason, expires)) => {
                 let trailing = !before[..hash].trim().is_empty();
                 let target_line = if trailing {
                     line
@@ -137,6 +141,7 @@ pub fn scan(
                     span,
                     rules: rule_list,
                     reason,
+                    expires,
                     target_line,
                 });
             }
@@ -158,7 +163,7 @@ fn next_content_line(source: &SourceFile, line: usize) -> usize {
     line + 1
 }
 
-type Parsed = (Vec<(&'static str, Span)>, String);
+type Parsed = (Vec<(&'static str, Span)>, String, Option<(Day, Span)>);
 
 fn parse_directive(file: FileId, rest: &str, offset: usize) -> Result<Parsed, InputError> {
     let at = |i: usize, j: usize| Span::new(file, offset + i, offset + j);
@@ -210,14 +215,40 @@ fn parse_directive(file: FileId, rest: &str, offset: usize) -> Result<Parsed, In
                 .with_help("name the rules it silences: `ignore[rule-id]`"),
         );
     }
-    let reason = after[close_rel + 1..].trim().to_string();
+    let tail = &after[close_rel + 1..];
+    let tail_at = open + close_rel + 1;
+    let (reason, expires) = split_expiry(tail, |i, j| at(tail_at + i, tail_at + j))?;
     if reason.is_empty() {
         return Err(
             InputError::new(at(0, rest.len()), "an ignore needs a reason")
                 .with_help("say why the finding is accepted after the `]`"),
         );
     }
-    Ok((list, reason))
+    Ok((list, reason, expires))
+}
+
+/// The reason, and `expires=YYYY-MM-DD` when it ends the directive.
+fn split_expiry(
+    tail: &str,
+    at: impl Fn(usize, usize) -> Span,
+) -> Result<(String, Option<(Day, Span)>), InputError> {
+    let trimmed = tail.trim_end();
+    let Some(i) = trimmed.rfind("expires=") else {
+        return Ok((trimmed.trim().to_string(), None));
+    };
+    // Only as its own word at the end: `… expires=2027-01-31`.
+    if i > 0 && !trimmed[..i].ends_with([' ', '\t']) {
+        return Ok((trimmed.trim().to_string(), None));
+    }
+    let value = &trimmed[i + "expires=".len()..];
+    let span = at(i, trimmed.len());
+    match Day::parse(value) {
+        Ok(day) => Ok((trimmed[..i].trim().to_string(), Some((day, span)))),
+        Err(e) => Err(
+            InputError::new(span, format!("invalid expiry date `{value}`: {e}"))
+                .with_help("write `expires=YYYY-MM-DD` at the end of the directive"),
+        ),
+    }
 }
 
 #[cfg(test)]
@@ -237,6 +268,7 @@ mod tests {
         );
         assert_eq!(found[0].target_line, 2);
         assert_eq!(found[0].reason, "migrating in Q1");
+        assert_eq!(found[0].expires, None);
         let r = found[0].rules[1].1;
         assert_eq!(&text[r.start as usize..r.end as usize], "full-access");
         assert_eq!(found[1].target_line, 3);
@@ -260,6 +292,25 @@ mod tests {
                 proptest::prop_assert!(text.is_char_boundary(e.span.start as usize) && text.is_char_boundary(e.span.end as usize));
             }
         }
+    }
+
+    #[test]
+    fn directives_may_expire() {
+        let text =
+            "# scopeward: ignore[legacy-token] migrating in Q1 expires=2027-01-31\n- name: x\n";
+        let src = SourceFile::new("x.yaml", None, text);
+        let (found, errors) = scan(FileId(0), &src, Comments::Hash);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(found[0].reason, "migrating in Q1");
+        let (day, span) = found[0].expires.unwrap();
+        assert_eq!(day, Day::parse("2027-01-31").unwrap());
+        assert_eq!(
+            &text[span.start as usize..span.end as usize],
+            "expires=2027-01-31"
+        );
+        let bad = "# scopeward: ignore[legacy-token] x expires=2027-02-30\n";
+        let (_, errors) = scan(FileId(0), &SourceFile::new("x", None, bad), Comments::Hash);
+        assert!(errors[0].message.contains("2027-02-30"), "{errors:?}");
     }
 
     #[test]

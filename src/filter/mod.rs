@@ -83,7 +83,7 @@ pub fn apply(findings: Vec<Finding>, input: &FilterInput<'_>) -> Filtered {
         let mut config = ConfigIgnores::new(input.policy);
         let mut kept = Vec::with_capacity(out.active.len());
         for mut f in std::mem::take(&mut out.active) {
-            let by = match inline.silences(input.sources, &f) {
+            let by = match inline.silences(input, &mut f) {
                 Some(by) => Some(by),
                 None => config.silences(input, &mut f),
             };
@@ -158,10 +158,11 @@ impl InlineIgnores {
     }
 
     /// The directive that silences `f`: one aimed at its line, or at the head of its token.
-    fn silences(&mut self, sources: &SourceMap, f: &Finding) -> Option<Suppression> {
+    /// An expired one that matches lets it through, noting the directive that let it go.
+    fn silences(&mut self, input: &FilterInput<'_>, f: &mut Finding) -> Option<Suppression> {
         let loc = f.location?;
         let list = self.by_file.get_mut(&loc.file)?;
-        let line = sources.get(loc.file).line_index(loc.start as usize);
+        let line = input.sources.get(loc.file).line_index(loc.start as usize);
         let headers = self.headers.get(&loc.file);
         let heads_token = |target: usize| {
             f.token.as_deref().is_some_and(|name| {
@@ -177,6 +178,11 @@ impl InlineIgnores {
             };
             if ig.target_line == line || heads_token(ig.target_line) {
                 used[ri] += 1;
+                if let Some((day, span)) = ig.expires.filter(|(d, _)| *d < input.as_of) {
+                    f.related
+                        .push((span, format!("an ignore for this expired on {day}")));
+                    continue;
+                }
                 return Some(Suppression {
                     kind: SuppressionKind::Inline,
                     reason: crate::redact::scrub(&ig.reason).into_owned(),

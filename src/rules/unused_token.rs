@@ -81,6 +81,24 @@ impl Rule for UnusedToken {
             return;
         };
         match last.value {
+            LastUsed::On(day) if day > run.as_of => {
+                // A day that has not come yet says nothing about use: say so, never pass it.
+                out.push(
+                    FindingBuilder::for_token(
+                        &Self::META,
+                        t,
+                        format!(
+                            "token `{}` has `last_used` {day}, after today ({})",
+                            t.name(),
+                            run.as_of
+                        ),
+                    )
+                    .help("record the day the token was last used (a date or time in the past, or `never`)")
+                    .label("in the future")
+                    .subject("future")
+                    .at(last.span),
+                );
+            }
             LastUsed::On(day) => {
                 let idle = day.days_until(run.as_of);
                 if idle > days {
