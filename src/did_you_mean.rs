@@ -20,20 +20,6 @@ pub fn did_you_mean<'a>(
     best.map(|(_, c)| c)
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn suggests_close_names_only() {
-        let names = ["environment", "description", "scopes"];
-        assert_eq!(
-            super::did_you_mean("enviroment", names),
-            Some("environment")
-        );
-        assert_eq!(super::did_you_mean("scope", names), Some("scopes"));
-        assert_eq!(super::did_you_mean("zzz", names), None);
-    }
-}
-
 /// Words impact.com itself (its API paths and older docs) uses for the account types.
 const ACCOUNT_TYPE_WORDS: &[(&str, &str, &str)] = &[
     ("advertiser", "brand", "brand accounts `Advertisers`"),
@@ -74,4 +60,18 @@ pub fn account_type_word<'a>(
     let (_, ty, why) = ACCOUNT_TYPE_WORDS.iter().find(|(w, _, _)| *w == lowered)?;
     let found = candidates.into_iter().find(|c| c == ty)?;
     Some((found, why))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn suggests_close_names_only() {
+        let names = ["environment", "description", "scopes"];
+        assert_eq!(
+            super::did_you_mean("enviroment", names),
+            Some("environment")
+        );
+        assert_eq!(super::did_you_mean("scope", names), Some("scopes"));
+        assert_eq!(super::did_you_mean("zzz", names), None);
+    }
 }
