@@ -766,76 +766,96 @@ fn load_rules(
             );
             continue;
         };
-        let mut rs = RuleSettings::default();
-        for s in settings {
-            if s.key == "severity" {
-                match from_node::<Sp<SeverityOrOff>>(&s.value) {
-                    Ok(v) => rs.severity = Some(v),
-                    Err(e) => errors.push(de_error(e, s.value.span)),
-                }
-                continue;
-            }
-            let Some(opt) = meta.and_then(|m| m.option(&s.key)) else {
-                let names: Vec<&str> = std::iter::once("severity")
-                    .chain(
-                        meta.into_iter()
-                            .flat_map(|m| m.options.iter().map(|o| o.name)),
-                    )
-                    .collect();
-                let e = InputError::new(
-                    s.key_span,
-                    format!("rule `{}` has no option `{}`", id, s.key),
-                );
-                errors.push(
-                    match crate::did_you_mean::did_you_mean(&s.key, names.iter().copied()) {
-                        Some(n) => e.with_help(format!("did you mean `{n}`?")),
-                        None => e.with_help(format!(
-                            "its options are {}",
-                            names
-                                .iter()
-                                .map(|n| format!("`{n}`"))
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        )),
-                    },
-                );
-                continue;
-            };
-            let value = match s.value.kind {
-                Kind::Int(i) => i as f64,
-                Kind::Float(f) if !opt.integer => f,
-                _ => {
-                    errors.push(InputError::new(
-                        s.value.span,
-                        format!(
-                            "`{}` must be {}, found {}",
-                            opt.name,
-                            if opt.integer {
-                                "a whole number"
-                            } else {
-                                "a number"
-                            },
-                            s.value.kind.describe()
-                        ),
-                    ));
-                    continue;
-                }
-            };
-            if !(opt.range.0..=opt.range.1).contains(&value) {
-                errors.push(
-                    InputError::new(
-                        s.value.span,
-                        format!(
-                            "`{}` must be between {} and {}",
-                            opt.name, opt.range.0, opt.range.1
-                        ),
-                    )
-                    .with_help(opt.help),
-                );
-                continue;
-            }
-            rs.options.push((opt.name, value));
-        }
-        out.insert(id, rs);
+        out.insert(id, load_rule_settings(id, meta, settings, errors));
     }
+}
+
+/// One rule's `severity` and typed options, each checked against the rule's declaration.
+fn load_rule_settings(
+    id: &'static str,
+    meta: Option<&'static RuleMeta>,
+    settings: &[crate::tree::Entry<'_>],
+    errors: &mut Vec<InputError>,
+) -> RuleSettings {
+    let mut rs = RuleSettings::default();
+    for s in settings {
+        if s.key == "severity" {
+            match from_node::<Sp<SeverityOrOff>>(&s.value) {
+                Ok(v) => rs.severity = Some(v),
+                Err(e) => errors.push(de_error(e, s.value.span)),
+            }
+            continue;
+        }
+        let Some(opt) = meta.and_then(|m| m.option(&s.key)) else {
+            errors.push(unknown_option(id, meta, s));
+            continue;
+        };
+        match option_value(opt, &s.value) {
+            Ok(value) => rs.options.push((opt.name, value)),
+            Err(e) => errors.push(e),
+        }
+    }
+    rs
+}
+
+fn unknown_option(
+    id: &str,
+    meta: Option<&'static RuleMeta>,
+    s: &crate::tree::Entry<'_>,
+) -> InputError {
+    let names: Vec<&str> = std::iter::once("severity")
+        .chain(
+            meta.into_iter()
+                .flat_map(|m| m.options.iter().map(|o| o.name)),
+        )
+        .collect();
+    let e = InputError::new(
+        s.key_span,
+        format!("rule `{}` has no option `{}`", id, s.key),
+    );
+    match crate::did_you_mean::did_you_mean(&s.key, names.iter().copied()) {
+        Some(n) => e.with_help(format!("did you mean `{n}`?")),
+        None => e.with_help(format!(
+            "its options are {}",
+            names
+                .iter()
+                .map(|n| format!("`{n}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
+}
+
+/// An option's value: a number of the right kind, within its range.
+fn option_value(opt: &crate::finding::RuleOption, value: &Node<'_>) -> Result<f64, InputError> {
+    let v = match value.kind {
+        Kind::Int(i) => i as f64,
+        Kind::Float(f) if !opt.integer => f,
+        _ => {
+            return Err(InputError::new(
+                value.span,
+                format!(
+                    "`{}` must be {}, found {}",
+                    opt.name,
+                    if opt.integer {
+                        "a whole number"
+                    } else {
+                        "a number"
+                    },
+                    value.kind.describe()
+                ),
+            ));
+        }
+    };
+    if !(opt.range.0..=opt.range.1).contains(&v) {
+        return Err(InputError::new(
+            value.span,
+            format!(
+                "`{}` must be between {} and {}",
+                opt.name, opt.range.0, opt.range.1
+            ),
+        )
+        .with_help(opt.help));
+    }
+    Ok(v)
 }

@@ -80,18 +80,7 @@ pub fn scan_paths(paths: &[PathBuf], cwd: &Path, options: &ScanOptions) -> ScanR
     let tally = Mutex::new(Tally::default());
     for arg in paths {
         if crate::source::is_stdin(arg) {
-            let display = options
-                .stdin_name
-                .clone()
-                .unwrap_or_else(|| crate::source::STDIN_NAME.to_string());
-            match crate::source::read_capped(std::io::stdin().lock(), options.max_filesize) {
-                Ok(Some(bytes)) => scan_bytes(&bytes, display, arg, &tally),
-                Ok(None) => lock(&tally).skipped_large += 1,
-                Err(e) => lock(&tally).failures.push(Failure::new(
-                    display,
-                    format!("cannot read: {}", io_reason(&e)),
-                )),
-            }
+            scan_stdin(arg, options, &tally);
             continue;
         }
         let full = crate::source::on_disk(cwd, arg);
@@ -107,7 +96,9 @@ pub fn scan_paths(paths: &[PathBuf], cwd: &Path, options: &ScanOptions) -> ScanR
                 continue;
             }
         };
-        if !meta.is_dir() {
+        if meta.is_dir() {
+            walk(arg, &full, options, &tally);
+        } else {
             scan_file(
                 &full,
                 display_path(arg, Path::new("")),
@@ -116,56 +107,7 @@ pub fn scan_paths(paths: &[PathBuf], cwd: &Path, options: &ScanOptions) -> ScanR
                 &tally,
                 &mut Vec::new(),
             );
-            continue;
         }
-        let shown_base = arg.clone();
-        let walker = ignore::WalkBuilder::new(&full)
-            .hidden(false)
-            .git_ignore(true)
-            .git_global(false)
-            .git_exclude(true)
-            .ignore(true)
-            .parents(true)
-            .require_git(false)
-            .follow_links(false)
-            .filter_entry(|e| e.file_name() != ".git")
-            .threads(options.threads.max(1))
-            .build_parallel();
-        walker.run(|| {
-            let tally = &tally;
-            let full = &full;
-            let shown_base = &shown_base;
-            // One read buffer per walker thread: fresh pages per file cost more than the search.
-            let mut buf = Vec::new();
-            Box::new(move |entry| {
-                match entry {
-                    Ok(entry) => {
-                        if entry.file_type().is_some_and(|t| t.is_file()) {
-                            let rel = entry.path().strip_prefix(full).unwrap_or(entry.path());
-                            let shown = if shown_base.as_os_str() == "." {
-                                rel.to_path_buf()
-                            } else {
-                                shown_base.join(rel)
-                            };
-                            let len = entry.metadata().map_or(0, |m| m.len());
-                            scan_file(
-                                entry.path(),
-                                display_path(&shown, Path::new("")),
-                                len,
-                                options,
-                                tally,
-                                &mut buf,
-                            );
-                        }
-                    }
-                    Err(e) => lock(tally).failures.push(Failure {
-                        path: shown_base.display().to_string(),
-                        message: format!("cannot walk: {e}"),
-                    }),
-                }
-                ignore::WalkState::Continue
-            })
-        });
     }
     let t = tally.into_inner().unwrap_or_else(|p| p.into_inner());
     let mut files = t.files;
@@ -180,6 +122,63 @@ pub fn scan_paths(paths: &[PathBuf], cwd: &Path, options: &ScanOptions) -> ScanR
         skipped_large: t.skipped_large,
         failures,
     }
+}
+
+/// `-`: standard input, up to the size cap.
+fn scan_stdin(arg: &Path, options: &ScanOptions, tally: &Mutex<Tally>) {
+    let display = options
+        .stdin_name
+        .clone()
+        .unwrap_or_else(|| crate::source::STDIN_NAME.to_string());
+    match crate::source::read_capped(std::io::stdin().lock(), options.max_filesize) {
+        Ok(Some(bytes)) => scan_bytes(&bytes, display, arg, tally),
+        Ok(None) => lock(tally).skipped_large += 1,
+        Err(e) => lock(tally).failures.push(Failure::new(
+            display,
+            format!("cannot read: {}", io_reason(&e)),
+        )),
+    }
+}
+
+/// Walks a directory in parallel, as ripgrep does but into hidden files (not `.git`).
+fn walk(arg: &Path, full: &Path, options: &ScanOptions, tally: &Mutex<Tally>) {
+    let walker = ignore::WalkBuilder::new(full)
+        .hidden(false)
+        .git_ignore(true)
+        .git_global(false)
+        .git_exclude(true)
+        .ignore(true)
+        .parents(true)
+        .require_git(false)
+        .follow_links(false)
+        .filter_entry(|e| e.file_name() != ".git")
+        .threads(options.threads.max(1))
+        .build_parallel();
+    walker.run(|| {
+        // One read buffer per walker thread: fresh pages per file cost more than the search.
+        let mut buf = Vec::new();
+        Box::new(move |entry| {
+            match entry {
+                Ok(entry) if entry.file_type().is_some_and(|t| t.is_file()) => {
+                    let rel = entry.path().strip_prefix(full).unwrap_or(entry.path());
+                    let shown = if arg.as_os_str() == "." {
+                        rel.to_path_buf()
+                    } else {
+                        arg.join(rel)
+                    };
+                    let len = entry.metadata().map_or(0, |m| m.len());
+                    let display = display_path(&shown, Path::new(""));
+                    scan_file(entry.path(), display, len, options, tally, &mut buf);
+                }
+                Ok(_) => {}
+                Err(e) => lock(tally).failures.push(Failure {
+                    path: arg.display().to_string(),
+                    message: format!("cannot walk: {e}"),
+                }),
+            }
+            ignore::WalkState::Continue
+        })
+    });
 }
 
 /// How to turn a scan into a report.
