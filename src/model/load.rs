@@ -436,6 +436,15 @@ fn read_root<'t, O>(
                 out.errors.extend(unknown);
             }
             "tokens" => tokens_node = Some(entry.value),
+            // For editors: the file's JSON Schema.
+            "$schema" if matches!(entry.value.kind, Kind::Str(_)) => {}
+            "$schema" => out.errors.push(
+                InputError::new(
+                    entry.value.span,
+                    "`$schema` must be a string (the schema's URL)",
+                )
+                .with_help("e.g. the `$id` of `scopeward schema tokens`"),
+            ),
             other => out.errors.push(unknown_root_key(other, &entry)),
         }
     }
