@@ -7,10 +7,22 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::output::OutputFormat;
 use crate::schema::SchemaKind;
 
+/// `scopeward --version`: version, commit, build date and target.
+pub const LONG_VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    "\ncommit: ",
+    env!("SCOPEWARD_COMMIT"),
+    "\nbuilt: ",
+    env!("SCOPEWARD_BUILD_DATE"),
+    "\ntarget: ",
+    env!("SCOPEWARD_TARGET"),
+);
+
 #[derive(Debug, Parser)]
 #[command(
     name = "scopeward",
     version,
+    long_version = LONG_VERSION,
     about = "Scope policy linter and least-privilege auditor for impact.com API access tokens",
     long_about = "scopeward checks impact.com API token definitions (tokens as code, in YAML, TOML or JSON) \
                   against a scope catalogue per account type and a policy, and reports precise diagnostics.\n\n\
@@ -250,13 +262,17 @@ pub enum Command {
         #[arg(value_name = "DIR")]
         dir: Option<PathBuf>,
     },
-    /// Print a shell completion script (bash, zsh or fish).
+    /// Print a shell completion script (bash, zsh, fish, powershell or elvish).
     Completions {
         #[arg(value_enum)]
         shell: Shell,
     },
-    /// Print the man page (roff).
-    Man,
+    /// Print the man page (roff), or write one page per subcommand with --dir.
+    Man {
+        /// Write scopeward.1 and scopeward-COMMAND.1 for every subcommand into DIR.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -336,4 +352,7 @@ pub enum Shell {
     Bash,
     Zsh,
     Fish,
+    #[value(name = "powershell")]
+    PowerShell,
+    Elvish,
 }

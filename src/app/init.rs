@@ -97,7 +97,10 @@ pub(super) fn run(account_type: AccountTypeArg, dir: Option<&Path>) -> u8 {
     }
     let mut files = vec![(starter, init_tokens(ty, &latest, scopes))];
     if policy.exists() {
-        println!("kept {} (it already exists)", policy.display());
+        super::say(format_args!(
+            "kept {} (it already exists)",
+            policy.display()
+        ));
     } else {
         files.insert(0, (policy, INIT_POLICY.replace("INCLUDE", &include)));
     }
@@ -113,8 +116,10 @@ pub(super) fn run(account_type: AccountTypeArg, dir: Option<&Path>) -> u8 {
         if let Err(e) = written {
             return usage_error(format!("cannot write {}: {e}", path.display()));
         }
-        println!("wrote {}", path.display());
+        super::say(format_args!("wrote {}", path.display()));
     }
-    println!("next: edit the tokens, then run `scopeward check`");
+    super::say(format_args!(
+        "next: edit the tokens, then run `scopeward check`"
+    ));
     EXIT_CLEAN
 }

@@ -69,7 +69,7 @@ pub fn run(cli: Cli) -> u8 {
         Command::Schema { kind, info } => info::schema(g, info.format, *kind),
         Command::Init { account_type, dir } => init::run(*account_type, dir.as_deref()),
         Command::Completions { shell } => info::completions(g, *shell),
-        Command::Man => info::man(g),
+        Command::Man { dir } => info::man(g, dir.as_deref()),
     }
 }
 
@@ -122,6 +122,13 @@ fn emit(g: &GlobalArgs, text: &str) -> Result<(), String> {
             }
         }
     }
+}
+
+/// A line on standard output for people (what a command wrote); a closed pipe is not an error
+/// (`println!` would panic on it).
+fn say(line: std::fmt::Arguments<'_>) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_fmt(line).and_then(|_| out.write_all(b"\n"));
 }
 
 /// [`emit`], then the exit code of a command that only prints.
