@@ -34,7 +34,12 @@ fn cargo_package_ships_only_what_the_crate_needs() {
     let allowed = |f: &str| {
         matches!(
             f,
-            "Cargo.toml" | "Cargo.toml.orig" | "Cargo.lock" | "README.md" | ".cargo_vcs_info.json"
+            "Cargo.toml"
+                | "Cargo.toml.orig"
+                | "Cargo.lock"
+                | "README.md"
+                | ".cargo_vcs_info.json"
+                | "build.rs"
         ) || (f.starts_with("src/") && f.ends_with(".rs"))
             || (f.starts_with("policies/catalogues/") && f.ends_with(".yaml"))
     };
@@ -44,6 +49,7 @@ fn cargo_package_ships_only_what_the_crate_needs() {
         "the crate would ship {extra:?}: narrow `include` in Cargo.toml"
     );
     for needed in [
+        "build.rs",
         "src/main.rs",
         "src/lib.rs",
         "policies/catalogues/brand.yaml",
