@@ -174,6 +174,15 @@ fn no_secret_in(what: &str, text: &str) {
     }
 }
 
+/// The reason a listed token gives for not probing `scope`, if it lists it as unprobed.
+fn unprobed_reason<'a>(token: &'a Value, scope: &str) -> Option<&'a str> {
+    token["unprobed"]
+        .as_array()?
+        .iter()
+        .find(|u| u["scope"] == scope)
+        .and_then(|u| u["reason"].as_str())
+}
+
 fn f(rule: &str, sev: &str, token: &str, scope: &str) -> (String, String, String, String) {
     (rule.into(), sev.into(), token.into(), scope.into())
 }
@@ -474,7 +483,9 @@ fn network_trouble_names_token_and_endpoint_exits_2_and_keeps_what_was_learnt() 
     let all = out.all();
     let path = format!("GET /Advertisers/{SID_REPORTS}");
     for expected in [
-        format!("token `reports-prod`: {path}/Actions — no answer within 1 s (--timeout)"),
+        format!(
+            "token `reports-prod`: {path}/Actions — no complete answer within 1 s (--timeout) (after 3 retries)"
+        ),
         format!("token `reports-prod`: {path}/Deals — malformed answer: 200 but not JSON"),
         format!(
             "token `reports-prod`: {path}/Invoices — the API answered 503 Service Unavailable (after 3 retries)"
@@ -492,9 +503,8 @@ fn network_trouble_names_token_and_endpoint_exits_2_and_keeps_what_was_learnt() 
             .unwrap()
             .contains(&"reports:read".into())
     );
-    let unprobed = t["unprobed"].as_array().unwrap();
     for s in ["actions:read", "deals:read", "invoices:read"] {
-        assert!(unprobed.contains(&s.into()), "{s} in {unprobed:?}");
+        assert_eq!(unprobed_reason(t, s), Some("failed"), "{s} in {t}");
     }
     assert_eq!(t["problems"].as_array().unwrap().len(), 3);
     no_secret_in("output", &all);
@@ -594,8 +604,15 @@ fn an_unreachable_api_is_a_clear_error() {
     assert_eq!(out.code, 2);
     assert!(
         out.all().contains(&format!(
-            "cannot connect to 127.0.0.1:{port} (after 3 retries)"
+            "cannot connect to 127.0.0.1:{port}: connection refused"
         )),
+        "{}",
+        out.all()
+    );
+    // Four tokens fail at once: the breaker stops the rest.
+    assert!(
+        out.all()
+            .contains("5 failed exchanges in a row with the API: probing stopped"),
         "{}",
         out.all()
     );
@@ -731,7 +748,22 @@ fn reads_behind_an_id_are_probed_through_the_first_item_of_a_granted_list() {
     );
     let blind = &listing["tokens"][1];
     assert_eq!(blind["granted"], serde_json::json!(["account:read"]));
-    assert_eq!(blind["unverifiable"], serde_json::json!(["contacts:read"]));
+    assert_eq!(blind["state"], "active");
+    assert_eq!(blind["unverifiable"], serde_json::json!([]));
+    // Every read that hangs off a campaign is listed, with the reason it was not probed.
+    for dependent in [
+        "contacts:read",
+        "unsubscribed-contacts:read",
+        "contracts:read",
+        "notes:read",
+        "partner-groups:read",
+    ] {
+        assert_eq!(
+            unprobed_reason(blind, dependent),
+            Some("parent-refused"),
+            "{dependent}: {blind}"
+        );
+    }
     // No campaign id, no request for campaign-scoped reads.
     assert!(
         !srv.received()
@@ -758,7 +790,9 @@ fn probes_speak_tls_and_trust_an_extra_ca_only_when_told() {
         "no request crossed an untrusted connection"
     );
     assert!(
-        out.all().contains("securely: invalid peer certificate") && out.all().contains("--ca-cert"),
+        out.all().contains(
+            "securely: its certificate is not signed by a trusted CA (a private CA, e.g. a TLS-inspecting proxy's, can be trusted with --ca-cert)"
+        ),
         "{}",
         out.all()
     );
