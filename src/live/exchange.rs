@@ -158,9 +158,18 @@ struct Causes {
     not_http: bool,
     incomplete: bool,
     io: Option<std::io::ErrorKind>,
-    /// A proxy tunnel failure (hyper-util's words, which are not the server's).
-    proxy: Option<&'static str>,
+    /// A proxy tunnel failure.
+    proxy: Option<ProxyTrouble>,
     innermost: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ProxyTrouble {
+    /// 407 to the CONNECT.
+    Credentials,
+    Headers,
+    /// Another answer than 200 to the CONNECT.
+    Refused,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -218,17 +227,14 @@ fn look_at(err: &(dyn std::error::Error + 'static), c: &mut Causes) {
     if let Some(t) = err.downcast_ref::<rustls::Error>() {
         c.tls = Some(tls_trouble(t));
     }
-    let text = err.to_string();
-    for (words, what) in [
-        ("proxy authorization required", "407"),
-        ("proxy response headers too long", "headers"),
-    ] {
-        if text == words {
-            c.proxy = Some(what);
-        }
-    }
-    if text == "unsuccessful" && c.proxy.is_none() {
-        c.proxy = Some("refused");
+    // hyper-util's tunnel errors are not public types: their words are (`tunnel error: …`).
+    if let Some(what) = err.to_string().strip_prefix("tunnel error: ") {
+        c.proxy = c.proxy.or(match what {
+            "proxy authorization required" => Some(ProxyTrouble::Credentials),
+            "proxy response headers too long" => Some(ProxyTrouble::Headers),
+            "unsuccessful" => Some(ProxyTrouble::Refused),
+            _ => None,
+        });
     }
 }
 
@@ -278,17 +284,17 @@ fn describe(
     if let Some(what) = c.proxy {
         let proxy = route.proxy.as_deref().unwrap_or("the proxy");
         return match what {
-            "407" => Trouble::new(
+            ProxyTrouble::Credentials => Trouble::new(
                 format!(
                     "the proxy {proxy} asks for credentials (407 Proxy Authentication Required): put them in the proxy URL of HTTPS_PROXY"
                 ),
                 false,
             ),
-            "headers" => Trouble::new(
+            ProxyTrouble::Headers => Trouble::new(
                 format!("the proxy {proxy} answered with headers too large to read"),
                 false,
             ),
-            _ => Trouble::new(
+            ProxyTrouble::Refused => Trouble::new(
                 format!("the proxy {proxy} refused to open a tunnel to {host}"),
                 true,
             ),

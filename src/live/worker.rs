@@ -72,7 +72,7 @@ impl Shared {
         let mut halt: Option<UnprobedReason> = None;
         for &(i, path, shown, parent) in &steps {
             let stopped = self.stop.reason().map(UnprobedReason::from);
-            let decision = if let Some(reason) = halt.or(stopped) {
+            let decision = if let Some(reason) = stopped.or(halt) {
                 Decision::Unprobed(reason)
             } else {
                 match dependent_path(path, parent, &decided, &items) {
