@@ -1425,3 +1425,34 @@ fn sigint_and_sigterm_save_what_was_learnt_report_and_exit_130_or_143() {
         no_secret_in("the listing", &listing.to_string());
     }
 }
+
+#[test]
+fn listings_read_unprobed_entries_of_both_shapes() {
+    let dir = reports_token(&["reports:read"]);
+    let listing = |unprobed: &str| {
+        format!(
+            r#"{{"version": 1, "tool": {{"name": "scopeward", "version": "0.1.0"}},
+ "taken_at": "2026-11-22T03:00:00Z", "api_base": "https://api.impact.com",
+ "tokens": [{{"sid": "{SID_REPORTS}", "account_type": "brand", "state": "active",
+   "granted": ["reports:read"], "refused": [], "unverifiable": [],
+   "unprobed": {unprobed}, "probed_at": "2026-11-22T03:00:01Z", "requests": 2}}]}}"#
+        )
+    };
+    // Earlier builds wrote bare names; this one writes the reason too.
+    std::fs::write(
+        dir.path().join("listing.json"),
+        listing(r#"["deals:read", {"scope": "notes:read", "reason": "parent-refused"}]"#),
+    )
+    .unwrap();
+    let out = offline(dir.path(), "listing.json", &["--format", "json"]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    // A reason this build does not know is an input error with a place.
+    std::fs::write(
+        dir.path().join("listing.json"),
+        listing(r#"[{"scope": "notes:read", "reason": "felt-like-it"}]"#),
+    )
+    .unwrap();
+    let out = offline(dir.path(), "listing.json", &[]);
+    assert_eq!(out.code, 2, "{}", out.all());
+    assert!(out.all().contains("listing.json:5:"), "{}", out.all());
+}

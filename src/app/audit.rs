@@ -13,7 +13,7 @@ use crate::diag::Diagnostics;
 use crate::engine::{self, Model};
 use crate::live::probe::{self, Announce, ProbeOptions, ProbeOutcome, ProbeTarget};
 use crate::live::stop::{self, Stop, StopReason};
-use crate::live::{Listing, LiveInput, LiveState, UnprobedReason};
+use crate::live::{Listing, LiveInput, LiveState, UnprobedReason, inert};
 use crate::redact::AuthToken;
 use crate::source::{SourceFile, SourceMap, display_path};
 
@@ -134,7 +134,9 @@ fn probe_live(
     let api_base = probe::parse_api_base(&args.api_base)?;
     let targets = targets(g, model, catalogues, diag);
     let opts = probe_options(g, args, api_base.clone())?;
-    let stop = std::sync::Arc::new(Stop::new(Some(std::time::Instant::now() + args.deadline)));
+    // A deadline beyond what a clock can hold is no deadline.
+    let deadline = std::time::Instant::now().checked_add(args.deadline);
+    let stop = std::sync::Arc::new(Stop::new(deadline));
     // From here a Ctrl-C or a CI job's SIGTERM stops the probing instead of the process.
     let _signals =
         stop::on_signals(stop.clone()).map_err(|e| format!("cannot watch for interrupts: {e}"))?;
@@ -215,7 +217,7 @@ fn targets(
     }
     if !not_probed.is_empty() && !g.quiet {
         let n = not_probed.len();
-        let shown: Vec<&str> = not_probed.iter().take(5).map(String::as_str).collect();
+        let shown: Vec<String> = not_probed.iter().take(5).map(|n| inert(n, 80)).collect();
         eprintln!(
             "note: {n} token{} without `sid` and `auth_token_env` not probed: {}{}",
             if n == 1 { "" } else { "s" },

@@ -252,15 +252,8 @@ fn tls_trouble(e: &rustls::Error) -> TlsTrouble {
             C::NotValidForName | C::NotValidForNameContext { .. } => TlsTrouble::WrongName,
             C::BadSignature => TlsTrouble::BadSignature,
             C::Revoked => TlsTrouble::Revoked,
-            // webpki's reasons come as `Other`; their names are stable words of its API.
-            C::Other(other) => match other.0.to_string().as_str() {
-                "CaUsedAsEndEntity" => TlsTrouble::CaAsServer,
-                "UnknownIssuer" => TlsTrouble::UnknownIssuer,
-                "CertExpired" => TlsTrouble::Expired,
-                "CertNotValidYet" => TlsTrouble::NotYetValid,
-                "CertNotValidForName" => TlsTrouble::WrongName,
-                _ => TlsTrouble::Other,
-            },
+            // webpki's own reasons come as `Other`, shown by their variant names.
+            C::Other(other) if other.0.to_string() == "CaUsedAsEndEntity" => TlsTrouble::CaAsServer,
             _ => TlsTrouble::Other,
         },
         _ => TlsTrouble::Other,
@@ -286,7 +279,7 @@ fn describe(
         return match what {
             ProxyTrouble::Credentials => Trouble::new(
                 format!(
-                    "the proxy {proxy} asks for credentials (407 Proxy Authentication Required): put them in the proxy URL of HTTPS_PROXY"
+                    "the proxy {proxy} asks for credentials (407 Proxy Authentication Required): those in the proxy URL were missing or refused"
                 ),
                 false,
             ),

@@ -9,6 +9,7 @@ pub mod rate;
 pub mod stop;
 mod worker;
 
+pub use exchange::inert;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 

@@ -542,6 +542,66 @@ mod tests {
     use super::*;
 
     #[test]
+    fn endpoints_show_templates_not_ids() {
+        assert_eq!(
+            template("/Advertisers/IRx/Campaigns/{CampaignId}/Contacts"),
+            "/Advertisers/IRx/Campaigns/{id}/Contacts"
+        );
+        assert_eq!(
+            template("/Advertisers/IRx/Reports"),
+            "/Advertisers/IRx/Reports"
+        );
+    }
+
+    fn job() -> (Job, Catalogues) {
+        let catalogues = Catalogues::builtin();
+        let target = ProbeTarget {
+            name: "t".into(),
+            sid: "IRx".into(),
+            account_type: AccountType::Brand,
+            auth_token: AuthToken::new("secret".into()),
+            declared: ScopeSet::EMPTY,
+        };
+        (Job::new(target, &catalogues), catalogues)
+    }
+
+    fn decide(job: &Job, f: impl Fn(usize, Option<usize>) -> Option<Decision>) {
+        let parents: Vec<_> = job.steps().map(|(_, _, _, p)| p).collect();
+        let mut rec = job.record();
+        for (i, p) in parents.into_iter().enumerate() {
+            rec.decisions[i] = f(i, p);
+        }
+    }
+
+    #[test]
+    fn a_token_cut_short_is_unknown_with_what_it_learnt() {
+        let (job, c) = job();
+        decide(&job, |i, _| (i == 0).then_some(Decision::Granted));
+        let (t, _) = job.listed(c.get(AccountType::Brand), Some(StopReason::Interrupted(2)));
+        assert_eq!(t.state.value, LiveState::Unknown);
+        assert_eq!(t.granted.value.len(), 1);
+        assert!(
+            t.unprobed
+                .iter()
+                .all(|u| u.reason == UnprobedReason::Interrupted)
+        );
+    }
+
+    #[test]
+    fn refused_everywhere_is_disabled_even_with_dependents_unprobed() {
+        let (job, c) = job();
+        decide(&job, |_, parent| {
+            Some(match parent {
+                None => Decision::Refused,
+                Some(_) => Decision::Unprobed(UnprobedReason::ParentRefused),
+            })
+        });
+        let (t, _) = job.listed(c.get(AccountType::Brand), None);
+        assert_eq!(t.state.value, LiveState::Disabled);
+        assert!(!t.unprobed.is_empty(), "dependent reads are listed");
+    }
+
+    #[test]
     fn api_base_rules() {
         assert!(parse_api_base("https://api.impact.com").is_ok());
         assert!(parse_api_base("http://127.0.0.1:8080").is_ok());
