@@ -308,9 +308,13 @@ pub struct AuditArgs {
     /// Send at most N requests in all (retries included); the rest is reported as not probed.
     #[arg(long, value_name = "N")]
     pub max_requests: Option<u64>,
-    /// Seconds to wait for each answer.
+    /// Seconds each exchange may take in all, from connecting to the answer's last byte.
     #[arg(long, value_name = "SECS", default_value_t = 30)]
     pub timeout: u64,
+    /// How long the whole probing may take (e.g. 90s, 5m, 1h); what it did not reach is
+    /// listed as `unprobed` and the run exits 2.
+    #[arg(long, value_name = "DURATION", default_value = "30m", value_parser = crate::live::parse_duration)]
+    pub deadline: std::time::Duration,
     /// Tokens probed at once.
     #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=16))]
     pub concurrency: u32,
