@@ -1456,3 +1456,59 @@ fn listings_read_unprobed_entries_of_both_shapes() {
     assert_eq!(out.code, 2, "{}", out.all());
     assert!(out.all().contains("listing.json:5:"), "{}", out.all());
 }
+
+#[test]
+fn a_probe_that_learnt_nothing_never_overwrites_a_saved_listing() {
+    let srv = server();
+    let dir = workspace();
+    let out = audit(dir.path(), &srv.base, &["--save-listing", "listing.json"]);
+    assert_eq!(out.code, 1, "{}", out.all());
+    let good = std::fs::read_to_string(dir.path().join("listing.json")).unwrap();
+    drop(srv);
+    // Nothing answers on this port now: every token stays unknown.
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}", l.local_addr().unwrap())
+    };
+    let out = audit(
+        dir.path(),
+        &closed,
+        &[
+            "--save-listing",
+            "listing.json",
+            "--timeout",
+            "1",
+            "--deadline",
+            "20s",
+        ],
+    );
+    assert_eq!(out.code, 2, "{}", out.all());
+    assert!(
+        out.all().contains("existing listing is kept"),
+        "{}",
+        out.all()
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("listing.json")).unwrap(),
+        good
+    );
+}
+
+#[test]
+fn a_live_audit_with_nothing_to_probe_fails_closed() {
+    let srv = server();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("acme-tokens.yaml"),
+        "account: {type: brand}\ntokens:\n  - name: no-sid\n    scopes: [reports:read]\n",
+    )
+    .unwrap();
+    let out = audit(dir.path(), &srv.base, &[]);
+    assert_eq!(out.code, 2, "{}", out.all());
+    assert!(
+        out.all().contains("nothing was checked live"),
+        "{}",
+        out.all()
+    );
+    assert!(srv.received().is_empty(), "nothing sent");
+}

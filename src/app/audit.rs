@@ -133,6 +133,13 @@ fn probe_live(
 ) -> Result<(LiveInput, Option<i32>), String> {
     let api_base = probe::parse_api_base(&args.api_base)?;
     let targets = targets(g, model, catalogues, diag);
+    if targets.is_empty() {
+        // A live audit that can probe nothing checked nothing live: never a green run.
+        diag.failure(
+            args.api_base.clone(),
+            "no declared token can be probed (each needs `sid` and `auth_token_env`, with the variable set): nothing was checked live",
+        );
+    }
     let opts = probe_options(g, args, api_base.clone())?;
     // A deadline beyond what a clock can hold is no deadline.
     let deadline = std::time::Instant::now().checked_add(args.deadline);
@@ -148,9 +155,22 @@ fn probe_live(
     };
 
     let base = api_base.as_str().trim_end_matches('/');
+    // Whether the probing learnt anything at all: a state, a grant or a refusal.
+    let learnt = outcome.tokens.iter().any(|t| {
+        t.state.value != LiveState::Unknown || !t.granted.value.is_empty() || !t.refused.is_empty()
+    });
     let listing = Listing::new(base, jiff::Timestamp::now(), outcome.tokens);
     let text = listing.render();
-    let display = match &args.save_listing {
+    let saved = match &args.save_listing {
+        // A listing that learnt nothing never replaces one that did (a mistyped path, a
+        // network that did not answer).
+        Some(path) if !learnt && path.exists() => {
+            diag.failure(
+                display_path(path, cwd),
+                "the probing learnt nothing: the existing listing is kept, not overwritten",
+            );
+            None
+        }
         Some(path) => {
             if let Err(e) = write_atomically(path, &text) {
                 return Err(format!(
@@ -158,15 +178,16 @@ fn probe_live(
                     path.display()
                 ));
             }
-            display_path(path, cwd)
+            Some(path.clone())
         }
-        None => UNSAVED_LISTING.to_string(),
+        None => None,
     };
-    let id = model.sources.add(SourceFile::new(
-        display,
-        args.save_listing.clone(),
-        text.clone(),
-    ));
+    let display = saved
+        .as_deref()
+        .map_or_else(|| UNSAVED_LISTING.to_string(), |p| display_path(p, cwd));
+    let id = model
+        .sources
+        .add(SourceFile::new(display, saved, text.clone()));
     let listing = Listing::parse(id, &text, catalogues).map_err(|e| {
         format!(
             "internal error: the listing does not read back: {}",
