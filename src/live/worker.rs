@@ -261,11 +261,20 @@ impl Shared {
             return Attempt::Done(Answer::Halt(UnprobedReason::Deadline, None));
         }
         let cut_by_deadline = budget < timeout;
-        let seed = (std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.subsec_nanos() as u64))
-            ^ (self.sent.load(Ordering::Relaxed) << 32)
-            ^ u64::from(attempt);
+        // Jitter from the OS-seeded keys std gives every hasher (one fresh pair per call),
+        // mixed with the clock and what this worker has sent.
+        let seed = {
+            use std::hash::{BuildHasher, Hasher};
+            let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+            h.write_u64(self.sent.load(Ordering::Relaxed));
+            h.write_u32(attempt);
+            h.write_u128(
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_nanos()),
+            );
+            h.finish()
+        };
         let backoff = backoff(self.options.backoff, attempt, seed);
         let secret = &job.target.auth_token;
         let (status, body) = match exchange(
