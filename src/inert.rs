@@ -26,7 +26,8 @@ use crate::redact::scrub;
 pub const SNIPPET_LINE_MAX: usize = 240;
 
 /// Unicode characters that reorder or hide text without being seen (bidirectional embeddings,
-/// overrides and isolates, directional marks, line and paragraph separators).
+/// overrides and isolates, directional marks, line and paragraph separators, interlinear
+/// annotations) and the noncharacters U+FFFE/U+FFFF.
 fn is_bidi_or_invisible(c: char) -> bool {
     matches!(
         c,
@@ -37,6 +38,9 @@ fn is_bidi_or_invisible(c: char) -> bool {
             | '\u{2066}'..='\u{2069}'
             | '\u{2028}'
             | '\u{2029}'
+            | '\u{FFF9}'..='\u{FFFB}'
+            | '\u{FFFE}'
+            | '\u{FFFF}'
     )
 }
 

@@ -695,9 +695,7 @@ fn matrix_rows<'t>(
         .collect();
     ranked.sort_by_key(|(_, r)| std::cmp::Reverse(*r));
     let rest = &ranked[MATRIX_ROWS.min(ranked.len())..];
-    let with = |f: &dyn Fn(&Matters) -> bool| {
-        rest.iter().filter(|(_, r)| f(r)).count()
-    };
+    let with = |f: &dyn Fn(&Matters) -> bool| rest.iter().filter(|(_, r)| f(r)).count();
     let sentence = format!(
         "{} more {} not shown (the {} above matter most: high-sensitivity writes first, then errors, then writes): {} with a high-sensitivity write, {} with write access, {} with findings, {} that only read and have none. <code>--format junit</code> lists every token.",
         rest.len(),
