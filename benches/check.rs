@@ -108,6 +108,9 @@ fn generate(dir: &Path) -> (PathBuf, PathBuf, usize) {
 struct Measure {
     best: Duration,
     peak_rss_mb: f64,
+    /// User + system CPU seconds of the run that measured the peak (GNU time only): a figure
+    /// that other load on a shared machine inflates less than wall time.
+    cpu: Option<f64>,
     exit: i32,
 }
 
@@ -128,20 +131,22 @@ fn measure(cmd: &mut dyn FnMut() -> Command, runs: usize) -> Measure {
         best = best.min(start.elapsed());
         exit = status.code().unwrap_or(-1);
     }
+    let (peak_rss_mb, cpu) = peak_rss_mb(cmd());
     Measure {
         best,
-        peak_rss_mb: peak_rss_mb(cmd()),
+        peak_rss_mb,
+        cpu,
         exit,
     }
 }
 
-fn peak_rss_mb(cmd: Command) -> f64 {
+fn peak_rss_mb(cmd: Command) -> (f64, Option<f64>) {
     let gnu_time = Path::new("/usr/bin/time");
     if gnu_time.exists() {
         let out = std::env::temp_dir().join(format!("scopeward-bench-rss-{}", std::process::id()));
         let status = Command::new(gnu_time)
             .arg("-f")
-            .arg("%M")
+            .arg("%U %S %M")
             .arg("-o")
             .arg(&out)
             .arg(cmd.get_program())
@@ -150,12 +155,18 @@ fn peak_rss_mb(cmd: Command) -> f64 {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .status();
-        let kb = std::fs::read_to_string(&out)
+        let fields: Vec<f64> = std::fs::read_to_string(&out)
             .ok()
-            .and_then(|s| s.lines().last().and_then(|l| l.trim().parse::<f64>().ok()));
+            .and_then(|s| s.lines().last().map(str::to_string))
+            .map(|l| {
+                l.split_whitespace()
+                    .filter_map(|f| f.parse().ok())
+                    .collect()
+            })
+            .unwrap_or_default();
         let _ = std::fs::remove_file(&out);
-        if let (Ok(_), Some(kb)) = (status, kb) {
-            return kb / 1024.0;
+        if let (Ok(_), [user, sys, kb]) = (status, fields.as_slice()) {
+            return (kb / 1024.0, Some(user + sys));
         }
     }
     let mut cmd = cmd;
@@ -181,7 +192,7 @@ fn peak_rss_mb(cmd: Command) -> f64 {
         }
         std::thread::sleep(Duration::from_millis(1));
     }
-    peak_kb / 1024.0
+    (peak_kb / 1024.0, None)
 }
 
 fn parse_only(files: &[PathBuf], runs: usize) -> Duration {
@@ -293,9 +304,10 @@ fn main() {
 fn clean(bin: &'static str, tmp: &Path, runs: usize) {
     let (one, split, bytes) = generate(tmp);
     println!(
-        "data: {TOKENS} tokens, {:.1} MB of YAML; best of {runs} runs; {} CPUs",
+        "data: {TOKENS} tokens, {:.1} MB of YAML; best of {runs} runs; {} CPUs; load average {}",
         bytes as f64 / 1e6,
-        rayon::current_num_threads()
+        rayon::current_num_threads(),
+        load()
     );
     println!();
 
@@ -382,6 +394,14 @@ fn clean(bin: &'static str, tmp: &Path, runs: usize) {
     println!();
 }
 
+/// The machine's load when a section starts (`/proc/loadavg`): on a shared machine, wall
+/// times are only comparable at a similar load.
+fn load() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unknown".into())
+}
+
 fn has_pyyaml() -> bool {
     Command::new("python3")
         .args(["-c", "import yaml; yaml.CSafeLoader"])
@@ -436,8 +456,9 @@ fn heavy(bin: &'static str, dir: &Path, runs: usize) {
         doc["findings"].as_array().map_or(0, Vec::len)
     };
     println!(
-        "findings-heavy: {TOKENS} tokens, {:.1} MB of YAML, {findings} findings; best of {runs} runs",
-        text.len() as f64 / 1e6
+        "findings-heavy: {TOKENS} tokens, {:.1} MB of YAML, {findings} findings; best of {runs} runs; load average {}",
+        text.len() as f64 / 1e6,
+        load()
     );
     drop(text);
     let parse = parse_only(std::slice::from_ref(&file), runs);
@@ -458,13 +479,16 @@ fn heavy(bin: &'static str, dir: &Path, runs: usize) {
         rows.push((*format, m, bytes));
     }
     let json = rows.iter().find(|r| r.0 == "json").unwrap().1.best;
-    println!("| format | check | peak RSS | output | / YAML parse only | / json |");
-    println!("| --- | --- | --- | --- | --- | --- |");
-    println!("| (YAML parse only) | {} | | | 1.00x | |", secs(parse));
+    println!(
+        "| format | check | CPU (user+sys) | peak RSS | output | / YAML parse only | / json |"
+    );
+    println!("| --- | --- | --- | --- | --- | --- | --- |");
+    println!("| (YAML parse only) | {} | | | | 1.00x | |", secs(parse));
     for (format, m, bytes) in &rows {
         println!(
-            "| {format} | {} | {:.0} MB | {:.1} MB | {:.2}x | {:.2}x |",
+            "| {format} | {} | {} | {:.0} MB | {:.1} MB | {:.2}x | {:.2}x |",
             secs(m.best),
+            m.cpu.map_or("?".to_string(), |c| format!("{c:.2} s")),
             m.peak_rss_mb,
             *bytes as f64 / 1e6,
             m.best.as_secs_f64() / parse.as_secs_f64(),

@@ -538,3 +538,61 @@ fn every_piece_in_every_field() {
     assert!(check_terminal("a\u{1b}]0;t\u{7}", false).is_err());
     assert!(check_html("<img src=x>").is_err());
 }
+
+fn human_of(docs: &[(&str, &str)]) -> String {
+    let report = check_texts_with(
+        docs,
+        SourceMap::new(),
+        &Policy::default(),
+        &Catalogues::builtin(),
+        &CheckOptions::new(Day::parse("2026-11-22").unwrap()),
+    );
+    render(
+        &report,
+        OutputFormat::Human,
+        &opts(false),
+        &Catalogues::builtin(),
+    )
+}
+
+/// A line of megabytes is cut in every snippet (as context above a finding, and as the line
+/// of an error at its end): the output stays small, each line at most a few hundred
+/// characters.
+#[test]
+fn long_lines_are_cut_in_snippets() {
+    let long = "a".repeat(5_000_000);
+    let text = format!(
+        "account:\n  type: brand\ntokens:\n  - name: x\n    description: {long}\n    scopes: [nope:read]\n    justification: {long} [\n"
+    );
+    let out = human_of(&[("long-tokens.yaml", &text)]);
+    assert!(
+        out.contains("unknown brand scope `nope:read`"),
+        "{}",
+        &out[..2000.min(out.len())]
+    );
+    assert!(out.len() < 40_000, "{} bytes of output", out.len());
+    for line in out.lines() {
+        assert!(
+            line.chars().count() < 400,
+            "a line of {} characters",
+            line.chars().count()
+        );
+    }
+}
+
+/// A file that is not a definition (here: what `/proc/self/environ` looks like) shows only a
+/// short, scrubbed excerpt of the line its error is on.
+#[test]
+fn files_that_are_not_definitions_show_a_short_scrubbed_excerpt() {
+    let secret = "Q7wE9rT2yXk3vP9qLmN2aB7cD4eF6gH8";
+    let environ = format!(
+        "HOME=/root\0PATH=/usr/bin\0IMPACT_AUTH_TOKEN={secret}\0DB_PASSWORD=hunter2hunter2\0{}",
+        "X=1\0".repeat(20_000)
+    );
+    let out = human_of(&[("environ-tokens.yaml", &environ)]);
+    assert!(out.contains("error[invalid-input]"), "{out}");
+    assert!(!out.contains(&secret[..12]), "{out}");
+    assert!(!out.contains("hunter2hunter2"), "{out}");
+    assert!(!out.contains('\0'));
+    assert!(out.len() < 4_000, "{} bytes:\n{out}", out.len());
+}
