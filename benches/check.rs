@@ -6,9 +6,14 @@
 //!   human output, wall time and the child's peak RSS;
 //! - granit-parser's event stream alone over the same bytes (one thread per file, like `check`);
 //! - `check` on a handful of small files (the pre-commit case);
-//! - PyYAML's C loader on the same file, if `python3 -c 'import yaml'` works.
+//! - PyYAML's C loader on the same file, if `python3 -c 'import yaml'` works;
+//! - the findings-heavy case (`common::heavy`: 100,000 tokens, about 176,000 findings) in every
+//!   format — wall time, peak RSS and output size beside the parse-only floor — with the
+//!   targets of issue 14 checked and printed (not asserted), 20,000 such tokens beside the
+//!   PyYAML script, and the HTML page loaded in headless Chromium (`/usr/bin/chromium`).
 //!
-//! `cargo bench --bench check -- --generate DIR` only writes the data.
+//! `cargo bench --bench check -- --generate DIR` only writes the data; `-- --heavy` runs only
+//! the findings-heavy case.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -103,6 +108,9 @@ fn generate(dir: &Path) -> (PathBuf, PathBuf, usize) {
 struct Measure {
     best: Duration,
     peak_rss_mb: f64,
+    /// User + system CPU seconds of the run that measured the peak (GNU time only): a figure
+    /// that other load on a shared machine inflates less than wall time.
+    cpu: Option<f64>,
     exit: i32,
 }
 
@@ -123,20 +131,22 @@ fn measure(cmd: &mut dyn FnMut() -> Command, runs: usize) -> Measure {
         best = best.min(start.elapsed());
         exit = status.code().unwrap_or(-1);
     }
+    let (peak_rss_mb, cpu) = peak_rss_mb(cmd());
     Measure {
         best,
-        peak_rss_mb: peak_rss_mb(cmd()),
+        peak_rss_mb,
+        cpu,
         exit,
     }
 }
 
-fn peak_rss_mb(cmd: Command) -> f64 {
+fn peak_rss_mb(cmd: Command) -> (f64, Option<f64>) {
     let gnu_time = Path::new("/usr/bin/time");
     if gnu_time.exists() {
         let out = std::env::temp_dir().join(format!("scopeward-bench-rss-{}", std::process::id()));
         let status = Command::new(gnu_time)
             .arg("-f")
-            .arg("%M")
+            .arg("%U %S %M")
             .arg("-o")
             .arg(&out)
             .arg(cmd.get_program())
@@ -145,12 +155,18 @@ fn peak_rss_mb(cmd: Command) -> f64 {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .status();
-        let kb = std::fs::read_to_string(&out)
+        let fields: Vec<f64> = std::fs::read_to_string(&out)
             .ok()
-            .and_then(|s| s.lines().last().and_then(|l| l.trim().parse::<f64>().ok()));
+            .and_then(|s| s.lines().last().map(str::to_string))
+            .map(|l| {
+                l.split_whitespace()
+                    .filter_map(|f| f.parse().ok())
+                    .collect()
+            })
+            .unwrap_or_default();
         let _ = std::fs::remove_file(&out);
-        if let (Ok(_), Some(kb)) = (status, kb) {
-            return kb / 1024.0;
+        if let (Ok(_), [user, sys, kb]) = (status, fields.as_slice()) {
+            return (kb / 1024.0, Some(user + sys));
         }
     }
     let mut cmd = cmd;
@@ -176,7 +192,7 @@ fn peak_rss_mb(cmd: Command) -> f64 {
         }
         std::thread::sleep(Duration::from_millis(1));
     }
-    peak_kb / 1024.0
+    (peak_kb / 1024.0, None)
 }
 
 fn parse_only(files: &[PathBuf], runs: usize) -> Duration {
@@ -256,10 +272,15 @@ fn main() {
     if let Some(i) = args.iter().position(|a| a == "--generate") {
         let dir = PathBuf::from(args.get(i + 1).expect("--generate DIR"));
         let (_, _, bytes) = generate(&dir);
+        let heavy = dir.join("heavy");
+        std::fs::create_dir_all(&heavy).unwrap();
+        let text = common::heavy::document(0..TOKENS, &mut Rng(0x1e5_ca1e));
+        std::fs::write(heavy.join("heavy-tokens.yaml"), &text).unwrap();
         println!(
-            "wrote {TOKENS} tokens ({:.1} MB) under {}",
+            "wrote {TOKENS} tokens ({:.1} MB) under {}, and {TOKENS} findings-heavy ones ({:.1} MB) under heavy/",
             bytes as f64 / 1e6,
-            dir.display()
+            dir.display(),
+            text.len() as f64 / 1e6
         );
         return;
     }
@@ -272,17 +293,27 @@ fn main() {
         .unwrap_or(5);
     let bin = env!("CARGO_BIN_EXE_scopeward");
     let tmp = std::env::temp_dir().join(format!("scopeward-bench-{}", std::process::id()));
-    let (one, split, bytes) = generate(&tmp);
+    if !args.iter().any(|a| a == "--heavy") {
+        clean(bin, &tmp, runs);
+    }
+    heavy(bin, &tmp.join("heavy"), runs);
+    let _ = std::fs::remove_dir_all(&tmp);
+}
+
+/// The mostly-clean case: about 12,000 findings per 100,000 tokens.
+fn clean(bin: &'static str, tmp: &Path, runs: usize) {
+    let (one, split, bytes) = generate(tmp);
     println!(
-        "data: {TOKENS} tokens, {:.1} MB of YAML; best of {runs} runs; {} CPUs",
+        "data: {TOKENS} tokens, {:.1} MB of YAML; best of {runs} runs; {} CPUs; load average {}",
         bytes as f64 / 1e6,
-        rayon::current_num_threads()
+        rayon::current_num_threads(),
+        load()
     );
     println!();
 
     let check = |dir: &Path, format: &'static str| {
         let dir = dir.to_path_buf();
-        let cwd = tmp.clone();
+        let cwd = tmp.to_path_buf();
         move || {
             let mut c = Command::new(bin);
             c.args(["check", "--format", format, "--as-of", "2026-11-22"])
@@ -340,10 +371,7 @@ fn main() {
     );
 
     // PyYAML's C loader on the same file, for scale.
-    let py = Command::new("python3")
-        .args(["-c", "import yaml; yaml.CSafeLoader"])
-        .status();
-    if py.is_ok_and(|s| s.success()) {
+    if has_pyyaml() {
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/pyyaml_check.py");
         let file = one.join("bench-tokens.yaml");
         let m = measure(
@@ -363,5 +391,221 @@ fn main() {
     } else {
         println!("PyYAML comparison skipped (pip install pyyaml to include it)");
     }
-    let _ = std::fs::remove_dir_all(&tmp);
+    println!();
+}
+
+/// The machine's load when a section starts (`/proc/loadavg`): on a shared machine, wall
+/// times are only comparable at a similar load.
+fn load() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unknown".into())
+}
+
+fn has_pyyaml() -> bool {
+    Command::new("python3")
+        .args(["-c", "import yaml; yaml.CSafeLoader"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// Every `--format` of `check`.
+const FORMATS: &[&str] = &[
+    "human", "json", "sarif", "github", "junit", "markdown", "html",
+];
+
+/// Bytes `check` writes in `format` (to `--output`, once).
+fn output_bytes(bin: &str, dir: &Path, format: &str, out: &Path) -> u64 {
+    let status = Command::new(bin)
+        .args([
+            "check",
+            "--format",
+            format,
+            "--as-of",
+            common::heavy::AS_OF,
+            "--output",
+        ])
+        .arg(out)
+        .arg(dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("spawn");
+    assert!(matches!(status.code(), Some(0 | 1)), "{format}: {status}");
+    std::fs::metadata(out).map_or(0, |m| m.len())
+}
+
+/// The findings-heavy case of issue 14, every format, beside the parse-only floor; then 20,000
+/// such tokens beside the PyYAML script, and the HTML page in headless Chromium.
+fn heavy(bin: &'static str, dir: &Path, runs: usize) {
+    let one = dir.join("one");
+    std::fs::create_dir_all(&one).unwrap();
+    let text = common::heavy::document(0..TOKENS, &mut Rng(0x1e5_ca1e));
+    let file = one.join("heavy-tokens.yaml");
+    std::fs::write(&file, &text).unwrap();
+    let findings = {
+        let out = Command::new(bin)
+            .args(["check", "--format", "json", "--as-of", common::heavy::AS_OF])
+            .arg(&one)
+            .stderr(Stdio::null())
+            .output()
+            .expect("spawn");
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        doc["findings"].as_array().map_or(0, Vec::len)
+    };
+    println!(
+        "findings-heavy: {TOKENS} tokens, {:.1} MB of YAML, {findings} findings; best of {runs} runs; load average {}",
+        text.len() as f64 / 1e6,
+        load()
+    );
+    drop(text);
+    let parse = parse_only(std::slice::from_ref(&file), runs);
+    let check = |format: &'static str| {
+        let one = one.clone();
+        move || {
+            let mut c = Command::new(bin);
+            c.args(["check", "--format", format, "--as-of", common::heavy::AS_OF])
+                .arg(&one);
+            c
+        }
+    };
+    let mut rows = Vec::new();
+    for format in FORMATS {
+        let m = measure(&mut check(format), runs);
+        assert!(m.exit == 1, "{format}: check exited {}", m.exit);
+        let bytes = output_bytes(bin, &one, format, &dir.join(format!("out.{format}")));
+        rows.push((*format, m, bytes));
+    }
+    let json = rows.iter().find(|r| r.0 == "json").unwrap().1.best;
+    println!(
+        "| format | check | CPU (user+sys) | peak RSS | output | / YAML parse only | / json |"
+    );
+    println!("| --- | --- | --- | --- | --- | --- | --- |");
+    println!("| (YAML parse only) | {} | | | | 1.00x | |", secs(parse));
+    for (format, m, bytes) in &rows {
+        println!(
+            "| {format} | {} | {} | {:.0} MB | {:.1} MB | {:.2}x | {:.2}x |",
+            secs(m.best),
+            m.cpu.map_or("?".to_string(), |c| format!("{c:.2} s")),
+            m.peak_rss_mb,
+            *bytes as f64 / 1e6,
+            m.best.as_secs_f64() / parse.as_secs_f64(),
+            m.best.as_secs_f64() / json.as_secs_f64()
+        );
+    }
+    let slowest = rows.iter().map(|r| r.1.best).max().unwrap();
+    let fattest = rows.iter().map(|r| r.1.peak_rss_mb).fold(0f64, f64::max);
+    let target = |ok: bool| if ok { "met" } else { "MISSED" };
+    println!();
+    println!(
+        "targets: every format under 2 s: {} (slowest {}); under 300 MB: {} (largest {fattest:.0} MB);",
+        target(slowest < Duration::from_secs(2)),
+        secs(slowest),
+        target(fattest < 300.0)
+    );
+    println!(
+        "  json within 1.5x of the YAML parser: {} ({:.2}x); slowest format within 1.5x of json: {} ({:.2}x)",
+        target(json.as_secs_f64() <= 1.5 * parse.as_secs_f64()),
+        json.as_secs_f64() / parse.as_secs_f64(),
+        target(slowest.as_secs_f64() <= 1.5 * json.as_secs_f64()),
+        slowest.as_secs_f64() / json.as_secs_f64()
+    );
+
+    // 20,000 findings-heavy tokens, beside the PyYAML script, in one run.
+    let small = dir.join("20k");
+    std::fs::create_dir_all(&small).unwrap();
+    let file20 = small.join("heavy-tokens.yaml");
+    std::fs::write(
+        &file20,
+        common::heavy::document(0..20_000, &mut Rng(0x1e5_ca1e)),
+    )
+    .unwrap();
+    if has_pyyaml() {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/pyyaml_check.py");
+        let py = measure(
+            &mut || {
+                let mut c = Command::new("python3");
+                c.arg(&script).arg(&file20);
+                c
+            },
+            runs.min(3),
+        );
+        println!();
+        println!("| 20,000 findings-heavy tokens | wall | peak RSS | PyYAML script / this |");
+        println!("| --- | --- | --- | --- |");
+        println!(
+            "| PyYAML C loader script | {} | {:.0} MB | 1.0x |",
+            secs(py.best),
+            py.peak_rss_mb
+        );
+        for format in ["json", "human"] {
+            let m = measure(
+                &mut || {
+                    let mut c = Command::new(bin);
+                    c.args(["check", "--format", format, "--as-of", common::heavy::AS_OF])
+                        .arg(&small);
+                    c
+                },
+                runs,
+            );
+            let x = py.best.as_secs_f64() / m.best.as_secs_f64();
+            println!(
+                "| scopeward check --format {format} | {} | {:.0} MB | {x:.1}x ({} 15x) |",
+                secs(m.best),
+                m.peak_rss_mb,
+                if x >= 15.0 { "meets" } else { "MISSES" }
+            );
+        }
+    } else {
+        println!("PyYAML comparison skipped (pip install pyyaml to include it)");
+    }
+    chromium_load(&dir.join("out.html"), runs);
+}
+
+/// Loads the findings-heavy HTML page in headless Chromium (`--dump-dom`: it returns once the
+/// page has loaded and its DOM is built), beside an empty page for the browser's own start-up.
+fn chromium_load(page: &Path, runs: usize) {
+    let chromium = Path::new("/usr/bin/chromium");
+    if !chromium.exists() {
+        println!("Chromium page load skipped (apt-get install chromium to include it)");
+        return;
+    }
+    let empty = page.with_file_name("empty.html");
+    std::fs::write(&empty, "<!DOCTYPE html><title>empty</title>").unwrap();
+    let profile = page.with_file_name("chromium-profile");
+    let load = |p: &Path| {
+        let p = p.to_path_buf();
+        let profile = profile.clone();
+        move || {
+            let mut c = Command::new(chromium);
+            c.args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--dump-dom",
+            ])
+            .arg(format!("--user-data-dir={}", profile.display()))
+            .arg(format!("file://{}", p.display()));
+            c
+        }
+    };
+    let base = measure(&mut load(&empty), runs.min(3));
+    let m = measure(&mut load(page), runs.min(3));
+    let size = std::fs::metadata(page).map_or(0, |m| m.len());
+    println!();
+    println!(
+        "HTML in headless Chromium ({:.1} MB page): loaded and DOM dumped in {} (empty page: {}), so {:.2} s for the page; peak RSS {:.0} MB",
+        size as f64 / 1e6,
+        secs(m.best),
+        secs(base.best),
+        (m.best.as_secs_f64() - base.best.as_secs_f64()).max(0.0),
+        m.peak_rss_mb
+    );
 }

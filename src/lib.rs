@@ -13,7 +13,9 @@
 //! - `catalogue`, `finding`
 //! - `model`
 //! - `diag`
-//! - `tree`, `source`, `redact`, `did_you_mean`
+//! - `tree`, `source`
+//! - `inert` — untrusted text made inert for each output (scrubbed by `redact`)
+//! - `redact`, `did_you_mean`
 
 pub mod app;
 pub mod catalogue;
@@ -24,6 +26,7 @@ pub mod engine;
 pub mod filter;
 pub mod finding;
 pub mod fix;
+pub mod inert;
 pub mod live;
 pub mod model;
 pub mod output;

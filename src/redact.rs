@@ -191,21 +191,29 @@ pub fn scan_text(text: &str) -> Vec<TextSecret> {
         if len > 32 {
             // Punctuation that joins a token to its neighbours (`tokens[0].TOKEN`, `-TOKEN-`,
             // `missing-TOKEN.log`): try each part that starts and ends at a joint.
+            // Every one of them: `-TOKEN--TOKEN` holds two.
             let word = &text[start..i];
             let wb = word.as_bytes();
             let joint = |b: u8| matches!(b, b'.' | b'-' | b'_' | b'~');
-            let found = (0..=wb.len() - 32).find(|&p| {
-                (p == 0 || joint(wb[p - 1]))
+            let before = out.len();
+            let mut p = 0;
+            while p + 32 <= wb.len() {
+                if (p == 0 || joint(wb[p - 1]))
                     && (p + 32 == wb.len() || joint(wb[p + 32]))
                     && word.is_char_boundary(p)
                     && word.is_char_boundary(p + 32)
                     && looks_like_auth_token(&word[p..p + 32])
-            });
-            if let Some(p) = found {
-                out.push(TextSecret {
-                    range: start + p..start + p + 32,
-                    key: None,
-                });
+                {
+                    out.push(TextSecret {
+                        range: start + p..start + p + 32,
+                        key: None,
+                    });
+                    p += 33;
+                } else {
+                    p += 1;
+                }
+            }
+            if out.len() > before {
                 continue;
             }
         }
@@ -450,6 +458,9 @@ mod tests {
             assert_eq!(scrub(&text).matches("Xk3v…").count(), 1, "{text}");
             assert!(!scrub(&text).contains(tok), "{text}");
         }
+        // Two in one word are both found.
+        let two = format!("-{tok}--{tok}/x");
+        assert_eq!(scrub(&two), "-Xk3v…--Xk3v…/x");
         // A longer run of token characters is not a token.
         let long = format!("{tok}abc");
         assert_eq!(scrub(&long), long.as_str());

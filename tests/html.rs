@@ -463,3 +463,66 @@ fn chromium_console_check_sees_errors() {
         out.stderr
     );
 }
+
+/// A page about many tokens stays small: findings grouped by rule and by token, worst first,
+/// collapsed; the matrix shows the tokens that matter most and counts the rest; every link
+/// still has its target.
+#[test]
+fn large_reports_are_grouped_collapsed_and_capped() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut yaml = String::from("account:\n  type: brand\n  name: Big\ntokens:\n");
+    for i in 0..1200 {
+        let scopes = match i % 4 {
+            0 => "[actions:write]",
+            1 => "[campaigns:read]",
+            2 => "[conversions:write, reports:read]",
+            _ => "[reports:read]",
+        };
+        let extra = if i % 3 == 0 {
+            ""
+        } else {
+            "    description: d\n"
+        };
+        yaml.push_str(&format!(
+            "  - name: t-{i:04}\n{extra}    environment: production\n    primary_contact: a@b.example\n    scopes: {scopes}\n"
+        ));
+    }
+    std::fs::write(dir.path().join("big-tokens.yaml"), yaml).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let (html, page, code) = render_in(dir.path(), &["."], out.path());
+    assert_eq!(code, 1);
+    let matrix = between(&html, "id=\"exposure\"", "</section>");
+    assert_eq!(matrix.matches("<tr><th scope=\"row\">").count(), 500);
+    assert!(matrix.contains("700 more tokens not shown"), "{matrix}");
+    // The rows shown are those that matter most: the 300 that write a high-sensitivity
+    // category come first, a read-only token without findings is not among them.
+    assert!(matrix.contains("\">t-0000</a>"));
+    assert!(
+        !matrix.contains("t-0001<"),
+        "t-0001 only reads and has no finding"
+    );
+    let by_rule = between(&html, "id=\"by-rule\"", "</section>");
+    assert!(
+        by_rule.contains("<details class=\"rule-group\">"),
+        "closed at this size"
+    );
+    assert!(by_rule.contains("more findings of this rule"));
+    let findings = between(&html, "id=\"findings\"", "</section>");
+    assert_eq!(
+        findings.matches("<details class=\"token-group\">").count(),
+        500
+    );
+    assert!(findings.contains("more with"), "the rest are counted");
+    for (i, _) in html.match_indices("href=\"#") {
+        let target = &html[i + 7..];
+        let target = &target[..target.find('"').unwrap()];
+        assert!(html.contains(&format!("id=\"{target}\"")), "no `{target}`");
+    }
+    assert!(html.len() < 3_000_000, "{} bytes", html.len());
+    if chromium().is_some() {
+        let dom = browse(&page, &["--dump-dom".to_string()]);
+        assert_eq!(dom.code, Some(0), "{}", dom.stderr);
+        assert!(console_lines(&dom.stderr).is_empty(), "{}", dom.stderr);
+        assert!(dom.stdout.trim_end().ends_with("</html>"));
+    }
+}

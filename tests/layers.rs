@@ -21,6 +21,7 @@ const FLOORS: &[&[&str]] = &[
     &["diag"],
     &["tree"],
     &["source"],
+    &["inert"],
     &["redact", "did_you_mean"],
 ];
 

@@ -31,3 +31,5 @@ pub const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0
 pub fn sid(rng: &mut Rng) -> String {
     format!("IR{}", rng.word(ALNUM, 32))
 }
+
+pub mod heavy;

@@ -81,41 +81,76 @@ fn fail_on(r: &ReportArgs) -> Severity {
     }
 }
 
+/// Whether an environment variable is set to something other than empty or `0`.
+fn env_on(name: &str) -> bool {
+    std::env::var_os(name).is_some_and(|v| !v.is_empty() && v != "0")
+}
+
+/// `--color`; for `auto`: never with `NO_COLOR`, always on standard output with
+/// `CLICOLOR_FORCE` or `FORCE_COLOR`, never with `CLICOLOR=0`, else when standard output is a
+/// terminal (the order `anstream` follows).
 fn use_color(g: &GlobalArgs) -> bool {
     match g.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
         ColorChoice::Auto => {
-            g.output.is_none()
-                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                && std::io::stdout().is_terminal()
+            if g.output.is_some() || env_on("NO_COLOR") {
+                false
+            } else if env_on("CLICOLOR_FORCE") || env_on("FORCE_COLOR") {
+                true
+            } else if std::env::var_os("CLICOLOR").is_some_and(|v| v == "0") {
+                false
+            } else {
+                std::io::stdout().is_terminal()
+            }
         }
     }
 }
 
+/// The width human output wraps at: `COLUMNS`, else the terminal's when standard output is
+/// one, else 100; between 60 and 200.
+fn width(g: &GlobalArgs) -> usize {
+    let columns = std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok());
+    let terminal = || {
+        (g.output.is_none())
+            .then(|| terminal_size::terminal_size_of(std::io::stdout()))
+            .flatten()
+            .map(|(w, _)| usize::from(w.0))
+    };
+    columns.or_else(terminal).unwrap_or(100).clamp(60, 200)
+}
+
 fn render_options(g: &GlobalArgs, r: &ReportArgs) -> RenderOptions {
-    let width = std::env::var("COLUMNS")
-        .ok()
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(100usize)
-        .clamp(60, 200);
     RenderOptions {
         color: use_color(g),
-        width,
+        width: width(g),
         quiet: g.quiet,
         fail_on: fail_on(r),
     }
 }
 
-/// Writes to `--output` or standard output. A closed pipe is not an error.
-fn emit(g: &GlobalArgs, text: &str) -> Result<(), String> {
+/// Buffer of the writer output goes through.
+const OUTPUT_BUFFER: usize = 256 * 1024;
+
+/// Writes to `--output` or standard output through a buffer, as `write` produces it. A closed
+/// pipe is not an error.
+fn emit_with(
+    g: &GlobalArgs,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), String> {
     match &g.output {
         Some(path) => {
-            std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+            let file = std::fs::File::create(path)
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            let mut out = std::io::BufWriter::with_capacity(OUTPUT_BUFFER, file);
+            write(&mut out)
+                .and_then(|_| out.flush())
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))
         }
         None => {
-            let mut out = std::io::stdout().lock();
-            match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+            let stdout = std::io::stdout().lock();
+            let mut out = std::io::BufWriter::with_capacity(OUTPUT_BUFFER, stdout);
+            match write(&mut out).and_then(|_| out.flush()) {
                 Ok(()) => Ok(()),
                 Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
                 Err(e) => Err(format!("cannot write output: {e}")),
@@ -131,6 +166,11 @@ fn say(line: std::fmt::Arguments<'_>) {
     let _ = out.write_fmt(line).and_then(|_| out.write_all(b"\n"));
 }
 
+/// [`emit_with`] of a text made beforehand.
+fn emit(g: &GlobalArgs, text: &str) -> Result<(), String> {
+    emit_with(g, |out| out.write_all(text.as_bytes()))
+}
+
 /// [`emit`], then the exit code of a command that only prints.
 fn print(g: &GlobalArgs, text: &str) -> u8 {
     match emit(g, text) {
@@ -140,7 +180,10 @@ fn print(g: &GlobalArgs, text: &str) -> u8 {
 }
 
 fn usage_error(message: impl std::fmt::Display) -> u8 {
-    eprintln!("error: {message}");
+    eprintln!(
+        "{}",
+        crate::inert::stderr_line(&format!("error: {message}"))
+    );
     EXIT_ERROR
 }
 
@@ -236,25 +279,30 @@ fn setup(
 /// Renders the report in `--format` (and the step summary under GitHub Actions), then the exit
 /// code it calls for.
 fn finish(g: &GlobalArgs, r: &ReportArgs, report: &Report, catalogues: &Catalogues) -> u8 {
-    let text = output::render(report, r.format, &render_options(g, r), catalogues);
     if r.format == OutputFormat::Github {
         // The job summary GitHub shows on the run's page.
         if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
-            let summary = output::markdown::render(report);
             let written = std::fs::OpenOptions::new()
                 .create(true)
                 .append(true)
                 .open(&path)
-                .and_then(|mut f| f.write_all(summary.as_bytes()));
+                .and_then(|f| {
+                    let mut out = std::io::BufWriter::with_capacity(OUTPUT_BUFFER, f);
+                    output::markdown::write(report, &mut out)?;
+                    out.flush()
+                });
             if let Err(e) = written {
                 eprintln!(
                     "warning: cannot write the step summary to {}: {e}",
-                    std::path::Path::new(&path).display()
+                    crate::inert::terminal_line(&std::path::Path::new(&path).display().to_string())
                 );
             }
         }
     }
-    if let Err(e) = emit(g, &text) {
+    let opts = render_options(g, r);
+    if let Err(e) = emit_with(g, |out| {
+        output::write(report, r.format, &opts, catalogues, out)
+    }) {
         return usage_error(e);
     }
     if report.incomplete() {

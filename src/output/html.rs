@@ -9,6 +9,7 @@
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
+use std::io;
 
 use super::json::location;
 use super::{Counts, TokenKey, by_token};
@@ -19,11 +20,65 @@ use crate::report::{Report, TokenView};
 use crate::rules::REGISTRY;
 use crate::source::Span;
 
-pub use super::escape_markup as esc;
+/// The tool's own text, escaped.
+fn esc(s: &str) -> std::borrow::Cow<'_, str> {
+    crate::inert::html_own(s)
+}
 
-/// User text: secrets redacted, then escaped.
+/// Text from an input: scrubbed, then escaped ([`crate::inert::html`]).
 fn text(s: &str) -> String {
-    esc(&crate::redact::scrub(s))
+    crate::inert::html(s)
+}
+
+/// The page being written: a buffer of at most about 64 KiB, handed to the writer as it fills.
+struct Page<'w> {
+    buf: String,
+    out: &'w mut dyn io::Write,
+    error: Option<io::Error>,
+}
+
+impl<'w> Page<'w> {
+    fn new(out: &'w mut dyn io::Write) -> Self {
+        Page {
+            buf: String::with_capacity(80 * 1024),
+            out,
+            error: None,
+        }
+    }
+
+    /// Writes out what is buffered once there is enough of it.
+    fn spill(&mut self) {
+        if self.buf.len() >= 64 * 1024 {
+            self.flush();
+        }
+    }
+
+    fn flush(&mut self) {
+        if self.error.is_none() {
+            if let Err(e) = self.out.write_all(self.buf.as_bytes()) {
+                self.error = Some(e);
+            }
+        }
+        self.buf.clear();
+    }
+
+    fn finish(mut self) -> io::Result<()> {
+        self.flush();
+        self.error.map_or(Ok(()), Err)
+    }
+}
+
+impl std::ops::Deref for Page<'_> {
+    type Target = String;
+    fn deref(&self) -> &String {
+        &self.buf
+    }
+}
+
+impl std::ops::DerefMut for Page<'_> {
+    fn deref_mut(&mut self) -> &mut String {
+        &mut self.buf
+    }
 }
 
 /// User text in which `` `quoted` `` parts become `<code>` (after escaping, so safe).
@@ -34,7 +89,7 @@ fn prose(s: &str) -> String {
 /// [`prose`] for the tool's own texts (rule documentation), which hold no secrets: the
 /// redactor would take `token: upgrade` for one.
 fn own_prose(s: &str) -> String {
-    code_spans(esc(s))
+    code_spans(esc(s).into_owned())
 }
 
 /// Turns `` `quoted` `` parts of escaped text into `<code>`.
@@ -69,7 +124,7 @@ fn at(report: &Report, span: Option<Span>) -> String {
         .map_or(String::new(), |l| {
             format!(
                 "<code class=\"loc\">{}:{}:{}</code>",
-                text(l.path),
+                text(&l.path),
                 l.line,
                 l.column
             )
@@ -180,6 +235,12 @@ code.loc { overflow-wrap: break-word; }
 a.rule { text-decoration: none; } a.rule:hover code { text-decoration: underline; }
 .token-group { border-top: 1px solid var(--line); padding-top: 0.2rem; }
 .token-group:first-of-type { border-top: 0; }
+details.token-group > summary, details.rule-group > summary { cursor: pointer; list-style-position: outside; margin-left: 1rem; }
+details.token-group > summary h3 { display: inline-flex; margin: 0.6rem 0; }
+details.rule-group { border-top: 1px solid var(--line-soft); padding: 0.4rem 0; }
+details.rule-group > summary { font-weight: 600; }
+details.rule-group > summary .counts { color: var(--muted); font-weight: 400; font-size: 0.9rem; margin-left: 0.4rem; }
+.more { color: var(--muted); font-size: 0.9rem; }
 .token-head { display: flex; flex-wrap: wrap; align-items: baseline; gap: 0.3rem 0.6rem; }
 .token-head .counts { color: var(--muted); font-size: 0.88rem; font-weight: 400; }
 .tag { display: inline-block; font-size: 0.74rem; font-weight: 600; padding: 0.02rem 0.42rem; border-radius: 4px; border: 1px solid var(--line); color: var(--muted); background: #f6f7f9; white-space: nowrap; }
@@ -239,25 +300,26 @@ footer { color: var(--muted); font-size: 0.85rem; text-align: center; padding: 0
 }
 "#;
 
-/// Renders the page. `report.inventory` fills the matrix (the app collects it for this format).
-pub fn render(report: &Report, catalogues: &Catalogues) -> String {
+/// Writes the page as it is made. `report.inventory` fills the matrix (the app collects it for
+/// this format).
+pub fn write(report: &Report, catalogues: &Catalogues, out: &mut dyn io::Write) -> io::Result<()> {
+    let mut page = Page::new(out);
+    let out = &mut page;
     let c = Counts::of(report);
-    let groups = by_token(report);
-    // Anchor of each token's findings, for links from the matrix.
-    let mut anchors: HashMap<TokenKey<'_>, (String, Counts)> = HashMap::new();
-    for (i, (key, findings)) in groups.iter().enumerate() {
+    let mut groups = by_token(report);
+    // Tokens worst first (most errors, then warnings, then info); findings about no token last.
+    groups.sort_by_key(|(key, list)| (key.is_none(), std::cmp::Reverse(rank(list))));
+    // Each token's counts, and the anchor of its findings for links from the matrix (only
+    // for the token groups the page shows).
+    let mut anchors: Anchors<'_> = HashMap::new();
+    let mut shown = 0;
+    for (key, list) in &groups {
         if let Some(k) = key
-            && !findings.is_empty()
+            && !list.is_empty()
         {
-            let mut counts = Counts::default();
-            for f in findings {
-                match f.severity {
-                    Severity::Error => counts.error += 1,
-                    Severity::Warning => counts.warning += 1,
-                    Severity::Info => counts.info += 1,
-                }
-            }
-            anchors.insert(*k, (format!("token-{}", i + 1), counts));
+            shown += 1;
+            let anchor = (shown <= TOKEN_GROUPS).then(|| format!("token-{shown}"));
+            anchors.insert(*k, (anchor, counts_of(list)));
         }
     }
     let types: Vec<AccountType> = AccountType::ALL
@@ -266,7 +328,6 @@ pub fn render(report: &Report, catalogues: &Catalogues) -> String {
         .collect();
     let fired = fired_rules(report);
 
-    let mut out = String::with_capacity(64 * 1024);
     out.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
     out.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
     // Nothing may be fetched: no scripts, fonts, images or styles from anywhere.
@@ -304,7 +365,10 @@ pub fn render(report: &Report, catalogues: &Catalogues) -> String {
             t = ty.as_str()
         );
     }
-    out.push_str("<a href=\"#findings\">Findings</a>\n");
+    if !report.findings.is_empty() {
+        out.push_str("<a href=\"#by-rule\">Findings by rule</a>\n");
+    }
+    out.push_str("<a href=\"#findings\">Findings by token</a>\n");
     if !report.suppressed.is_empty() {
         out.push_str("<a href=\"#suppressed\">Suppressed</a>\n");
     }
@@ -313,19 +377,64 @@ pub fn render(report: &Report, catalogues: &Catalogues) -> String {
     }
     out.push_str("</nav>\n</header>\n<main id=\"main\">\n");
 
-    summary(&mut out, report, c);
-    input_errors(&mut out, report);
-    matrices(&mut out, report, catalogues, &types, &anchors);
-    findings(&mut out, report, &groups, &anchors);
-    suppressed(&mut out, report);
-    rules(&mut out, &fired);
+    summary(out, report, c);
+    input_errors(out, report);
+    out.spill();
+    matrices(out, report, catalogues, &types, &anchors);
+    by_rule(out, report, &fired);
+    findings(out, report, &groups, &anchors);
+    suppressed(out, report);
+    rules(out, &fired);
 
     out.push_str("</main>\n<footer>Generated by scopeward ");
     out.push_str(env!("CARGO_PKG_VERSION"));
     out.push_str(
         ". Auth Tokens and source snippets are never included; messages quote definitions with secrets redacted.</footer>\n</body>\n</html>\n",
     );
-    out
+    page.finish()
+}
+
+/// Each token's anchor (when its findings are on the page) and counts.
+type Anchors<'a> = HashMap<TokenKey<'a>, (Option<String>, Counts)>;
+
+/// Rows of the exposure matrix per account type: beyond it, the tokens that matter most are
+/// shown and the rest summarised.
+const MATRIX_ROWS: usize = 500;
+/// Token groups of findings shown; the rest are counted.
+const TOKEN_GROUPS: usize = 500;
+/// Findings listed under one rule; the rest are counted.
+const RULE_ROWS: usize = 200;
+/// Clean tokens named, and suppressed findings listed.
+const CLEAN_NAMES: usize = 200;
+const SUPPRESSED_ROWS: usize = 500;
+/// Up to this many findings, every group is open when the page loads.
+const OPEN_ALL: usize = 200;
+
+fn counts_of(list: &[&Finding]) -> Counts {
+    let mut counts = Counts::default();
+    for f in list {
+        match f.severity {
+            Severity::Error => counts.error += 1,
+            Severity::Warning => counts.warning += 1,
+            Severity::Info => counts.info += 1,
+        }
+    }
+    counts
+}
+
+/// How bad a group of findings is, for "worst first".
+fn rank(list: &[&Finding]) -> (usize, usize, usize) {
+    let c = counts_of(list);
+    (c.error, c.warning, c.info)
+}
+
+/// `open` when the page is small enough to show everything at once.
+fn open(report: &Report) -> &'static str {
+    if report.findings.len() <= OPEN_ALL {
+        " open"
+    } else {
+        ""
+    }
 }
 
 fn verdict_short(c: Counts) -> String {
@@ -337,11 +446,11 @@ fn verdict_short(c: Counts) -> String {
     )
 }
 
-fn summary(out: &mut String, report: &Report, c: Counts) {
+fn summary(out: &mut Page<'_>, report: &Report, c: Counts) {
     out.push_str(
         "<section class=\"block\" id=\"summary\" aria-labelledby=\"summary-h\">\n<h2 id=\"summary-h\">Summary</h2>\n<ul class=\"cards\">\n",
     );
-    let card = |out: &mut String, class: &str, n: usize, label: &str| {
+    let card = |out: &mut Page<'_>, class: &str, n: usize, label: &str| {
         let _ = writeln!(
             out,
             "<li class=\"{class}\"><span class=\"n\">{n}</span><span class=\"l\">{label}</span></li>"
@@ -432,7 +541,7 @@ fn summary(out: &mut String, report: &Report, c: Counts) {
     out.push_str("</section>\n");
 }
 
-fn input_errors(out: &mut String, report: &Report) {
+fn input_errors(out: &mut Page<'_>, report: &Report) {
     if report.errors.is_empty() && report.failures.is_empty() {
         return;
     }
@@ -481,11 +590,11 @@ fn category_scopes(cat: &Catalogue) -> Vec<(Option<ScopeId>, Option<ScopeId>)> {
 }
 
 fn matrices(
-    out: &mut String,
+    out: &mut Page<'_>,
     report: &Report,
     catalogues: &Catalogues,
     types: &[AccountType],
-    anchors: &HashMap<TokenKey<'_>, (String, Counts)>,
+    anchors: &Anchors<'_>,
 ) {
     out.push_str(
         "<section class=\"block\" id=\"exposure\" aria-labelledby=\"exposure-h\">\n<h2 id=\"exposure-h\">Exposure matrix</h2>\n",
@@ -506,40 +615,104 @@ fn matrices(
     }
     for ty in types {
         let cat = catalogues.get(*ty);
-        let tokens: Vec<&TokenView> = report
+        let ids = category_scopes(cat);
+        let all: Vec<&TokenView> = report
             .inventory
             .iter()
             .filter(|t| t.account_type == *ty)
             .collect();
+        let (tokens, rest) = matrix_rows(&all, cat, &ids, anchors);
         let mut accounts: Vec<Option<&str>> =
-            tokens.iter().map(|t| t.account_name.as_deref()).collect();
+            all.iter().map(|t| t.account_name.as_deref()).collect();
         accounts.sort();
         accounts.dedup();
-        matrix_head(out, *ty, cat, tokens.len(), &accounts);
-        let ids = category_scopes(cat);
+        matrix_head(out, *ty, cat, all.len(), &accounts);
         for t in &tokens {
             out.push_str("<tr><th scope=\"row\">");
             let name = text(&t.name);
             match anchors.get(&key_of(t)) {
-                Some((anchor, _)) => {
+                Some((Some(anchor), _)) => {
                     let _ = write!(out, "<a href=\"#{anchor}\">{name}</a>");
                 }
-                None => out.push_str(&name),
+                _ => out.push_str(&name),
             }
             out.push_str("<span class=\"meta\">");
             let counts = anchors.get(&key_of(t)).map(|(_, n)| *n);
             out.push_str(&token_meta(t, accounts.len() > 1, counts).join(" "));
             out.push_str("</span></th>");
             matrix_cells(out, t, cat, &ids);
+            out.spill();
         }
         out.push_str("</tbody>\n</table>\n</div>\n");
+        if let Some(rest) = rest {
+            let _ = writeln!(out, "<p class=\"lead more\">{rest}</p>");
+        }
     }
     out.push_str("</section>\n");
 }
 
+/// What one token can do: reads, writes, writes on high-sensitivity categories.
+fn exposure(
+    t: &TokenView,
+    cat: &Catalogue,
+    ids: &[(Option<ScopeId>, Option<ScopeId>)],
+) -> (usize, usize, usize) {
+    let (mut reads, mut writes, mut hot) = (0, 0, 0);
+    for (c, (r, w)) in cat.doc.categories.iter().zip(ids) {
+        let w = w.is_some_and(|id| t.effective.contains(id));
+        reads += usize::from(r.is_some_and(|id| t.effective.contains(id)));
+        writes += usize::from(w);
+        hot += usize::from(w && c.sensitivity == Sensitivity::High);
+    }
+    (reads, writes, hot)
+}
+
+/// How much a token matters to a reviewer, most first: high-sensitivity writes, errors,
+/// writes, other findings, reads.
+type Matters = (usize, usize, usize, usize, usize);
+
+/// The rows of one matrix: every token, in file order, when there are few; else the tokens
+/// that matter (high-sensitivity writes, findings, writes), worst first, up to
+/// [`MATRIX_ROWS`], and a sentence about the rest.
+fn matrix_rows<'t>(
+    all: &[&'t TokenView],
+    cat: &Catalogue,
+    ids: &[(Option<ScopeId>, Option<ScopeId>)],
+    anchors: &Anchors<'_>,
+) -> (Vec<&'t TokenView>, Option<String>) {
+    if all.len() <= MATRIX_ROWS {
+        return (all.to_vec(), None);
+    }
+    let mut ranked: Vec<(&TokenView, Matters)> = all
+        .iter()
+        .map(|t| {
+            let (reads, writes, hot) = exposure(t, cat, ids);
+            let c = anchors
+                .get(&key_of(t))
+                .map_or(Counts::default(), |(_, c)| *c);
+            (*t, (hot, c.error, writes, c.warning + c.info, reads))
+        })
+        .collect();
+    ranked.sort_by_key(|(_, r)| std::cmp::Reverse(*r));
+    let rest = &ranked[MATRIX_ROWS.min(ranked.len())..];
+    let with = |f: &dyn Fn(&Matters) -> bool| rest.iter().filter(|(_, r)| f(r)).count();
+    let sentence = format!(
+        "{} more {} not shown (the {} above matter most: high-sensitivity writes first, then errors, then writes): {} with a high-sensitivity write, {} with write access, {} with findings, {} that only read and have none. <code>--format junit</code> lists every token.",
+        rest.len(),
+        if rest.len() == 1 { "token" } else { "tokens" },
+        MATRIX_ROWS,
+        with(&|r| r.0 > 0),
+        with(&|r| r.2 > 0),
+        with(&|r| r.1 + r.3 > 0),
+        with(&|r| r.1 + r.2 + r.3 == 0),
+    );
+    let shown = ranked[..MATRIX_ROWS].iter().map(|(t, _)| *t).collect();
+    (shown, Some(sentence))
+}
+
 /// The heading of one account type's matrix and its table head (one column per category).
 fn matrix_head(
-    out: &mut String,
+    out: &mut Page<'_>,
     ty: AccountType,
     cat: &Catalogue,
     tokens: usize,
@@ -645,7 +818,7 @@ fn token_meta(t: &TokenView, show_account: bool, counts: Option<Counts>) -> Vec<
 
 /// One cell per category (what the token can do there), then the row's totals.
 fn matrix_cells(
-    out: &mut String,
+    out: &mut Page<'_>,
     t: &TokenView,
     cat: &Catalogue,
     ids: &[(Option<ScopeId>, Option<ScopeId>)],
@@ -698,11 +871,82 @@ fn finding_counts_text(n: Counts) -> String {
     )
 }
 
+/// Findings grouped by rule, worst first, each group collapsed (open on a small page), at most
+/// [`RULE_ROWS`] listed per rule.
+fn by_rule(out: &mut Page<'_>, report: &Report, fired: &[&'static RuleMeta]) {
+    if report.findings.is_empty() {
+        return;
+    }
+    out.push_str(
+        "<section class=\"block\" id=\"by-rule\" aria-labelledby=\"by-rule-h\">\n<h2 id=\"by-rule-h\">Findings by rule</h2>\n",
+    );
+    let mut rules: Vec<(&'static RuleMeta, Vec<&Finding>)> =
+        fired.iter().map(|m| (*m, Vec::new())).collect();
+    for f in &report.findings {
+        if let Some((_, list)) = rules.iter_mut().find(|(m, _)| m.id == f.rule.id) {
+            list.push(f);
+        }
+    }
+    rules.retain(|(_, list)| !list.is_empty());
+    rules.sort_by_key(|(_, list)| std::cmp::Reverse(rank(list)));
+    for (meta, mut list) in rules {
+        list.sort_by_key(|f| std::cmp::Reverse(f.severity));
+        let worst = list[0].severity;
+        let mut tokens: Vec<(Option<&str>, Option<&str>)> = list
+            .iter()
+            .map(|f| (f.account_name.as_deref(), f.token.as_deref()))
+            .collect();
+        tokens.sort_unstable();
+        tokens.dedup();
+        let _ = writeln!(
+            out,
+            "<details class=\"rule-group\"{}>\n<summary>{} {} <span class=\"counts\">{} on {}</span></summary>",
+            open(report),
+            severity_badge(worst),
+            rule_link(meta),
+            plural(list.len(), "finding", "findings"),
+            plural(tokens.len(), "token", "tokens")
+        );
+        out.push_str("<table class=\"list\">\n<thead><tr><th scope=\"col\">Severity</th><th scope=\"col\">Token</th><th scope=\"col\">Finding</th><th scope=\"col\">Location</th></tr></thead>\n<tbody>\n");
+        for f in list.iter().take(RULE_ROWS) {
+            let who = f.token.as_deref().map_or(String::new(), text);
+            let mut msg = prose(&f.message);
+            if let Some(h) = &f.help {
+                let _ = write!(msg, "<span class=\"help\">{}</span>", prose(h));
+            }
+            let _ = writeln!(
+                out,
+                "<tr><td class=\"sevcol\">{}</td><td class=\"rulecol\">{who}</td><td>{msg}</td><td class=\"loccol\">{}</td></tr>",
+                severity_badge(f.severity),
+                at(report, f.location)
+            );
+            out.spill();
+        }
+        out.push_str("</tbody>\n</table>\n");
+        more(out, list.len(), RULE_ROWS, "findings of this rule");
+        out.push_str("</details>\n");
+    }
+    out.push_str("</section>\n");
+}
+
+/// "… and N more", where a list was cut.
+fn more(out: &mut Page<'_>, total: usize, shown: usize, what: &str) {
+    if total > shown {
+        let _ = writeln!(
+            out,
+            "<p class=\"more\">… and {} more {what} (<code>--format json</code> and <code>--format sarif</code> list every finding).</p>",
+            total - shown
+        );
+    }
+}
+
+/// Findings grouped by token, worst token first, each group collapsed (open on a small page);
+/// at most [`TOKEN_GROUPS`] tokens.
 fn findings(
-    out: &mut String,
+    out: &mut Page<'_>,
     report: &Report,
     groups: &[(Option<TokenKey<'_>>, Vec<&Finding>)],
-    anchors: &HashMap<TokenKey<'_>, (String, Counts)>,
+    anchors: &Anchors<'_>,
 ) {
     out.push_str(
         "<section class=\"block\" id=\"findings\" aria-labelledby=\"findings-h\">\n<h2 id=\"findings-h\">Findings by token</h2>\n",
@@ -718,68 +962,107 @@ fn findings(
         views.entry(key_of(t)).or_default().push(t);
     }
     let mut clean: Vec<String> = Vec::new();
+    let (mut clean_count, mut hidden, mut hidden_findings) = (0, 0, 0);
     for (i, (key, list)) in groups.iter().enumerate() {
         if list.is_empty() {
             if let Some(k) = key {
-                clean.push(text(&k.label()));
+                clean_count += 1;
+                if clean.len() < CLEAN_NAMES {
+                    clean.push(text(&k.label()));
+                }
             }
             continue;
         }
-        let anchor = key
-            .and_then(|k| anchors.get(&k))
-            .map_or_else(|| format!("token-{}", i + 1), |(a, _)| a.clone());
-        let _ = write!(
-            out,
-            "<div class=\"token-group\">\n<h3 id=\"{anchor}\" class=\"token-head\">"
-        );
-        match key {
-            Some(k) => {
-                let _ = write!(
-                    out,
-                    "<span><span class=\"tag\">{}</span> {}{}</span>",
-                    k.account_type,
-                    k.account
-                        .map_or(String::new(), |a| format!("{} / ", text(a))),
-                    text(k.name)
-                );
-                let vs = views.get(k).map_or(&[][..], Vec::as_slice);
-                let mut envs: Vec<&str> = vs
-                    .iter()
-                    .flat_map(|v| v.environments.iter().map(String::as_str))
-                    .collect();
-                envs.sort_unstable();
-                envs.dedup();
-                for e in envs {
-                    let _ = write!(out, " <span class=\"tag\">{}</span>", text(e));
+        let anchor = match key {
+            Some(k) => match anchors.get(k) {
+                Some((Some(a), _)) => a.clone(),
+                _ => {
+                    hidden += 1;
+                    hidden_findings += list.len();
+                    continue;
                 }
-                if !vs.is_empty() && vs.iter().all(|v| v.state == TokenState::Disabled) {
-                    out.push_str(" <span class=\"tag disabled\">disabled</span>");
-                }
-            }
-            None => out.push_str("<span>Not about one token</span>"),
-        }
+            },
+            None => format!("token-{}", i + 1),
+        };
+        token_group(out, report, key.as_ref(), list, &anchor, &views);
+    }
+    if hidden > 0 {
         let _ = writeln!(
             out,
-            " <span class=\"counts\">{}</span></h3>",
-            plural(list.len(), "finding", "findings")
+            "<p class=\"more\">… and {} more with {} (<code>--format json</code> and <code>--format sarif</code> list every finding).</p>",
+            plural(hidden, "token", "tokens"),
+            plural(hidden_findings, "finding", "findings")
         );
-        out.push_str("<table class=\"list\">\n<thead><tr><th scope=\"col\">Severity</th><th scope=\"col\">Rule</th><th scope=\"col\">Finding</th><th scope=\"col\">Location</th></tr></thead>\n<tbody>\n");
-        for f in list {
-            finding_row(out, report, f, None);
-        }
-        out.push_str("</tbody>\n</table>\n</div>\n");
     }
     if !clean.is_empty() {
+        let rest = if clean_count > clean.len() {
+            format!(" and {} more", clean_count - clean.len())
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             out,
-            "<h3>No findings</h3>\n<p class=\"clean\"><span aria-hidden=\"true\">✔ </span>{}</p>",
+            "<h3>No findings</h3>\n<p class=\"clean\"><span aria-hidden=\"true\">✔ </span>{}{rest}</p>",
             clean.join(", ")
         );
     }
     out.push_str("</section>\n");
 }
 
-fn finding_row(out: &mut String, report: &Report, f: &Finding, extra: Option<String>) {
+/// One token's findings, collapsed under a heading with its tags and count.
+fn token_group(
+    out: &mut Page<'_>,
+    report: &Report,
+    key: Option<&TokenKey<'_>>,
+    list: &[&Finding],
+    anchor: &str,
+    views: &HashMap<TokenKey<'_>, Vec<&TokenView>>,
+) {
+    let _ = write!(
+        out,
+        "<details class=\"token-group\"{}>\n<summary><h3 id=\"{anchor}\" class=\"token-head\">",
+        open(report)
+    );
+    match key {
+        Some(k) => {
+            let _ = write!(
+                out,
+                "<span><span class=\"tag\">{}</span> {}{}</span>",
+                k.account_type,
+                k.account
+                    .map_or(String::new(), |a| format!("{} / ", text(a))),
+                text(k.name)
+            );
+            let vs = views.get(k).map_or(&[][..], Vec::as_slice);
+            let mut envs: Vec<&str> = vs
+                .iter()
+                .flat_map(|v| v.environments.iter().map(String::as_str))
+                .collect();
+            envs.sort_unstable();
+            envs.dedup();
+            for e in envs {
+                let _ = write!(out, " <span class=\"tag\">{}</span>", text(e));
+            }
+            if !vs.is_empty() && vs.iter().all(|v| v.state == TokenState::Disabled) {
+                out.push_str(" <span class=\"tag disabled\">disabled</span>");
+            }
+        }
+        None => out.push_str("<span>Not about one token</span>"),
+    }
+    let _ = writeln!(
+        out,
+        " <span class=\"counts\">{}</span></h3></summary>",
+        plural(list.len(), "finding", "findings")
+    );
+    out.push_str("<table class=\"list\">\n<thead><tr><th scope=\"col\">Severity</th><th scope=\"col\">Rule</th><th scope=\"col\">Finding</th><th scope=\"col\">Location</th></tr></thead>\n<tbody>\n");
+    for f in list {
+        finding_row(out, report, f, None);
+        out.spill();
+    }
+    out.push_str("</tbody>\n</table>\n</details>\n");
+}
+
+fn finding_row(out: &mut Page<'_>, report: &Report, f: &Finding, extra: Option<String>) {
     let mut msg = prose(&f.message);
     if let Some(h) = &f.help {
         let _ = write!(msg, "<span class=\"help\">{}</span>", prose(h));
@@ -796,7 +1079,7 @@ fn finding_row(out: &mut String, report: &Report, f: &Finding, extra: Option<Str
     );
 }
 
-fn suppressed(out: &mut String, report: &Report) {
+fn suppressed(out: &mut Page<'_>, report: &Report) {
     if report.suppressed.is_empty() {
         return;
     }
@@ -805,7 +1088,7 @@ fn suppressed(out: &mut String, report: &Report) {
     );
     out.push_str("<p class=\"lead\">Silenced by an ignore or the baseline; they do not count towards the exit code.</p>\n");
     out.push_str("<table class=\"list\">\n<thead><tr><th scope=\"col\">Severity</th><th scope=\"col\">Rule</th><th scope=\"col\">Finding</th><th scope=\"col\">Location</th></tr></thead>\n<tbody>\n");
-    for s in &report.suppressed {
+    for s in report.suppressed.iter().take(SUPPRESSED_ROWS) {
         let f = &s.finding;
         let who = f.token.as_deref().map_or(String::new(), |t| {
             format!("<span class=\"tag\">{}</span> ", text(t))
@@ -824,8 +1107,16 @@ fn suppressed(out: &mut String, report: &Report) {
             rule_link(f.rule),
             at(report, f.location)
         );
+        out.spill();
     }
-    out.push_str("</tbody>\n</table>\n</section>\n");
+    out.push_str("</tbody>\n</table>\n");
+    more(
+        out,
+        report.suppressed.len(),
+        SUPPRESSED_ROWS,
+        "suppressed findings",
+    );
+    out.push_str("</section>\n");
 }
 
 /// Rules with findings or suppressed findings, in registry order.
@@ -851,7 +1142,7 @@ fn fired_rules(report: &Report) -> Vec<&'static RuleMeta> {
     metas
 }
 
-fn rules(out: &mut String, fired: &[&'static RuleMeta]) {
+fn rules(out: &mut Page<'_>, fired: &[&'static RuleMeta]) {
     if fired.is_empty() {
         return;
     }

@@ -3,6 +3,7 @@
 //! the file from the start for every diagnostic) and with secrets masked.
 
 use std::fmt::{self, Write as _};
+use std::io::{self, Write};
 use std::sync::Arc;
 
 use miette::{
@@ -11,48 +12,192 @@ use miette::{
 };
 use owo_colors::OwoColorize;
 use rayon::prelude::*;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::{Counts, RenderOptions};
 use crate::diag::InputError;
-use crate::finding::{Finding, Severity};
+use crate::finding::{Finding, Needs, Severity};
 use crate::report::Report;
 use crate::source::{SourceFile, SourceMap, Span};
 
-/// A file's (masked) text with its line index, as miette reads it.
-struct IndexedSource {
+/// What a snippet shows of a file: only the lines its labels are on (with one line of context
+/// around them in a token definition file), each cut to at most
+/// [`crate::inert::SNIPPET_LINE_MAX`] characters around what it points at, with secrets masked
+/// and control characters made visible ([`crate::inert::snippet_line`]). Miette reads this
+/// small text instead of the file; label spans are mapped into it, and it reports the lines'
+/// real numbers and columns.
+struct Excerpt {
     name: String,
-    text: Arc<String>,
-    line_starts: Arc<Vec<usize>>,
+    text: String,
+    lines: Vec<ExcerptLine>,
 }
 
-impl IndexedSource {
-    fn new(file: &SourceFile) -> Self {
-        let text = file.display_text();
-        let mut line_starts = vec![0];
-        line_starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
-        IndexedSource {
-            name: file.display.clone(),
-            text,
-            line_starts: Arc::new(line_starts),
+#[derive(Clone, Copy)]
+struct ExcerptLine {
+    /// Where the line starts in the excerpt, and where its shown text starts (after `…`).
+    start: usize,
+    content: usize,
+    /// Where its shown text ends in the excerpt, and where the line ends (after a closing `…`,
+    /// before its line feed).
+    end: usize,
+    after: usize,
+    /// Zero-based line number in the file.
+    line: usize,
+    /// The run of consecutive lines it belongs to (context never crosses into another).
+    group: usize,
+    /// Characters of the file's line left out before the shown text.
+    cut_chars: usize,
+    /// Where the file's line starts, and the shown part of it (byte offsets in the file).
+    line_start: usize,
+    from: usize,
+    to: usize,
+    /// Where the file's line ends, and whether a line feed follows it.
+    line_end: usize,
+    newline: bool,
+}
+
+impl Excerpt {
+    /// The excerpt of `file` (its display text `text`) for labels at `spans`.
+    fn new(file: &SourceFile, text: &str, spans: &[Span], context: usize) -> Excerpt {
+        let last = file.line_count().saturating_sub(1);
+        let mut wanted: Vec<(usize, Option<usize>)> = Vec::new();
+        for s in spans {
+            let (start, end) = (s.start as usize, (s.end as usize).max(s.start as usize));
+            let first = file.line_index(start);
+            let stop = file.line_index(end.saturating_sub(1).max(start));
+            for l in first.saturating_sub(context)..=(stop + context).min(last) {
+                let focus = (l == first)
+                    .then_some(start)
+                    .or_else(|| (first..=stop).contains(&l).then(|| file.line_start(l)));
+                wanted.push((l, focus));
+            }
         }
+        wanted.sort_unstable_by_key(|(l, focus)| (*l, focus.is_none(), *focus));
+        wanted.dedup_by_key(|(l, _)| *l);
+        let mut out = Excerpt {
+            name: crate::inert::terminal_line(&file.display).into_owned(),
+            text: String::new(),
+            lines: Vec::with_capacity(wanted.len()),
+        };
+        let mut group = 0;
+        for (i, &(l, focus)) in wanted.iter().enumerate() {
+            if i > 0 && wanted[i - 1].0 + 1 != l {
+                group += 1;
+            }
+            out.push_line(file, text, l, focus, group);
+        }
+        out
+    }
+
+    fn push_line(
+        &mut self,
+        file: &SourceFile,
+        text: &str,
+        l: usize,
+        focus: Option<usize>,
+        group: usize,
+    ) {
+        let range = file.line_range(l);
+        let line = &text[range.clone()];
+        let focus = focus.map_or(0, |f| f.saturating_sub(range.start).min(line.len()));
+        let window = crate::inert::snippet_window(line, focus..focus);
+        // Mask what a scan finds in the window and a little around it (a secret cut by the
+        // window's edge is still found), then keep the window.
+        let (wide_start, wide_end) = (
+            floor(line, window.start.saturating_sub(64)),
+            ceil(line, (window.end + 64).min(line.len())),
+        );
+        let masked = crate::inert::snippet_line(&line[wide_start..wide_end]);
+        let shown = &masked[window.start - wide_start..window.end - wide_start];
+        let start = self.text.len();
+        if window.start > 0 {
+            self.text.push('…');
+        }
+        let content = self.text.len();
+        self.text.push_str(shown);
+        let end = self.text.len();
+        if window.end < line.len() {
+            self.text.push('…');
+        }
+        let after = self.text.len();
+        let newline = text
+            .as_bytes()
+            .get(range.end..)
+            .is_some_and(|rest| rest.first() == Some(&b'\n') || rest.starts_with(b"\r\n"));
+        if newline {
+            self.text.push('\n');
+        }
+        self.lines.push(ExcerptLine {
+            start,
+            content,
+            end,
+            line: l,
+            group,
+            after,
+            cut_chars: line[..window.start].chars().count(),
+            line_start: range.start,
+            from: range.start + window.start,
+            to: range.start + window.end,
+            line_end: range.end,
+            newline,
+        });
+    }
+
+    /// Where a file offset is in the excerpt: clamped to the shown part of its line; past the
+    /// end of the line (a span that takes in its line feed), after the excerpt's line feed.
+    fn map(&self, offset: usize) -> usize {
+        let i = match self.lines.binary_search_by(|l| l.line_start.cmp(&offset)) {
+            Ok(i) => i,
+            Err(0) => return self.lines.first().map_or(0, |l| l.content),
+            Err(i) => i - 1,
+        };
+        let l = &self.lines[i];
+        if offset <= l.from {
+            l.content
+        } else if offset <= l.to {
+            l.content + (offset - l.from)
+        } else if offset <= l.line_end {
+            l.end
+        } else {
+            l.after + usize::from(l.newline)
+        }
+    }
+
+    fn span(&self, span: Span) -> SourceSpan {
+        let start = self.map(span.start as usize);
+        let end = self
+            .map((span.end as usize).max(span.start as usize))
+            .max(start);
+        (start, end - start).into()
     }
 
     fn line_of(&self, offset: usize) -> usize {
-        match self.line_starts.binary_search(&offset) {
+        match self.lines.binary_search_by(|l| l.start.cmp(&offset)) {
             Ok(i) => i,
-            Err(i) => i - 1,
+            Err(i) => i.saturating_sub(1),
         }
     }
 
-    fn line_end(&self, line: usize) -> usize {
-        self.line_starts
-            .get(line + 1)
-            .map(|s| s - 1)
-            .unwrap_or(self.text.len())
+    fn line_data_end(&self, i: usize) -> usize {
+        self.lines[i].after
     }
 }
 
-impl SourceCode for IndexedSource {
+fn floor(s: &str, mut i: usize) -> usize {
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn ceil(s: &str, mut i: usize) -> usize {
+    while !s.is_char_boundary(i) {
+        i += 1;
+    }
+    i
+}
+
+impl SourceCode for Excerpt {
     fn read_span<'a>(
         &'a self,
         span: &SourceSpan,
@@ -61,32 +206,43 @@ impl SourceCode for IndexedSource {
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
         let start = span.offset();
         let end = start + span.len();
-        if end > self.text.len() {
+        if end > self.text.len() || self.lines.is_empty() {
             return Err(MietteError::OutOfBounds);
         }
-        let first_line = self.line_of(start);
-        let last_line = self.line_of(end.saturating_sub(1).max(start));
+        let first = self.line_of(start);
+        let last = self.line_of(end.saturating_sub(1).max(start));
+        let group = self.lines[first].group;
+        let mut from = first;
+        while before > 0 && from > 0 && first - from < before && self.lines[from - 1].group == group
+        {
+            from -= 1;
+        }
+        let mut to = last;
+        while to - last < after && to + 1 < self.lines.len() && self.lines[to + 1].group == group {
+            to += 1;
+        }
         let (data_start, column) = if before == 0 {
-            let line_start = self.line_starts[first_line];
-            (start, self.text[line_start..start].chars().count())
+            let l = &self.lines[first];
+            let at = start.max(l.content);
+            (
+                start,
+                l.cut_chars
+                    + self.text[l.content..at.min(l.end.max(l.content))]
+                        .chars()
+                        .count(),
+            )
         } else {
-            (self.line_starts[first_line.saturating_sub(before)], 0)
+            (self.lines[from].start, 0)
         };
-        let end_line = (last_line + after).min(self.line_starts.len() - 1);
-        let data_end = self.line_end(end_line).max(data_start);
-        let data = &self.text.as_bytes()[data_start..data_end];
-        let start_line = if before == 0 {
-            first_line
-        } else {
-            first_line.saturating_sub(before)
-        };
+        let data_end = self.line_data_end(to).max(data_start);
+        let start_line = if before == 0 { first } else { from };
         Ok(Box::new(MietteSpanContents::new_named(
             self.name.clone(),
-            data,
+            &self.text.as_bytes()[data_start..data_end],
             (data_start, data_end - data_start).into(),
-            start_line,
+            self.lines[start_line].line,
             column,
-            end_line - start_line + 1,
+            to - start_line + 1,
         )))
     }
 }
@@ -97,7 +253,7 @@ struct Diag {
     message: String,
     severity: miette::Severity,
     help: Option<String>,
-    source: Option<IndexedSource>,
+    source: Option<Excerpt>,
     labels: Vec<LabeledSpan>,
     related: Vec<Diag>,
 }
@@ -143,38 +299,52 @@ impl Diagnostic for Diag {
     }
 }
 
-/// Sources indexed once per file, only for files that have something to show; then shared
-/// read-only by the threads rendering diagnostics.
+/// Each file's display text (secrets masked), made once for the files that have something
+/// to show, then shared read-only by the threads rendering diagnostics; and which files are
+/// token definitions (the others show no context lines).
 struct Sources<'a> {
     map: &'a SourceMap,
-    cache: std::collections::HashMap<u32, (Arc<String>, Arc<Vec<usize>>)>,
+    texts: FxHashMap<u32, Arc<String>>,
+    definitions: FxHashSet<u32>,
 }
 
 impl<'a> Sources<'a> {
-    fn new(map: &'a SourceMap, spans: impl Iterator<Item = Span>) -> Self {
+    fn new(report: &'a Report, spans: impl Iterator<Item = Span>) -> Self {
+        let map = &report.sources;
         let mut wanted: Vec<u32> = spans
             .map(|s| s.file.0)
             .filter(|f| (*f as usize) < map.len())
             .collect();
         wanted.sort_unstable();
         wanted.dedup();
-        let cache = wanted
+        let texts = wanted
             .par_iter()
-            .map(|&f| {
-                let s = IndexedSource::new(map.get(crate::source::FileId(f)));
-                (f, (s.text, s.line_starts))
-            })
+            .map(|&f| (f, map.get(crate::source::FileId(f)).display_text()))
             .collect();
-        Sources { map, cache }
+        // A file that findings about tokens point into was understood (a definition, the
+        // policy, a listing); one that only input errors or scan hits point into may be
+        // anything (a file named by mistake, any file of a tree): it shows only the lines
+        // pointed at.
+        let definitions = report
+            .findings
+            .iter()
+            .filter(|f| f.rule.needs != Needs::Scan)
+            .flat_map(|f| f.location.into_iter().chain(f.related.iter().map(|r| r.0)))
+            .map(|s| s.file.0)
+            .collect();
+        Sources {
+            map,
+            texts,
+            definitions,
+        }
     }
 
-    fn source(&self, span: Span) -> Option<IndexedSource> {
-        let (text, lines) = self.cache.get(&span.file.0)?.clone();
-        Some(IndexedSource {
-            name: self.map.get(span.file).display.clone(),
-            text,
-            line_starts: lines,
-        })
+    /// The excerpt of one file that shows `spans` (all in that file).
+    fn excerpt(&self, spans: &[Span]) -> Option<Excerpt> {
+        let file = spans.first()?.file;
+        let text = self.texts.get(&file.0)?;
+        let context = usize::from(self.definitions.contains(&file.0));
+        Some(Excerpt::new(self.map.get(file), text, spans, context))
     }
 }
 
@@ -186,36 +356,40 @@ fn miette_severity(s: Severity) -> miette::Severity {
     }
 }
 
-fn to_source_span(span: Span) -> SourceSpan {
-    (span.start as usize, span.len()).into()
+fn text(s: &str) -> String {
+    crate::inert::terminal(s).into_owned()
 }
 
 fn finding_diag(f: &Finding, sources: &Sources<'_>) -> Diag {
     let mut labels = Vec::new();
     let mut related = Vec::new();
-    let source = f.location.and_then(|s| sources.source(s));
-    if let (Some(loc), Some(_)) = (f.location, &source) {
+    let mut source = None;
+    if let Some(loc) = f.location {
+        let here: Vec<Span> = std::iter::once(loc)
+            .chain(f.related.iter().map(|r| r.0).filter(|s| s.file == loc.file))
+            .collect();
+        source = sources.excerpt(&here);
+    }
+    if let (Some(loc), Some(ex)) = (f.location, &source) {
         labels.push(LabeledSpan::new_primary_with_span(
-            f.label.clone(),
-            to_source_span(loc),
+            f.label.as_deref().map(text),
+            ex.span(loc),
         ));
         for (span, label) in &f.related {
             if span.file == loc.file {
                 labels.push(LabeledSpan::new_with_span(
-                    Some(label.clone()),
-                    to_source_span(*span),
+                    Some(text(label)),
+                    ex.span(*span),
                 ));
-            } else if let Some(src) = sources.source(*span) {
+            } else if let Some(src) = sources.excerpt(&[*span]) {
+                let at = src.span(*span);
                 related.push(Diag {
                     code: String::new(),
-                    message: label.clone(),
+                    message: text(label),
                     severity: miette::Severity::Advice,
                     help: None,
                     source: Some(src),
-                    labels: vec![LabeledSpan::new_primary_with_span(
-                        Some(label.clone()),
-                        to_source_span(*span),
-                    )],
+                    labels: vec![LabeledSpan::new_primary_with_span(Some(text(label)), at)],
                     related: Vec::new(),
                 });
             }
@@ -223,9 +397,9 @@ fn finding_diag(f: &Finding, sources: &Sources<'_>) -> Diag {
     }
     Diag {
         code: format!("{}[{}]", f.severity, f.rule.id),
-        message: f.message.clone(),
+        message: text(&f.message),
         severity: miette_severity(f.severity),
-        help: f.help.clone(),
+        help: f.help.as_deref().map(text),
         source,
         labels,
         related,
@@ -233,40 +407,45 @@ fn finding_diag(f: &Finding, sources: &Sources<'_>) -> Diag {
 }
 
 fn error_diag(e: &InputError, sources: &Sources<'_>) -> Diag {
-    let e = &e.clone().scrubbed();
-    let source = sources.source(e.span);
+    let mut here = vec![e.span];
+    if let Some((span, _)) = e.related.as_deref() {
+        if span.file == e.span.file {
+            here.push(*span);
+        }
+    }
+    let source = sources.excerpt(&here);
     let mut labels = Vec::new();
-    let mut message = e.message.clone();
-    if source.is_some() {
-        let label = (!e.path.is_empty()).then(|| e.path.clone());
-        labels.push(LabeledSpan::new_primary_with_span(
-            label,
-            to_source_span(e.span),
-        ));
-        if let Some((span, text)) = e.related.as_deref() {
+    let mut message = text(&e.message);
+    if let Some(ex) = &source {
+        let label = (!e.path.is_empty()).then(|| text(&e.path));
+        labels.push(LabeledSpan::new_primary_with_span(label, ex.span(e.span)));
+        if let Some((span, label)) = e.related.as_deref() {
             if span.file == e.span.file {
                 labels.push(LabeledSpan::new_with_span(
-                    Some(text.clone()),
-                    to_source_span(*span),
+                    Some(text(label)),
+                    ex.span(*span),
                 ));
             }
         }
     } else if !e.path.is_empty() {
-        message = format!("{message} (at `{}`)", e.path);
+        message = format!("{message} (at `{}`)", text(&e.path));
     }
     Diag {
         code: "error[invalid-input]".to_string(),
         message,
         severity: miette::Severity::Error,
-        help: e.help.clone(),
+        help: e.help.as_deref().map(text),
         source,
         labels,
         related: Vec::new(),
     }
 }
 
-/// Renders the report for a terminal.
-pub fn render(report: &Report, opts: &RenderOptions) -> String {
+/// Findings rendered in parallel this many at a time, then written in order.
+const CHUNK: usize = 2048;
+
+/// Writes the report for a terminal as it is rendered.
+pub fn write(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
     let theme = if opts.color {
         GraphicalTheme::unicode()
     } else {
@@ -282,42 +461,51 @@ pub fn render(report: &Report, opts: &RenderOptions) -> String {
             .iter()
             .flat_map(|f| f.location.into_iter().chain(f.related.iter().map(|r| r.0))),
     );
-    let sources = Sources::new(&report.sources, spans);
-    let mut out = String::new();
+    let sources = Sources::new(report, spans);
     for f in &report.failures {
-        let _ = writeln!(
+        writeln!(
             out,
             "{}: {}: {}\n",
             paint("error", opts, Severity::Error),
-            f.path,
-            f.message
-        );
+            crate::inert::terminal_line(&f.path),
+            crate::inert::terminal_line(&f.message)
+        )?;
     }
     for e in &report.errors {
-        let d = error_diag(e, &sources);
-        let _ = handler.render_report(&mut out, &d);
-        out.push('\n');
+        let mut s = String::new();
+        let _ = handler.render_report(&mut s, &error_diag(e, &sources));
+        s.push('\n');
+        out.write_all(s.as_bytes())?;
     }
-    // Each diagnostic renders on its own; the order of the output is kept.
-    let rendered: Vec<String> = report
+    // Each diagnostic renders on its own, a chunk at a time in parallel; the order is kept.
+    let shown: Vec<&Finding> = report
         .findings
-        .par_iter()
+        .iter()
         .filter(|f| !(opts.quiet && f.severity < opts.fail_on))
-        .map(|f| {
-            let mut s = String::new();
-            let _ = handler.render_report(&mut s, &finding_diag(f, &sources));
-            s.push('\n');
-            s
-        })
         .collect();
-    for s in rendered {
-        out.push_str(&s);
+    for chunk in shown.chunks(CHUNK) {
+        let rendered: Vec<String> = chunk
+            .par_iter()
+            .map(|f| {
+                let mut s = String::new();
+                let _ = handler.render_report(&mut s, &finding_diag(f, &sources));
+                s.push('\n');
+                s
+            })
+            .collect();
+        for s in rendered {
+            out.write_all(s.as_bytes())?;
+        }
     }
     if !opts.quiet {
-        out.push_str(&summary_line(report, opts));
-        out.push('\n');
+        writeln!(out, "{}", summary_line(report, opts))?;
     }
-    out
+    Ok(())
+}
+
+/// [`write`] into a string.
+pub fn render(report: &Report, opts: &RenderOptions) -> String {
+    super::to_string(|out| write(report, opts, out))
 }
 
 fn paint(text: &str, opts: &RenderOptions, severity: Severity) -> String {

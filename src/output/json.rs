@@ -2,6 +2,7 @@
 //! model may change, this shape may only grow.
 
 use std::borrow::Cow;
+use std::io::{self, Write};
 
 use serde::Serialize;
 
@@ -13,17 +14,71 @@ use crate::source::{SourceMap, Span};
 
 pub const VERSION: u32 = 1;
 
+/// The document, serialised straight to the writer: findings, suppressed findings and errors
+/// are sequences read from the report as they are written.
 #[derive(Serialize)]
 pub struct JsonReport<'a> {
     pub version: u32,
     pub tool: Tool,
     pub as_of: String,
-    pub findings: Vec<JsonFinding<'a>>,
+    pub findings: Findings<'a>,
     /// Findings silenced by an ignore or the baseline, with how.
-    pub suppressed: Vec<JsonSuppressed<'a>>,
+    pub suppressed: SuppressedList<'a>,
     /// Input that could not be read or understood (the run exits 2).
-    pub errors: Vec<JsonError<'a>>,
+    pub errors: Errors<'a>,
     pub summary: Summary,
+}
+
+/// `findings`, one [`JsonFinding`] at a time.
+pub struct Findings<'a>(&'a Report);
+
+impl Serialize for Findings<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.findings.iter().map(|f| finding(self.0, f)))
+    }
+}
+
+/// `suppressed`, one at a time.
+pub struct SuppressedList<'a>(&'a Report);
+
+impl Serialize for SuppressedList<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let report = self.0;
+        s.collect_seq(report.suppressed.iter().map(|s| JsonSuppressed {
+            finding: finding(report, &s.finding),
+            suppression: JsonSuppression {
+                kind: s.by.kind.as_str(),
+                reason: scrub(&s.by.reason),
+                location: s.by.span.and_then(|sp| location(&report.sources, sp)),
+            },
+        }))
+    }
+}
+
+/// `errors`: the failures, then the input errors.
+pub struct Errors<'a>(&'a Report);
+
+impl Serialize for Errors<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let report = self.0;
+        let failures = report.failures.iter().map(|f| JsonError {
+            file: Some(scrub(&f.path)),
+            message: scrub(&f.message),
+            help: None,
+            path: None,
+            location: None,
+        });
+        let errors = report.errors.iter().map(|e| JsonError {
+            file: ((e.span.file.0 as usize) < report.sources.len())
+                .then(|| scrub(&report.sources.get(e.span.file).display)),
+            // Errors quote user input: redact anything shaped like a secret.
+            message: scrub(&e.message),
+            help: e.help.as_deref().map(scrub),
+            path: (!e.path.is_empty()).then(|| scrub(&e.path)),
+            location: location(&report.sources, e.span),
+        });
+        s.collect_seq(failures.chain(errors))
+    }
 }
 
 #[derive(Serialize)]
@@ -36,12 +91,12 @@ pub struct Tool {
 pub struct JsonFinding<'a> {
     pub rule: &'static str,
     pub severity: &'static str,
-    pub message: &'a str,
-    pub help: Option<&'a str>,
-    pub token: Option<&'a str>,
+    pub message: Cow<'a, str>,
+    pub help: Option<Cow<'a, str>>,
+    pub token: Option<Cow<'a, str>>,
     pub account_type: Option<&'static str>,
-    pub environment: Option<&'a str>,
-    pub scope: Option<&'a str>,
+    pub environment: Option<Cow<'a, str>>,
+    pub scope: Option<Cow<'a, str>>,
     pub location: Option<Location<'a>>,
     pub fingerprint: &'a str,
 }
@@ -57,7 +112,7 @@ pub struct JsonSuppressed<'a> {
 pub struct JsonSuppression<'a> {
     /// `inline`, `config` or `baseline`.
     pub kind: &'static str,
-    pub reason: &'a str,
+    pub reason: Cow<'a, str>,
     /// Where the ignore is (absent for the baseline).
     pub location: Option<Location<'a>>,
 }
@@ -65,7 +120,7 @@ pub struct JsonSuppression<'a> {
 #[derive(Serialize)]
 pub struct JsonError<'a> {
     /// The file it concerns, when there is one.
-    pub file: Option<&'a str>,
+    pub file: Option<Cow<'a, str>>,
     pub message: Cow<'a, str>,
     pub help: Option<Cow<'a, str>>,
     /// Where in the document (`tokens[3].scopes[1]`), when known.
@@ -76,7 +131,8 @@ pub struct JsonError<'a> {
 /// One-based lines and columns (columns count characters); `end_column` is exclusive.
 #[derive(Serialize)]
 pub struct Location<'a> {
-    pub path: &'a str,
+    /// Scrubbed: a file or directory name may hold anything.
+    pub path: Cow<'a, str>,
     pub line: u32,
     pub column: u32,
     pub end_line: u32,
@@ -101,7 +157,7 @@ pub fn location(sources: &SourceMap, span: Span) -> Option<Location<'_>> {
     let start = f.line_col(span.start as usize);
     let end = f.line_col(span.end as usize);
     Some(Location {
-        path: &f.display,
+        path: scrub(&f.display),
         line: start.line,
         column: start.column,
         end_line: end.line,
@@ -109,16 +165,18 @@ pub fn location(sources: &SourceMap, span: Span) -> Option<Location<'_>> {
     })
 }
 
+/// A finding as the document shows it. Findings are scrubbed when built; every text is
+/// scrubbed again here so that no path into this document can leak.
 fn finding<'a>(report: &'a Report, f: &'a crate::finding::Finding) -> JsonFinding<'a> {
     JsonFinding {
         rule: f.rule.id,
         severity: f.severity.as_str(),
-        message: &f.message,
-        help: f.help.as_deref(),
-        token: f.token.as_deref(),
+        message: scrub(&f.message),
+        help: f.help.as_deref().map(scrub),
+        token: f.token.as_deref().map(scrub),
         account_type: f.account_type.map(|t| t.as_str()),
-        environment: f.environment.as_deref(),
-        scope: f.scope.as_deref(),
+        environment: f.environment.as_deref().map(scrub),
+        scope: f.scope.as_deref().map(scrub),
         location: f.location.and_then(|s| location(&report.sources, s)),
         fingerprint: &f.fingerprint,
     }
@@ -126,28 +184,6 @@ fn finding<'a>(report: &'a Report, f: &'a crate::finding::Finding) -> JsonFindin
 
 pub fn build(report: &Report) -> JsonReport<'_> {
     let counts = Counts::of(report);
-    let mut errors: Vec<JsonError<'_>> = report
-        .failures
-        .iter()
-        .map(|f| JsonError {
-            file: Some(&f.path),
-            message: Cow::Borrowed(&f.message),
-            help: None,
-            path: None,
-            location: None,
-        })
-        .collect();
-    errors.extend(report.errors.iter().map(|e| {
-        JsonError {
-            file: ((e.span.file.0 as usize) < report.sources.len())
-                .then(|| report.sources.get(e.span.file).display.as_str()),
-            // Errors quote user input: redact anything shaped like a secret.
-            message: scrub(&e.message),
-            help: e.help.as_deref().map(scrub),
-            path: (!e.path.is_empty()).then(|| scrub(&e.path)),
-            location: location(&report.sources, e.span),
-        }
-    }));
     JsonReport {
         version: VERSION,
         tool: Tool {
@@ -155,20 +191,9 @@ pub fn build(report: &Report) -> JsonReport<'_> {
             version: env!("CARGO_PKG_VERSION"),
         },
         as_of: report.as_of.to_string(),
-        findings: report.findings.iter().map(|f| finding(report, f)).collect(),
-        suppressed: report
-            .suppressed
-            .iter()
-            .map(|s| JsonSuppressed {
-                finding: finding(report, &s.finding),
-                suppression: JsonSuppression {
-                    kind: s.by.kind.as_str(),
-                    reason: &s.by.reason,
-                    location: s.by.span.and_then(|sp| location(&report.sources, sp)),
-                },
-            })
-            .collect(),
-        errors,
+        findings: Findings(report),
+        suppressed: SuppressedList(report),
+        errors: Errors(report),
         summary: Summary {
             files: report.files,
             tokens: report.tokens,
@@ -180,8 +205,8 @@ pub fn build(report: &Report) -> JsonReport<'_> {
     }
 }
 
-pub fn render(report: &Report) -> String {
-    let mut s = serde_json::to_string_pretty(&build(report)).expect("the report serialises");
-    s.push('\n');
-    s
+/// Writes the document (pretty-printed, then a line feed) as it is serialised.
+pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, &build(report)).map_err(io::Error::from)?;
+    out.write_all(b"\n")
 }

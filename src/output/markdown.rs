@@ -1,21 +1,15 @@
 //! `--format markdown`: findings grouped by token in tables, for a pull-request comment (and the
-//! GitHub step summary).
+//! GitHub step summary), written as they are made. Every text from an input goes through
+//! [`crate::inert::markdown`]: it can end no cell, row or table, and adds no structure.
 
-use std::fmt::Write as _;
+use std::io::{self, Write};
 
 use super::json::location;
 use super::{Counts, by_token};
 use crate::finding::Severity;
+use crate::inert::{markdown as cell, markdown_code as code};
 use crate::report::Report;
-
-/// Makes text safe inside a table cell.
-fn cell(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace('|', "\\|")
-        .replace('\n', " ")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-}
+use crate::source::{SourceMap, Span};
 
 fn badge(s: Severity) -> &'static str {
     match s {
@@ -25,52 +19,56 @@ fn badge(s: Severity) -> &'static str {
     }
 }
 
-pub fn render(report: &Report) -> String {
+fn s(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// `` `path:line:col` ``, or nothing.
+fn at(sources: &SourceMap, span: Option<Span>) -> String {
+    span.and_then(|s| location(sources, s))
+        .map_or(String::new(), |l| {
+            code(&format!("{}:{}:{}", l.path, l.line, l.column))
+        })
+}
+
+pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let c = Counts::of(report);
-    let mut out = String::new();
-    let _ = writeln!(
+    writeln!(
         out,
         "## scopeward: {} error{}, {} warning{}, {} info\n",
         c.error,
-        if c.error == 1 { "" } else { "s" },
+        s(c.error),
         c.warning,
-        if c.warning == 1 { "" } else { "s" },
+        s(c.warning),
         c.info
-    );
-    let _ = write!(
+    )?;
+    write!(
         out,
         "Checked {} file{} and {} token{}",
         report.files,
-        if report.files == 1 { "" } else { "s" },
+        s(report.files),
         report.tokens,
-        if report.tokens == 1 { "" } else { "s" }
-    );
+        s(report.tokens)
+    )?;
     if !report.suppressed.is_empty() {
-        let _ = write!(
+        write!(
             out,
             "; {} finding{} suppressed",
             report.suppressed.len(),
-            if report.suppressed.len() == 1 {
-                ""
-            } else {
-                "s"
-            }
-        );
+            s(report.suppressed.len())
+        )?;
     }
-    out.push_str(".\n");
+    out.write_all(b".\n")?;
     if !report.errors.is_empty() || !report.failures.is_empty() {
-        out.push_str(
-            "\n### Input that could not be checked\n\n| Where | Problem |\n| --- | --- |\n",
-        );
+        out.write_all(
+            b"\n### Input that could not be checked\n\n| Where | Problem |\n| --- | --- |\n",
+        )?;
         for f in &report.failures {
-            let _ = writeln!(out, "| `{}` | {} |", cell(&f.path), cell(&f.message));
+            writeln!(out, "| {} | {} |", code(&f.path), cell(&f.message))?;
         }
         for e in &report.errors {
-            let e = e.clone().scrubbed();
-            let at = location(&report.sources, e.span).map_or(String::new(), |l| {
-                format!("`{}:{}:{}`", cell(l.path), l.line, l.column)
-            });
-            let _ = writeln!(out, "| {at} | {} |", cell(&e.message));
+            let at = at(&report.sources, Some(e.span));
+            writeln!(out, "| {at} | {} |", cell(&e.message))?;
         }
     }
     for (key, findings) in by_token(report) {
@@ -78,35 +76,29 @@ pub fn render(report: &Report) -> String {
             continue;
         }
         let title = key.map_or("Not about one token".to_string(), |k| k.label());
-        let _ = writeln!(out, "\n### {}\n", cell(&title));
-        out.push_str("| Severity | Rule | Finding | Where |\n| --- | --- | --- | --- |\n");
+        writeln!(out, "\n### {}\n", cell(&title))?;
+        out.write_all(b"| Severity | Rule | Finding | Where |\n| --- | --- | --- | --- |\n")?;
         for f in findings {
-            let at = f
-                .location
-                .and_then(|s| location(&report.sources, s))
-                .map_or(String::new(), |l| {
-                    format!("`{}:{}:{}`", cell(l.path), l.line, l.column)
-                });
+            let at = at(&report.sources, f.location);
             let mut text = cell(&f.message);
             if let Some(h) = &f.help {
-                let _ = write!(text, "<br>*{}*", cell(h));
+                text.push_str("<br>*");
+                text.push_str(&cell(h));
+                text.push('*');
             }
-            let _ = writeln!(
+            writeln!(
                 out,
                 "| {} | `{}` | {} | {at} |",
                 badge(f.severity),
                 f.rule.id,
                 text
-            );
+            )?;
         }
     }
-    out
+    Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn cells_are_escaped() {
-        assert_eq!(super::cell("a|b\nc <x>"), "a\\|b c &lt;x&gt;");
-    }
+/// The document as a string (the GitHub step summary).
+pub fn render(report: &Report) -> String {
+    super::to_string(|out| write(report, out))
 }

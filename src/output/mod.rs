@@ -1,4 +1,6 @@
-//! Rendering: one module per format, each a pure function over a [`Report`].
+//! Rendering: one module per format, each a pure function over a [`Report`] that writes to
+//! an `io::Write` as it goes. Every text that came from an input passes through
+//! [`crate::inert`] (which scrubs it) on its way out.
 
 pub mod github;
 pub mod html;
@@ -7,6 +9,8 @@ pub mod json;
 pub mod junit;
 pub mod markdown;
 pub mod sarif;
+
+use std::io::{self, Write};
 
 use crate::catalogue::Catalogues;
 use crate::finding::{Finding, Severity};
@@ -40,24 +44,6 @@ pub struct RenderOptions {
     pub fail_on: Severity,
 }
 
-/// Escapes text for HTML and XML content and attribute values (written in double quotes).
-/// Control characters, which XML 1.0 cannot carry and HTML treats as errors, become U+FFFD.
-pub fn escape_markup(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + s.len() / 8);
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c if c.is_control() && !matches!(c, '\t' | '\n' | '\r') => out.push('\u{FFFD}'),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// Counts by severity.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Counts {
@@ -80,22 +66,41 @@ impl Counts {
     }
 }
 
-/// Renders a report in the chosen format.
+/// Writes a report in the chosen format to `out` as it goes: no renderer holds the whole
+/// document in memory. `out` should be buffered.
+pub fn write(
+    report: &Report,
+    format: OutputFormat,
+    opts: &RenderOptions,
+    catalogues: &Catalogues,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    match format {
+        OutputFormat::Human => human::write(report, opts, out),
+        OutputFormat::Json => json::write(report, out),
+        OutputFormat::Github => github::write(report, out),
+        OutputFormat::Junit => junit::write(report, opts, out),
+        OutputFormat::Markdown => markdown::write(report, out),
+        OutputFormat::Sarif => sarif::write(report, out),
+        OutputFormat::Html => html::write(report, catalogues, out),
+    }
+}
+
+/// [`write`] into a string (tests, and callers that want the text).
 pub fn render(
     report: &Report,
     format: OutputFormat,
     opts: &RenderOptions,
     catalogues: &Catalogues,
 ) -> String {
-    match format {
-        OutputFormat::Human => human::render(report, opts),
-        OutputFormat::Json => json::render(report),
-        OutputFormat::Github => github::render(report),
-        OutputFormat::Junit => junit::render(report, opts),
-        OutputFormat::Markdown => markdown::render(report),
-        OutputFormat::Sarif => sarif::render(report),
-        OutputFormat::Html => html::render(report, catalogues),
-    }
+    to_string(|out| write(report, format, opts, catalogues, out))
+}
+
+/// The text a writing function produces.
+pub fn to_string(f: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> String {
+    let mut buf = Vec::new();
+    f(&mut buf).expect("writing to memory does not fail");
+    String::from_utf8(buf).expect("renderers write UTF-8")
 }
 
 /// The findings of each token, in report order, with the tokens that have none: the grouping
