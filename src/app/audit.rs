@@ -239,7 +239,7 @@ fn targets(
     if !not_probed.is_empty() && !g.quiet {
         let n = not_probed.len();
         let shown: Vec<String> = not_probed.iter().take(5).map(|n| inert(n, 80)).collect();
-        eprintln!(
+        note!(
             "note: {n} token{} without `sid` and `auth_token_env` not probed: {}{}",
             if n == 1 { "" } else { "s" },
             shown.join(", "),
@@ -264,7 +264,7 @@ fn probe_options(
     opts.progress = std::io::stderr().is_terminal() && !g.quiet;
     // Long waits are said on standard error, terminal or CI log alike (not with --quiet).
     if !g.quiet {
-        opts.announce = Announce(std::sync::Arc::new(|line: &str| eprintln!("{line}")));
+        opts.announce = Announce(std::sync::Arc::new(|line: &str| note!("{line}")));
     }
     if let Some(path) = &args.ca_cert {
         let pem = std::fs::read(path)
@@ -318,7 +318,7 @@ fn report_outcome(
             states.push(format!("{n} {}", state.as_str()));
         }
     }
-    eprintln!(
+    note!(
         "probed {} token{} with {} request{}{}",
         targets.len(),
         if targets.len() == 1 { "" } else { "s" },

@@ -92,7 +92,7 @@ fn note_skipped(g: &GlobalArgs, report: &Report) {
         .take(3)
         .map(|s| crate::redact::scrub(s).into_owned())
         .collect();
-    eprintln!(
+    note!(
         "note: skipped {n} file{} matching the include globs that {} not token definitions (no top-level `account` or `tokens`): {}{}",
         if n == 1 { "" } else { "s" },
         if n == 1 { "is" } else { "are" },

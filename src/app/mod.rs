@@ -18,6 +18,14 @@ use crate::report::Report;
 use crate::rules;
 use crate::source::SourceMap;
 
+/// A line on standard error: every part of it inert (no terminal control bytes, no workflow
+/// command a CI runner would obey, no secret) whatever it quotes.
+macro_rules! note {
+    ($($arg:tt)*) => {
+        eprintln!("{}", $crate::inert::stderr_line(&format!($($arg)*)))
+    };
+}
+
 mod audit;
 mod check;
 mod info;
@@ -180,10 +188,7 @@ fn print(g: &GlobalArgs, text: &str) -> u8 {
 }
 
 fn usage_error(message: impl std::fmt::Display) -> u8 {
-    eprintln!(
-        "{}",
-        crate::inert::stderr_line(&format!("error: {message}"))
-    );
+    note!("error: {message}");
     EXIT_ERROR
 }
 
@@ -292,7 +297,7 @@ fn finish(g: &GlobalArgs, r: &ReportArgs, report: &Report, catalogues: &Catalogu
                     out.flush()
                 });
             if let Err(e) = written {
-                eprintln!(
+                note!(
                     "warning: cannot write the step summary to {}: {e}",
                     crate::inert::terminal_line(&std::path::Path::new(&path).display().to_string())
                 );
@@ -330,7 +335,7 @@ fn read_usage(
     if notes {
         for f in &usage.files {
             if f.malformed > 0 {
-                eprintln!(
+                note!(
                     "note: {}: {} line{} not in {} format skipped (first: line {})",
                     f.display,
                     f.malformed,
@@ -340,7 +345,7 @@ fn read_usage(
                 );
             }
             if f.tunnels > 0 {
-                eprintln!(
+                note!(
                     "note: {}: {} CONNECT tunnel{} to impact.com: the proxy saw no paths (log at the client, or inspect TLS)",
                     f.display,
                     f.tunnels,
@@ -348,7 +353,7 @@ fn read_usage(
                 );
             }
             if f.unattributed > 0 {
-                eprintln!(
+                note!(
                     "note: {}: {} impact.com request{} with no SID in the path and no Basic-auth user",
                     f.display,
                     f.unattributed,
@@ -368,7 +373,7 @@ fn write_baseline(g: &GlobalArgs, r: &ReportArgs, report: &mut Report) -> Result
     };
     let matched = crate::filter::baseline::record(report, path)?;
     if !g.quiet {
-        eprintln!(
+        note!(
             "wrote {} ({} finding{}): later runs with `--baseline {}` report only new ones",
             path.display(),
             matched,

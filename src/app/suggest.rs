@@ -65,9 +65,11 @@ pub(super) fn run(
     if diff {
         let (edited, skipped) = edit::apply(&plans, &report.sources);
         for s in &skipped {
-            eprintln!(
+            note!(
                 "note: {}: token `{}` not edited: {}",
-                s.path, s.token, s.reason
+                s.path,
+                s.token,
+                s.reason
             );
         }
         doc.diff = Some(edit::unified_diff(&edited));
@@ -83,12 +85,12 @@ pub(super) fn run(
         return usage_error(e);
     }
     for f in &report.failures {
-        eprintln!("error: {}: {}", scrub(&f.path), scrub(&f.message));
+        note!("error: {}: {}", scrub(&f.path), scrub(&f.message));
     }
     for e in &report.errors {
         let file = report.sources.get(e.span.file);
         let at = file.line_col(e.span.start as usize);
-        eprintln!(
+        note!(
             "error: {}:{}:{}: {}",
             scrub(&file.display),
             at.line,

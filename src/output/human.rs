@@ -108,7 +108,11 @@ impl Excerpt {
             ceil(line, (window.end + 64).min(line.len())),
         );
         let masked = crate::inert::snippet_line(&line[wide_start..wide_end]);
-        let shown = &masked[window.start - wide_start..window.end - wide_start];
+        // Masking keeps the byte length but not where characters start (a `…` may sit where
+        // the original had three one-byte characters): cut on the masked text's boundaries.
+        let shown = &masked[floor(&masked, window.start - wide_start)
+            ..floor(&masked, window.end - wide_start)
+                .max(floor(&masked, window.start - wide_start))];
         let start = self.text.len();
         if window.start > 0 {
             self.text.push('…');
@@ -155,7 +159,8 @@ impl Excerpt {
         if offset <= l.from {
             l.content
         } else if offset <= l.to {
-            l.content + (offset - l.from)
+            // Within the shown part, and on a character of the (masked) excerpt.
+            floor(&self.text, (l.content + (offset - l.from)).min(l.end))
         } else if offset <= l.line_end {
             l.end
         } else {
