@@ -139,6 +139,10 @@ fn access_log() -> String {
     s += &clf(11, "GET", &format!("/Advertisers/{U}/Ads"), 200);
     s += &clf(12, "GET", "/healthz", 200);
     s += "half a line from a log rotati\n";
+    // A month earlier (the window must reach `min_window_days` for unused-scope to judge).
+    s += &format!(
+        "10.0.0.7 - - [01/Oct/2026:09:00:00 +0000] \"GET /Advertisers/{F}/Ads HTTP/1.1\" 200 100 \"-\" \"client/1\"\n"
+    );
     s
 }
 
@@ -317,9 +321,16 @@ fn suggest_prints_least_scopes_per_token() {
     let legacy = token("old-erp");
     assert_eq!(strs(&legacy["least_scopes"]), ["campaigns:read"]);
     assert!(legacy["note"].as_str().unwrap().contains("upgrade"));
+    // Refused-only evidence (one 403) is reported, not granted.
     let n = token("no-scopes-yet");
-    assert_eq!(strs(&n["add"]), ["conversions:write"]);
+    assert!(strs(&n["add"]).is_empty());
+    assert_eq!(strs(&n["refused_only"]), ["conversions:write"]);
     assert_eq!(n["refused"], 1);
+    assert_eq!(doc["include_refused"], false);
+    assert_eq!(doc["window"]["days"], 42);
+    assert_eq!(doc["window"]["judges_unused"], true);
+    assert_eq!(doc["logs"][0]["detected"], "common/combined log format");
+    assert_eq!(doc["logs"][0]["impact_requests"], 12);
     assert_eq!(doc["undeclared_sids"][0]["sid"], U);
     assert_eq!(doc["undeclared_sids"][0]["first_at"], "logs/access.log:11");
     assert_eq!(doc["logs"][0]["malformed"], 1);
@@ -349,7 +360,8 @@ fn apply_and_reaudit(tool: &[&str]) {
         .unwrap();
     let status = child.wait().unwrap();
     assert!(status.success(), "{tool:?} rejected the diff:\n{diff}");
-    // Nothing left to flag but the legacy token, which only an upgrade in impact.com fixes.
+    // Nothing left to flag but the legacy token, which only an upgrade in impact.com fixes,
+    // and the scope only refused requests needed, which `suggest` never grants on its own.
     let out = run(sw(
         dir.path(),
         &[
@@ -364,11 +376,18 @@ fn apply_and_reaudit(tool: &[&str]) {
     let left = usage_findings(&out);
     assert_eq!(
         left,
-        [(
-            "unused-scope".to_string(),
-            "old-erp".to_string(),
-            "*".to_string()
-        )],
+        [
+            (
+                "missing-scope".to_string(),
+                "no-scopes-yet".to_string(),
+                "conversions:write".to_string()
+            ),
+            (
+                "unused-scope".to_string(),
+                "old-erp".to_string(),
+                "*".to_string()
+            )
+        ],
         "{diff}"
     );
     // Comments and layout are kept.
@@ -552,7 +571,9 @@ fn planted_auth_tokens_never_reach_any_output() {
                 .map(|s| s.as_str().unwrap())
                 .collect();
             assert!(scopes.contains(&"page-loads:write"), "{scopes:?}");
-            assert!(scopes.contains(&"conversions:write"), "{scopes:?}");
+            // The conversion was refused (403): evidence to report, not to grant.
+            assert!(!scopes.contains(&"conversions:write"), "{scopes:?}");
+            assert_eq!(shop["refused_only"][0], "conversions:write", "{shop}");
         }
     }
 }
@@ -660,7 +681,12 @@ fn round_trip(name: &str, text: &str, log: &str) -> String {
     };
     let report = check(text);
     assert!(report.errors.is_empty(), "{:?}", report.errors);
-    let (_, plans) = suggest::suggest(&report.inventory, &report.sources, &usage, &cats);
+    // Layouts, not windows, are under test here: removals whatever the logs' window.
+    let opts = suggest::SuggestOptions {
+        min_window_days: None,
+        ..suggest::SuggestOptions::default()
+    };
+    let (_, plans) = suggest::suggest(&report.inventory, &report.sources, &usage, &cats, &opts);
     let (files, skipped) = edit::apply(&plans, &report.sources);
     assert!(skipped.is_empty(), "{skipped:?}");
     assert_eq!(files.len(), 1, "nothing edited in {name}");
@@ -671,7 +697,7 @@ fn round_trip(name: &str, text: &str, log: &str) -> String {
         "{name} no longer loads:\n{new}\n{:?}",
         again.errors
     );
-    let (doc, _) = suggest::suggest(&again.inventory, &again.sources, &usage, &cats);
+    let (doc, _) = suggest::suggest(&again.inventory, &again.sources, &usage, &cats, &opts);
     for t in &doc.tokens {
         assert!(
             t.minimal,

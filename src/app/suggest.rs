@@ -2,12 +2,24 @@
 
 use std::path::PathBuf;
 
-use super::{EXIT_CLEAN, EXIT_ERROR, Start, emit, or_here, read_usage, start, usage_error};
-use crate::cli::{GlobalArgs, ReportArgs, SuggestFormat};
+use super::{
+    EXIT_CLEAN, EXIT_ERROR, Start, emit, min_window_days, or_here, read_usage, start, usage_error,
+};
+use crate::cli::{GlobalArgs, ReportArgs, SuggestFormat, UsageArgs};
 use crate::diag::Diagnostics;
 use crate::engine::{self, CheckOptions};
 use crate::fix::{edit, plan};
 use crate::redact::scrub;
+use crate::report::Report;
+
+/// What `suggest` was asked.
+pub(super) struct Args<'a> {
+    pub format: SuggestFormat,
+    pub usage: &'a UsageArgs,
+    pub paths: &'a [PathBuf],
+    pub diff: bool,
+    pub include_refused: bool,
+}
 
 /// How problems found before suggesting are reported.
 fn report_args(format: SuggestFormat) -> ReportArgs {
@@ -18,45 +30,51 @@ fn report_args(format: SuggestFormat) -> ReportArgs {
     r
 }
 
-pub(super) fn run(
-    g: &GlobalArgs,
-    format: SuggestFormat,
-    logs: &[PathBuf],
-    paths: &[PathBuf],
-    diff: bool,
-) -> u8 {
+pub(super) fn run(g: &GlobalArgs, args: &Args<'_>) -> u8 {
     let Start {
         cwd,
         as_of,
         sources,
         policy,
         catalogues,
-    } = match start(g, &report_args(format)) {
+    } = match start(g, &report_args(args.format)) {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let (files, failures) = engine::discover(&or_here(paths), &policy, &cwd);
+    let (files, failures) = engine::discover(&or_here(args.paths), &policy, &cwd);
     let mut diag = Diagnostics::default();
     diag.extend(failures);
-    let usage = read_usage(!g.quiet && diff, logs, &cwd, &catalogues, &mut diag);
+    let usage = read_usage(!g.quiet, args.usage, &cwd, &catalogues, &policy, &mut diag);
     let usage = std::sync::Arc::new(usage);
     let mut options = CheckOptions::new(as_of);
     options.inventory = true;
     options.usage = Some(usage.clone());
     let mut report = engine::check_files(&files, &cwd, sources, &policy, &catalogues, &options);
     report.absorb(diag);
-    let (mut doc, plans) = plan::suggest(&report.inventory, &report.sources, &usage, &catalogues);
-    if diff {
+    let suggest_options = plan::SuggestOptions {
+        include_refused: args.include_refused,
+        min_window_days: min_window_days(&policy),
+    };
+    let (mut doc, plans) = plan::suggest(
+        &report.inventory,
+        &report.sources,
+        &usage,
+        &catalogues,
+        &suggest_options,
+    );
+    if args.diff {
         let (edited, skipped) = edit::apply(&plans, &report.sources);
         for s in &skipped {
             eprintln!(
                 "note: {}: token `{}` not edited: {}",
-                s.path, s.token, s.reason
+                scrub(&s.path),
+                scrub(&s.token),
+                scrub(&s.reason)
             );
         }
         doc.diff = Some(edit::unified_diff(&edited));
     }
-    let text = match format {
+    let text = match args.format {
         SuggestFormat::Json => plan::render_json(&doc),
         SuggestFormat::Human => match &doc.diff {
             Some(d) => d.clone(),
@@ -66,6 +84,16 @@ pub(super) fn run(
     if let Err(e) = emit(g, &text) {
         return usage_error(e);
     }
+    report_errors(&report);
+    if report.incomplete() {
+        EXIT_ERROR
+    } else {
+        EXIT_CLEAN
+    }
+}
+
+/// Inputs that could not be read or loaded, on standard error.
+fn report_errors(report: &Report) {
     for f in &report.failures {
         eprintln!("error: {}: {}", scrub(&f.path), scrub(&f.message));
     }
@@ -79,10 +107,5 @@ pub(super) fn run(
             at.column,
             scrub(&e.message)
         );
-    }
-    if report.incomplete() {
-        EXIT_ERROR
-    } else {
-        EXIT_CLEAN
     }
 }
