@@ -3,6 +3,10 @@
 //! every log format never echoed, and bad log files named with exit code 2.
 
 mod common;
+#[path = "usage/layouts.rs"]
+mod layouts;
+#[path = "usage/formats.rs"]
+mod server_formats;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -384,21 +384,28 @@ fn lines_edits(list: &List<'_>, plan: &Plan<'_>, kept: &[usize]) -> Result<Vec<E
         return Ok(out);
     }
     let (ks, ke) = list.entries[last_kept];
-    if comma.is_none() {
-        out.push(Edit {
-            start: ke,
-            end: ke,
-            text: ",".into(),
-        });
-    }
+    let at = line_end(text, ke);
+    // The comma the last kept entry now needs goes right after it (before a comment); when
+    // nothing follows it on its line, it leads the inserted text (one edit at one offset).
+    let lead = match comma {
+        Some(_) => "",
+        None if at == ke => ",",
+        None => {
+            out.push(Edit {
+                start: ke,
+                end: ke,
+                text: ",".into(),
+            });
+            ""
+        }
+    };
     let indent = &text[line_start(text, ks)..ks];
     let items = list.quoted(&plan.add, Some(last_kept));
-    let at = line_end(text, ke);
     out.push(Edit {
         start: at,
         end: at,
         text: format!(
-            "\n{indent}{}{}",
+            "{lead}\n{indent}{}{}",
             items.join(&format!(",\n{indent}")),
             if trailing { "," } else { "" }
         ),
