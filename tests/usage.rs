@@ -7,6 +7,8 @@ mod common;
 mod layouts;
 #[path = "usage/formats.rs"]
 mod server_formats;
+#[path = "usage/warehouse.rs"]
+mod warehouse;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
