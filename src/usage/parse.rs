@@ -109,12 +109,18 @@ fn clf(line: &str) -> Option<Line<'_>> {
     let head = line[..open].trim_end();
     // `host ident user`, possibly after more client addresses (`a, b - - [`): the user is
     // the last field before the time.
-    let mut fields = head.split(' ').filter(|f| !f.is_empty());
-    let count = fields.clone().count();
-    if !(3..=8).contains(&count) {
+    let mut count = 0;
+    let mut user = "";
+    for f in head.split(' ').filter(|f| !f.is_empty()) {
+        count += 1;
+        if count > 8 {
+            return None;
+        }
+        user = f;
+    }
+    if count < 3 {
         return None;
     }
-    let user = fields.nth(count - 1)?;
     let close = open + memchr::memchr(b']', &b[open..])?;
     let time = Time::from_opt(time::clf(&line[open + 1..close]));
     let rest = line[close + 1..].strip_prefix(' ')?;

@@ -10,7 +10,7 @@ use crate::catalogue::{Access, Catalogues, ScopeId};
 use crate::model::AccountType;
 
 /// HTTP methods the catalogues use.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Method {
     Get,
     Post,
@@ -51,6 +51,8 @@ struct OpPattern {
 #[derive(Debug, Default)]
 struct TypeRoutes {
     ops: Vec<OpPattern>,
+    /// Indices into `ops` by method and number of segments (what `find` looks through).
+    index: rustc_hash::FxHashMap<(Method, usize), Vec<usize>>,
 }
 
 /// What a path under a base resolved to.
@@ -63,12 +65,18 @@ pub enum OpMatch {
 }
 
 impl TypeRoutes {
+    fn push(&mut self, op: OpPattern) {
+        self.index
+            .entry((op.method, op.segs.len()))
+            .or_default()
+            .push(self.ops.len());
+        self.ops.push(op);
+    }
+
     fn find(&self, method: Method, segs: &[&str]) -> OpMatch {
         let mut best: Option<&OpPattern> = None;
-        for op in &self.ops {
-            if op.method != method || op.segs.len() != segs.len() {
-                continue;
-            }
+        let candidates = self.index.get(&(method, segs.len()));
+        for op in candidates.into_iter().flatten().map(|&i| &self.ops[i]) {
             let fits = op.segs.iter().zip(segs).all(|(p, s)| match p {
                 Seg::Lit(l) => l.eq_ignore_ascii_case(s),
                 Seg::Param => !s.is_empty(),
@@ -213,7 +221,7 @@ impl Router {
                         continue;
                     };
                     let literals = rel.iter().filter(|s| matches!(s, Seg::Lit(_))).count();
-                    table.ops.push(OpPattern {
+                    table.push(OpPattern {
                         method,
                         segs: rel.into_boxed_slice(),
                         literals,
@@ -450,21 +458,25 @@ impl<'a> Url<'a> {
         let mut rest = target;
         let mut host = None;
         let mut user = None;
-        if let Some(p) = rest.find("://") {
-            if rest[..p].bytes().all(|b| b.is_ascii_alphabetic()) {
-                let after = &rest[p + 3..];
-                let end = after.find(['/', '?', '#']).unwrap_or(after.len());
-                let mut authority = &after[..end];
-                if let Some(at) = authority.rfind('@') {
-                    let userinfo = &authority[..at];
-                    user = Some(userinfo.split(':').next().unwrap_or(""));
-                    authority = &authority[at + 1..];
-                }
-                host = Some(strip_port(authority));
-                rest = &after[end..];
+        // `scheme://`: letters, then `://` (a path starts with `/` and has none).
+        let b = target.as_bytes();
+        let letters = b.iter().take_while(|c| c.is_ascii_alphabetic()).count();
+        if letters > 0 && b[letters..].starts_with(b"://") {
+            let after = &target[letters + 3..];
+            let end = after
+                .bytes()
+                .position(|c| matches!(c, b'/' | b'?' | b'#'))
+                .unwrap_or(after.len());
+            let mut authority = &after[..end];
+            if let Some(at) = memchr::memrchr(b'@', authority.as_bytes()) {
+                let userinfo = &authority[..at];
+                user = Some(userinfo.split(':').next().unwrap_or(""));
+                authority = &authority[at + 1..];
             }
+            host = Some(strip_port(authority));
+            rest = &after[end..];
         }
-        let (path, query) = match rest.find(['?', '#']) {
+        let (path, query) = match memchr::memchr2(b'?', b'#', rest.as_bytes()) {
             Some(q) if rest.as_bytes()[q] == b'?' => {
                 let query = &rest[q + 1..];
                 let query = query.split('#').next().unwrap_or("");
@@ -473,7 +485,8 @@ impl<'a> Url<'a> {
             Some(q) => (&rest[..q], ""),
             None => (rest, ""),
         };
-        let method_override = if query.is_empty() {
+        // Only a query with an underscore can hold `_method`.
+        let method_override = if memchr::memchr(b'_', query.as_bytes()).is_none() {
             None
         } else {
             query.split('&').find_map(|kv| {
