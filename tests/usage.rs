@@ -502,6 +502,22 @@ fn planted_auth_tokens_never_reach_any_output() {
 ]}}}}"#
         ),
     );
+    // A usage summary whose path is a credential URL, and a Caddy-style record whose
+    // request headers hold the Authorization.
+    write(
+        dir.path(),
+        "logs/secret-summary.csv",
+        &format!(
+            "sid,method,path,status,count,first_seen,last_seen\n,GET,https://{A}:{SECRET}@api.impact.com/Advertisers/{A}/Ads?auth_token={SECRET},2xx,3,2026-11-01T00:00:00Z,2026-11-02T00:00:00Z\n{SECRET},POST,/PageLoad,2xx,1,,\n"
+        ),
+    );
+    write(
+        dir.path(),
+        "logs/secret-caddy.jsonl",
+        &format!(
+            "{{\"ts\":1793527200.5,\"request\":{{\"method\":\"POST\",\"host\":\"proxy.internal\",\"uri\":\"/PageLoad?token={SECRET}\",\"headers\":{{\"Authorization\":[\"Basic {basic}\"]}}}},\"status\":200}}\n"
+        ),
+    );
     // A log whose very name carries one.
     write(
         dir.path(),
@@ -513,6 +529,8 @@ fn planted_auth_tokens_never_reach_any_output() {
         "logs/secret.log.gz",
         "logs/secret.jsonl",
         "logs/secret.har",
+        "logs/secret-summary.csv",
+        "logs/secret-caddy.jsonl",
         &format!("logs/{SECRET}.log"),
         &format!("logs/missing-{SECRET}.log"),
     ];
@@ -547,6 +565,12 @@ fn planted_auth_tokens_never_reach_any_output() {
             out.all()
         );
         check(&out, &format!("audit --format {format}"));
+        for read in [
+            "secret-summary.csv: usage summary (CSV)",
+            "secret-caddy.jsonl: JSON lines",
+        ] {
+            assert!(out.stderr.contains(read), "{format}: {}", out.stderr);
+        }
     }
     for extra in [
         &["--format", "human"][..],

@@ -191,7 +191,8 @@ fn off_base_re(router: &Router) -> String {
 const BASE: &str = "(?i:advertisers?|mediapartners?|agency|agencies)";
 
 /// The query.
-pub fn query(dialect: Dialect, table: &Table, catalogues: &Catalogues) -> Result<String, String> {
+/// Checks every name the query will hold.
+fn check_table(table: &Table, dialect: Dialect) -> Result<(), String> {
     check("table", &table.name, dialect)?;
     for (kind, c) in [
         ("--time-col", &table.time),
@@ -204,54 +205,89 @@ pub fn query(dialect: Dialect, table: &Table, catalogues: &Catalogues) -> Result
     {
         check(kind, c, dialect)?;
     }
+    Ok(())
+}
+
+/// The expressions of the query, over the columns `target`, `m_raw`, `st_raw`, `usr`,
+/// `host` and `path_only`.
+struct Exprs {
+    url: String,
+    method: String,
+    host: String,
+    path_only: String,
+    sid: String,
+    status: String,
+    keep: String,
+}
+
+fn expressions(d: Dialect, router: &Router) -> Exprs {
+    let coalesce_empty = |e: String| format!("coalesce({e}, '')");
+    let path_only = "path_only";
+    Exprs {
+        // The target without user info, query or fragment: `scheme://host` kept, so that
+        // `--usage-host` applies to the summary too.
+        url: format!(
+            "concat({}, {}, {})",
+            coalesce_empty(d.extract("target", &format!("({SCHEME})"))),
+            coalesce_empty(d.extract("target", &format!("{SCHEME}(?:[^/?#@]*@)?([^/?#]*)"))),
+            coalesce_empty(d.extract("target", "^(?:[A-Za-z]+://[^/?#]*)?([^?#]*)")),
+        ),
+        // A `_method` override counts as its method.
+        method: format!(
+            "coalesce(upper({}), upper(m_raw))",
+            d.extract(
+                "target",
+                "[?&](?i:_method)=((?i:get|put|post|patch|delete))(?:[&#]|$)"
+            )
+        ),
+        host: format!(
+            "lower(coalesce({}, ''))",
+            d.extract("target", &format!("{SCHEME}(?:[^/?#@]*@)?([^/?#:]*)"))
+        ),
+        path_only: coalesce_empty(d.extract("target", "^(?:[A-Za-z]+://[^/?#]*)?([^?#]*)")),
+        // The SID from the path, else a SID-shaped user (logged, or in the URL).
+        sid: format!(
+            "coalesce({}, CASE WHEN {} THEN usr END, {})",
+            d.extract(
+                path_only,
+                &format!("^/+{BASE}/+(IR[A-Za-z0-9]{{8,62}})(?:/|$|[.](?i:json|xml)$)")
+            ),
+            d.matches("coalesce(usr, '')", "^IR[A-Za-z0-9]{30,40}$"),
+            d.extract(
+                "target",
+                &format!("{SCHEME}(IR[A-Za-z0-9]{{30,40}})(?::[^/?#@]*)?@")
+            ),
+        ),
+        status: format!(
+            "CASE WHEN st_raw IN (401, 403) THEN {} WHEN st_raw IS NULL THEN '' ELSE concat({}, 'xx') END",
+            d.text("st_raw"),
+            d.text(&d.hundreds("st_raw"))
+        ),
+        // impact.com's requests: a base path, an off-base operation, or an impact.com host.
+        keep: [
+            d.matches(path_only, &format!("^/+{BASE}(?:/|$)")),
+            d.matches(path_only, &off_base_re(router)),
+            d.matches("host", "(?:^|[.])(?:impact|impactradius)[.]com$"),
+        ]
+        .join("\n     OR "),
+    }
+}
+
+/// The query.
+pub fn query(dialect: Dialect, table: &Table, catalogues: &Catalogues) -> Result<String, String> {
+    check_table(table, dialect)?;
     let d = dialect;
     let q = |c: &str| format!("t.{}", d.quote(c));
-    let router = Router::new(catalogues);
-    let coalesce_empty = |e: String| format!("coalesce({e}, '')");
     let user = table.user.as_deref().map_or_else(|| "NULL".to_string(), q);
-    // The target without user info, query or fragment: `scheme://host` kept, so that
-    // `--usage-host` applies to the summary too.
-    let url = format!(
-        "concat({}, {}, {})",
-        coalesce_empty(d.extract("target", &format!("({SCHEME})"))),
-        coalesce_empty(d.extract("target", &format!("{SCHEME}(?:[^/?#@]*@)?([^/?#]*)"))),
-        coalesce_empty(d.extract("target", "^(?:[A-Za-z]+://[^/?#]*)?([^?#]*)")),
-    );
-    let method = format!(
-        "coalesce(upper({}), upper(m_raw))",
-        d.extract(
-            "target",
-            "[?&](?i:_method)=((?i:get|put|post|patch|delete))(?:[&#]|$)"
-        )
-    );
-    let host = format!(
-        "lower(coalesce({}, ''))",
-        d.extract("target", &format!("{SCHEME}(?:[^/?#@]*@)?([^/?#:]*)"))
-    );
-    let path_only = "path_only";
-    let sid = format!(
-        "coalesce({}, CASE WHEN {} THEN usr END, {})",
-        d.extract(
-            path_only,
-            &format!("^/+{BASE}/+(IR[A-Za-z0-9]{{8,62}})(?:/|$|[.](?i:json|xml)$)")
-        ),
-        d.matches("coalesce(usr, '')", "^IR[A-Za-z0-9]{30,40}$"),
-        d.extract(
-            "target",
-            &format!("{SCHEME}(IR[A-Za-z0-9]{{30,40}})(?::[^/?#@]*)?@")
-        ),
-    );
-    let status = format!(
-        "CASE WHEN st_raw IN (401, 403) THEN {} WHEN st_raw IS NULL THEN '' ELSE concat({}, 'xx') END",
-        d.text("st_raw"),
-        d.text(&d.hundreds("st_raw"))
-    );
-    let keep = [
-        d.matches(path_only, &format!("^/+{BASE}(?:/|$)")),
-        d.matches(path_only, &off_base_re(&router)),
-        d.matches("host", "(?:^|[.])(?:impact|impactradius)[.]com$"),
-    ]
-    .join("\n     OR ");
+    let Exprs {
+        url,
+        method,
+        host,
+        path_only,
+        sid,
+        status,
+        keep,
+    } = expressions(d, &Router::new(catalogues));
     let out = |name: &str| d.quote(name);
     Ok(format!(
         "-- scopeward usage summary (SPEC §8): one row per SID, method, path and status class.
@@ -296,7 +332,7 @@ ORDER BY sid_, m_eff, url, st_class
         pcol = q(&table.path),
         scol = q(&table.status),
         tname = d.table(&table.name),
-        path_expr = coalesce_empty(d.extract("target", "^(?:[A-Za-z]+://[^/?#]*)?([^?#]*)")),
+        path_expr = path_only,
         o_sid = out("sid"),
         o_method = out("method"),
         o_path = out("path"),
