@@ -793,3 +793,88 @@ fn edits_round_trip_in_every_layout() {
     );
     assert!(json.contains("\"reports:read\""), "{json}");
 }
+
+/// The peak resident memory (MB) of one run of the binary, polled from `/proc/PID/status`
+/// (`VmHWM`, which `exec` resets) while it runs.
+fn peak_rss_mb(dir: &Path, args: &[&str]) -> f64 {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_scopeward"))
+        .args(args)
+        .current_dir(dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let status = format!("/proc/{}/status", child.id());
+    let mut peak = 0f64;
+    loop {
+        if let Ok(s) = std::fs::read_to_string(&status) {
+            if let Some(kb) = s
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+            {
+                peak = peak.max(kb);
+            }
+        }
+        if let Some(exit) = child.try_wait().unwrap() {
+            assert!(exit.code().is_some_and(|c| c < 2), "{exit:?}");
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    peak / 1024.0
+}
+
+#[test]
+fn memory_stays_flat_as_logs_grow() {
+    if !Path::new("/proc/self/status").exists() {
+        eprintln!("skipped: no /proc to read peak memory from");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "tokens.yaml",
+        &format!(
+            "account: {{type: brand}}\ntokens:\n  - name: a\n    sid: {A}\n    scopes: [actions:read]\n"
+        ),
+    );
+    let line = |i: usize| {
+        format!(
+            "10.0.0.7 - - [{:02}/Nov/2026:09:00:00 +0000] \"GET https://api.impact.com/Advertisers/IR{:032}/Actions?PageSize=100&Page={i} HTTP/1.1\" 200 512 \"-\" \"client/1\"\n",
+            1 + i % 28,
+            i % 500
+        )
+    };
+    let write_log = |name: &str, lines: usize| {
+        let mut f = std::io::BufWriter::new(std::fs::File::create(dir.path().join(name)).unwrap());
+        for i in 0..lines {
+            f.write_all(line(i).as_bytes()).unwrap();
+        }
+        f.flush().unwrap();
+    };
+    write_log("small.log", 50_000);
+    write_log("large.log", 600_000);
+    let args = |log: &'static str| {
+        [
+            "audit",
+            "tokens.yaml",
+            "--usage",
+            log,
+            "--format",
+            "json",
+            "-q",
+        ]
+    };
+    let small = peak_rss_mb(dir.path(), &args("small.log"));
+    let large = peak_rss_mb(dir.path(), &args("large.log"));
+    let size = std::fs::metadata(dir.path().join("large.log"))
+        .unwrap()
+        .len() as f64
+        / 1e6;
+    // Twelve times the lines (about 100 MB more of log), at most a few MB more of memory.
+    assert!(
+        large < small + 25.0 && large < 100.0,
+        "peak memory {small:.0} MB on 50,000 lines, {large:.0} MB on 600,000 ({size:.0} MB)"
+    );
+}
