@@ -7,10 +7,22 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::output::OutputFormat;
 use crate::schema::SchemaKind;
 
+/// `scopeward --version`: version, commit, build date and target.
+pub const LONG_VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    "\ncommit: ",
+    env!("SCOPEWARD_COMMIT"),
+    "\nbuilt: ",
+    env!("SCOPEWARD_BUILD_DATE"),
+    "\ntarget: ",
+    env!("SCOPEWARD_TARGET"),
+);
+
 #[derive(Debug, Parser)]
 #[command(
     name = "scopeward",
     version,
+    long_version = LONG_VERSION,
     about = "Scope policy linter and least-privilege auditor for impact.com API access tokens",
     long_about = "scopeward checks impact.com API token definitions (tokens as code, in YAML, TOML or JSON) \
                   against a scope catalogue per account type and a policy, and reports precise diagnostics.\n\n\
@@ -26,9 +38,13 @@ pub struct Cli {
 /// Settings every command shares.
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
-    /// Policy file (default: scopeward.toml in the working directory or an ancestor).
-    #[arg(long, global = true, value_name = "FILE")]
+    /// Policy file (default: scopeward.toml in the paths' common folder or an ancestor, else
+    /// in the working directory or an ancestor).
+    #[arg(long, global = true, value_name = "FILE", env = "SCOPEWARD_CONFIG")]
     pub config: Option<PathBuf>,
+    /// Use the default policy: read no scopeward.toml (wins over --config and SCOPEWARD_CONFIG).
+    #[arg(long, global = true)]
+    pub no_config: bool,
     /// Directory with brand.yaml / partner.yaml / agency.yaml replacing the built-in catalogues.
     #[arg(long, global = true, value_name = "DIR")]
     pub catalogue: Option<PathBuf>,
@@ -64,6 +80,38 @@ pub struct ReportArgs {
     /// Record today's findings in FILE (a baseline), then report as if it were given.
     #[arg(long, value_name = "FILE")]
     pub write_baseline: Option<PathBuf>,
+    /// Run only these rules (comma-separated ids), for this run.
+    #[arg(long, value_name = "RULE,…", value_delimiter = ',')]
+    pub select: Vec<String>,
+    /// Turn these rules off (comma-separated ids), for this run.
+    #[arg(long, value_name = "RULE,…", value_delimiter = ',')]
+    pub disable: Vec<String>,
+}
+
+/// How the commands that read definitions read their inputs.
+#[derive(Debug, Args)]
+pub struct InputArgs {
+    /// The largest input read whole (definitions, policy, baseline, listing); a larger one is
+    /// an input error (bytes, or with a K, M or G suffix).
+    #[arg(long, value_name = "SIZE", default_value = "100M", value_parser = parse_size)]
+    pub max_filesize: u64,
+    /// The name standard input (`-`) is shown under; its extension picks the format
+    /// (default YAML).
+    #[arg(long, value_name = "NAME")]
+    pub stdin_filename: Option<String>,
+    /// Exit 0 when the paths hold no token definition file (by default that is an error).
+    #[arg(long)]
+    pub allow_empty: bool,
+}
+
+impl InputArgs {
+    pub fn defaults() -> Self {
+        InputArgs {
+            max_filesize: crate::source::DEFAULT_MAX_FILESIZE,
+            stdin_filename: None,
+            allow_empty: false,
+        }
+    }
 }
 
 impl ReportArgs {
@@ -75,6 +123,8 @@ impl ReportArgs {
             no_ignores: false,
             baseline: None,
             write_baseline: None,
+            select: Vec::new(),
+            disable: Vec::new(),
         }
     }
 }
@@ -122,16 +172,21 @@ pub enum AccountTypeArg {
     Agency,
 }
 
+// Parsed once per run: the size of its largest variant costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Lint token definitions (files or directories; default .).
     Check {
-        /// Files or directories. Directories are walked with the policy's include globs,
-        /// respecting .gitignore.
+        /// Files or directories (`-` is standard input). Directories are walked with the
+        /// policy's include and exclude globs, respecting .gitignore; files named here are
+        /// always read.
         #[arg(value_name = "PATH")]
         paths: Vec<PathBuf>,
         #[command(flatten)]
         report: ReportArgs,
+        #[command(flatten)]
+        input: InputArgs,
     },
     /// Audit definitions against evidence: what the tokens really are (probe the API with
     /// --live, or read a saved live listing with --listing) and what they did (--usage logs).
@@ -156,6 +211,8 @@ pub enum Command {
         /// Off by default: an integration that keeps failing is no reason to grant it more.
         #[arg(long)]
         include_refused: bool,
+        #[command(flatten)]
+        input: InputArgs,
     },
     /// Print the SQL query that makes a usage summary (for `--usage`) from a warehouse table
     /// of request logs: one row per SID, method, path and status class.
@@ -185,9 +242,16 @@ pub enum Command {
     /// Find impact.com credentials in any files (respects .gitignore, skips binaries; output
     /// is redacted).
     Scan {
-        /// Files or directories (default .). Files named here are always read.
+        /// Files or directories (default .; `-` is standard input). Files named here are always
+        /// read, whatever their kind (a FIFO, a device), up to --max-filesize.
         #[arg(value_name = "PATH")]
         paths: Vec<PathBuf>,
+        /// The name standard input (`-`) is shown under.
+        #[arg(long, value_name = "NAME")]
+        stdin_filename: Option<String>,
+        /// Exit 0 when the paths hold no file at all (by default that is an error).
+        #[arg(long)]
+        allow_empty: bool,
         /// Skip files larger than this (bytes, or with a K, M or G suffix).
         #[arg(long, value_name = "SIZE", default_value = "1M", value_parser = parse_size)]
         max_filesize: u64,
@@ -229,13 +293,17 @@ pub enum Command {
         #[arg(value_name = "DIR")]
         dir: Option<PathBuf>,
     },
-    /// Print a shell completion script (bash, zsh or fish).
+    /// Print a shell completion script (bash, zsh, fish, powershell or elvish).
     Completions {
         #[arg(value_enum)]
         shell: Shell,
     },
-    /// Print the man page (roff).
-    Man,
+    /// Print the man page (roff), or write one page per subcommand with --dir.
+    Man {
+        /// Write scopeward.1 and scopeward-COMMAND.1 for every subcommand into DIR.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -269,9 +337,13 @@ pub struct AuditArgs {
     /// Send at most N requests in all (retries included); the rest is reported as not probed.
     #[arg(long, value_name = "N")]
     pub max_requests: Option<u64>,
-    /// Seconds to wait for each answer.
+    /// Seconds each exchange may take in all, from connecting to the answer's last byte.
     #[arg(long, value_name = "SECS", default_value_t = 30)]
     pub timeout: u64,
+    /// How long the whole probing may take (e.g. 90s, 5m, 1h); what it did not reach is
+    /// listed as `unprobed` and the run exits 2.
+    #[arg(long, value_name = "DURATION", default_value = "30m", value_parser = crate::live::parse_duration)]
+    pub deadline: std::time::Duration,
     /// Tokens probed at once.
     #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=16))]
     pub concurrency: u32,
@@ -283,6 +355,8 @@ pub struct AuditArgs {
     pub backoff_ms: u64,
     #[command(flatten)]
     pub report: ReportArgs,
+    #[command(flatten)]
+    pub input: InputArgs,
 }
 
 /// Usage logs and how they are read (`audit --usage`, `suggest`). Written out by hand
@@ -467,4 +541,7 @@ pub enum Shell {
     Bash,
     Zsh,
     Fish,
+    #[value(name = "powershell")]
+    PowerShell,
+    Elvish,
 }

@@ -67,16 +67,48 @@ impl InputError {
 impl ReadProblem {
     /// The problem as a diagnostic in file `id` (as [`crate::source::read_file`] left it).
     pub fn into_error(self, id: FileId) -> InputError {
+        let at_start = Span::new(id, 0, 0);
         match self {
             ReadProblem::NotUtf8 { at } => InputError::new(
                 Span::new(id, at, at + '\u{FFFD}'.len_utf8()),
                 "the file is not valid UTF-8",
             )
             .with_help("save it as UTF-8"),
-            ReadProblem::Io(e) => InputError::new(
-                Span::new(id, 0, 0),
-                format!("cannot read the file: {}", io_reason(&e)),
+            ReadProblem::Utf16 => InputError::new(
+                at_start,
+                "the file is not valid UTF-8: it is UTF-16 (it starts with a byte order mark)",
+            )
+            .with_help("save it as UTF-8"),
+            ReadProblem::Binary { at } => InputError::new(
+                at_start,
+                format!("not a text file (a NUL byte at offset {at}): its content is not shown"),
+            )
+            .with_help("name a YAML, TOML or JSON file"),
+            ReadProblem::TooLarge { cap } => InputError::new(
+                at_start,
+                format!(
+                    "the file is larger than the {} cap",
+                    crate::source::human_size(cap)
+                ),
+            )
+            .with_help("raise it with `--max-filesize SIZE` if the file is meant to be this large"),
+            ReadProblem::Io(e) => {
+                InputError::new(at_start, format!("cannot read the file: {}", io_reason(&e)))
+            }
+        }
+    }
+
+    /// What went wrong, in words (for a message that has no place in the file).
+    pub fn reason(&self) -> String {
+        match self {
+            ReadProblem::NotUtf8 { .. } => "not valid UTF-8".into(),
+            ReadProblem::Utf16 => "UTF-16, not UTF-8".into(),
+            ReadProblem::Binary { .. } => "not a text file (it holds a NUL byte)".into(),
+            ReadProblem::TooLarge { cap } => format!(
+                "larger than the {} cap (raise it with --max-filesize)",
+                crate::source::human_size(*cap)
             ),
+            ReadProblem::Io(e) => io_reason(e),
         }
     }
 

@@ -20,6 +20,48 @@ pub fn did_you_mean<'a>(
     best.map(|(_, c)| c)
 }
 
+/// Words impact.com itself (its API paths and older docs) uses for the account types.
+const ACCOUNT_TYPE_WORDS: &[(&str, &str, &str)] = &[
+    ("advertiser", "brand", "brand accounts `Advertisers`"),
+    ("advertisers", "brand", "brand accounts `Advertisers`"),
+    ("publisher", "partner", "partner accounts `Mediapartners`"),
+    ("publishers", "partner", "partner accounts `Mediapartners`"),
+    (
+        "mediapartner",
+        "partner",
+        "partner accounts `Mediapartners`",
+    ),
+    (
+        "mediapartners",
+        "partner",
+        "partner accounts `Mediapartners`",
+    ),
+    (
+        "media-partner",
+        "partner",
+        "partner accounts `Mediapartners`",
+    ),
+    (
+        "media_partner",
+        "partner",
+        "partner accounts `Mediapartners`",
+    ),
+    ("affiliate", "partner", "partners affiliates"),
+    ("agencies", "agency", "agency accounts `Agencies`"),
+];
+
+/// The account type impact.com means by one of its own words (`advertiser` is a brand), with
+/// a note saying so, when `candidates` holds it.
+pub fn account_type_word<'a>(
+    input: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<(&'a str, &'static str)> {
+    let lowered = input.trim().to_ascii_lowercase();
+    let (_, ty, why) = ACCOUNT_TYPE_WORDS.iter().find(|(w, _, _)| *w == lowered)?;
+    let found = candidates.into_iter().find(|c| c == ty)?;
+    Some((found, why))
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -102,6 +102,9 @@ pub struct RuleMeta {
     pub on_observed: bool,
     /// When the rule raises its own severity for some findings (`error for read-write`).
     pub severity_note: Option<&'static str>,
+    /// Rules whose finding on the same token already says this one: it is then not reported
+    /// (`sensitive-write` under `full-access`).
+    pub implied_by: &'static [&'static str],
 }
 
 impl RuleMeta {

@@ -26,6 +26,9 @@ pub struct Report {
     pub failures: Vec<Failure>,
     /// Definition files checked.
     pub files: usize,
+    /// Files found by walking that matched the include globs but are not token definitions
+    /// (no top-level `account` or `tokens`), by display path.
+    pub skipped: Vec<String>,
     /// Tokens loaded.
     pub tokens: usize,
     pub as_of: Day,
@@ -52,6 +55,7 @@ impl Report {
             errors: Vec::new(),
             failures: Vec::new(),
             files: 0,
+            skipped: Vec::new(),
             tokens: 0,
             as_of,
             scan: None,

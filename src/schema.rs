@@ -57,9 +57,27 @@ pub fn generate(kind: SchemaKind) -> String {
         SchemaKind::Listing => schemars::schema_for!(crate::live::Listing),
         SchemaKind::Suggest => schemars::schema_for!(crate::fix::plan::SuggestDoc),
     };
+    let mut schema = schema;
+    schema.insert("$id".to_string(), serde_json::Value::String(id(kind)));
     let mut s = serde_json::to_string_pretty(&schema).expect("schemas serialise");
     s.push('\n');
     s
+}
+
+/// Where the schema of `kind` is published, for this version: its `$id`, and what a file's
+/// `$schema` (or a YAML language server modeline) names.
+pub fn id(kind: SchemaKind) -> String {
+    let repo = env!("CARGO_PKG_REPOSITORY").trim_end_matches('/');
+    let raw = repo.replacen(
+        "https://github.com/",
+        "https://raw.githubusercontent.com/",
+        1,
+    );
+    format!(
+        "{raw}/v{}/schemas/{}",
+        env!("CARGO_PKG_VERSION"),
+        file_name(kind)
+    )
 }
 
 /// The file name under `schemas/`.

@@ -78,10 +78,13 @@ impl SourceFile {
 
     fn line_starts(&self) -> &[u32] {
         self.line_starts.get_or_init(|| {
+            // `\n`, `\r\n` and a lone `\r` each end a line (as YAML, TOML and editors count).
+            let bytes = self.text.as_bytes();
             let mut starts = Vec::with_capacity(self.text.len() / 40 + 1);
             starts.push(0);
             starts.extend(
-                memchr::memchr_iter(b'\n', self.text.as_bytes())
+                memchr::memchr2_iter(b'\n', b'\r', bytes)
+                    .filter(|&i| !(bytes[i] == b'\r' && bytes.get(i + 1) == Some(&b'\n')))
                     .map(|i| u32::try_from(i + 1).unwrap_or(u32::MAX)),
             );
             starts
@@ -127,11 +130,24 @@ impl SourceFile {
         start..end.max(start)
     }
 
+    /// Where the text of a line begins for counting columns: after a byte order mark on the
+    /// first line (it is not a character anyone sees).
+    fn column_base(&self, line: usize) -> usize {
+        let start = self.line_start(line);
+        if line == 0 && self.text.starts_with('\u{feff}') {
+            start + '\u{feff}'.len_utf8()
+        } else {
+            start
+        }
+    }
+
     /// One-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, offset: usize) -> LineCol {
         let offset = offset.min(self.text.len());
         let line = self.line_index(offset);
-        let start = self.line_start(line);
+        let start = self
+            .column_base(line)
+            .min(floor_char_boundary(&self.text, offset));
         let column = floor_char_boundary(&self.text, offset)
             .checked_sub(start)
             .map(|_| {
@@ -150,7 +166,7 @@ impl SourceFile {
     pub fn line_col_utf16(&self, offset: usize) -> LineCol {
         let offset = floor_char_boundary(&self.text, offset.min(self.text.len()));
         let line = self.line_index(offset);
-        let start = self.line_start(line);
+        let start = self.column_base(line).min(offset);
         let column: usize = self.text[start..offset].chars().map(char::len_utf16).sum();
         LineCol {
             line: line as u32 + 1,
@@ -266,6 +282,10 @@ pub fn on_disk(cwd: &Path, path: &Path) -> PathBuf {
     cwd.join(path)
 }
 
+/// The default size cap of every input read whole (definitions, policy, baseline, listing,
+/// catalogues): `--max-filesize` raises it.
+pub const DEFAULT_MAX_FILESIZE: u64 = 100 << 20;
+
 /// Why a file could not be read as text.
 #[derive(Debug)]
 pub enum ReadProblem {
@@ -273,30 +293,90 @@ pub enum ReadProblem {
     NotUtf8 {
         at: usize,
     },
+    /// A UTF-16 byte order mark (its content is not kept).
+    Utf16,
+    /// A NUL byte: not a text file (its content is never shown).
+    Binary {
+        at: usize,
+    },
+    /// Over the size cap (its content is not kept).
+    TooLarge {
+        cap: u64,
+    },
     Io(std::io::Error),
 }
 
-/// Reads a file as UTF-8. On invalid bytes the valid prefix is kept, the first bad byte becomes
-/// U+FFFD, and the problem says where; an unreadable file is empty.
-pub fn read_file(path: &Path, display: String) -> (SourceFile, Option<ReadProblem>) {
-    match std::fs::read(path) {
-        Ok(bytes) => match String::from_utf8(bytes) {
-            Ok(text) => (
-                SourceFile::new(display, Some(path.to_path_buf()), text),
-                None,
-            ),
-            Err(e) => {
-                let at = e.utf8_error().valid_up_to();
-                let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
-                let file = SourceFile::new(display, Some(path.to_path_buf()), text);
-                (file, Some(ReadProblem::NotUtf8 { at }))
-            }
-        },
-        Err(e) => (
-            SourceFile::new(display, Some(path.to_path_buf()), ""),
-            Some(ReadProblem::Io(e)),
-        ),
+/// The name `-` (standard input) is shown under when `--stdin-filename` does not give one.
+pub const STDIN_NAME: &str = "<stdin>";
+
+/// Whether a path argument means standard input.
+pub fn is_stdin(path: &Path) -> bool {
+    path.as_os_str() == "-"
+}
+
+/// Reads a named input as UTF-8 text, whatever its kind (a regular file, a FIFO, a device,
+/// `/dev/stdin`, or `-` for standard input), never more than `cap` bytes. On invalid bytes the
+/// valid prefix is kept, the first bad byte becomes U+FFFD, and the problem says where; a
+/// binary, oversized or unreadable input keeps no text (so no snippet can show it).
+pub fn read_file(path: &Path, display: String, cap: u64) -> (SourceFile, Option<ReadProblem>) {
+    let on_disk = (!is_stdin(path)).then(|| path.to_path_buf());
+    let read = if is_stdin(path) {
+        read_capped(std::io::stdin().lock(), cap)
+    } else {
+        std::fs::File::open(path).and_then(|f| read_capped(f, cap))
+    };
+    let empty = |problem| {
+        (
+            SourceFile::new(display.clone(), on_disk.clone(), ""),
+            Some(problem),
+        )
+    };
+    let bytes = match read {
+        Ok(Some(bytes)) => bytes,
+        Ok(None) => return empty(ReadProblem::TooLarge { cap }),
+        Err(e) => return empty(ReadProblem::Io(e)),
+    };
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        // A UTF-16 byte order mark: not UTF-8 from its first byte.
+        return empty(ReadProblem::Utf16);
     }
+    if let Some(at) = memchr::memchr(0, &bytes) {
+        return empty(ReadProblem::Binary { at });
+    }
+    match String::from_utf8(bytes) {
+        Ok(text) => (SourceFile::new(display, on_disk, text), None),
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+            let file = SourceFile::new(display, on_disk, text);
+            (file, Some(ReadProblem::NotUtf8 { at }))
+        }
+    }
+}
+
+/// Reads at most `cap` bytes; `None` when there is more.
+pub fn read_capped(r: impl std::io::Read, cap: u64) -> std::io::Result<Option<Vec<u8>>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    r.take(cap.saturating_add(1)).read_to_end(&mut bytes)?;
+    Ok((bytes.len() as u64 <= cap).then_some(bytes))
+}
+
+/// `1.5 MiB`, `100 MiB`, `512 KiB`, `10 bytes`.
+pub fn human_size(n: u64) -> String {
+    const UNITS: [(u64, &str); 3] = [(1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")];
+    for (size, unit) in UNITS {
+        if n >= size {
+            let whole = n / size;
+            let tenth = (n % size) * 10 / size;
+            return if tenth == 0 {
+                format!("{whole} {unit}")
+            } else {
+                format!("{whole}.{tenth} {unit}")
+            };
+        }
+    }
+    format!("{n} bytes")
 }
 
 pub fn display_path(path: &Path, base: &Path) -> String {

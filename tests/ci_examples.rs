@@ -128,7 +128,7 @@ fn workspace() -> tempfile::TempDir {
         }
     }
     std::fs::copy(
-        Path::new(REPO).join("examples/scopeward.toml"),
+        Path::new(REPO).join("examples/policy.toml"),
         dir.path().join("scopeward.toml"),
     )
     .unwrap();

@@ -151,9 +151,10 @@ fn check_examples_exits_1_with_the_summary_line() {
     let out = run(sw(repo_root(), &["check", "examples/"]));
     assert_eq!(out.code, 1, "{}", out.all());
     let last = out.stdout.lines().last().unwrap_or("");
-    assert_eq!(last, "Checked 3 files, 10 tokens: 4 errors, 17 warnings.");
+    // A legacy read-write token is `legacy-token`, which implies `full-access` and
+    // `sensitive-write`: said once.
+    assert_eq!(last, "Checked 3 files, 10 tokens: 3 errors, 16 warnings.");
     for rule in [
-        "error[full-access]",
         "error[legacy-token]",
         "error[unknown-scope]",
         "error[shared-environment]",
@@ -258,7 +259,7 @@ fn check_examples_json_matches_spec_field_for_field() {
     assert_eq!(doc["as_of"], AS_OF);
 
     let fs = findings(&doc);
-    assert_eq!(fs.len(), 21);
+    assert_eq!(fs.len(), 19);
     let string_or_null = |v: &Value| v.is_string() || v.is_null();
     for f in fs {
         let obj = f.as_object().expect("a finding is an object");
@@ -308,20 +309,23 @@ fn check_examples_json_matches_spec_field_for_field() {
     }
     assert_eq!(summary["files"], 3);
     assert_eq!(summary["tokens"], 10);
-    assert_eq!(summary["error"], 4);
-    assert_eq!(summary["warning"], 17);
+    assert_eq!(summary["error"], 3);
+    assert_eq!(summary["warning"], 16);
     assert_eq!(summary["info"], 0);
     assert_eq!(summary["suppressed"], 0);
     let count = |sev: &str| fs.iter().filter(|f| f["severity"] == sev).count() as u64;
     assert_eq!(summary["error"], count("error"));
     assert_eq!(summary["warning"], count("warning"));
 
-    let f = find(&doc, "full-access", "legacy-erp");
+    let f = find(&doc, "legacy-token", "legacy-erp");
     assert_eq!(f["severity"], "error");
-    assert_eq!(f["message"], "token `legacy-erp` holds every brand scope");
+    assert_eq!(
+        f["message"],
+        "token `legacy-erp` is a legacy read-write token: it holds every brand scope"
+    );
     assert_eq!(
         f["help"],
-        "create a scoped access token with only the scopes it needs"
+        "upgrade it to a scoped access token with only the scopes it needs, then delete the legacy pair"
     );
     assert_eq!(f["account_type"], "brand");
     assert_eq!(f["environment"], "production");
@@ -355,7 +359,7 @@ fn json_locations_point_at_the_right_text() {
         (&f["location"]["line"], &f["location"]["column"]),
         (&Value::from(40), &Value::from(39))
     );
-    assert_eq!(text_of("full-access", "legacy-erp").0, "read-write");
+    assert_eq!(text_of("legacy-token", "legacy-erp").0, "read-write");
     assert_eq!(
         text_of("environment-name-mismatch", "dashboard-prod").0,
         "dashboard-prod"
@@ -780,12 +784,23 @@ fn include_globs_come_from_the_policy() {
 }
 
 #[test]
-fn no_definition_files_is_not_an_error() {
+fn no_definition_files_fails_closed() {
     let dir = tmp();
     write(dir.path(), "README.md", "nothing here\n");
     let out = run(sw(dir.path(), &["check", "."]));
+    assert_eq!(out.code, 2, "{}", out.all());
+    assert!(
+        out.all().contains("no token definition files found"),
+        "{}",
+        out.all()
+    );
+    assert!(
+        out.all().contains("**/*tokens*"),
+        "names the include globs: {}",
+        out.all()
+    );
+    let out = run(sw(dir.path(), &["check", ".", "--allow-empty"]));
     assert_eq!(out.code, 0, "{}", out.all());
-    assert!(out.stderr.contains("no token definition files found"));
 }
 
 fn yaml_to_json_warning_only() -> String {

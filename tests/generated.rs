@@ -125,3 +125,24 @@ fn readme_rule_table_is_current() {
         "README's rule table is stale: run SCOPEWARD_BLESS=1 cargo test"
     );
 }
+
+#[test]
+fn every_schema_has_an_id_and_the_json_example_names_and_passes_its_schema() {
+    for (kind, _, _) in scopeward::schema::KINDS {
+        let schema: serde_json::Value =
+            serde_json::from_str(&scopeward::schema::generate(*kind)).unwrap();
+        let id = schema["$id"].as_str().expect("a $id");
+        assert!(id.ends_with(&scopeward::schema::file_name(*kind)), "{id}");
+    }
+    let schema: serde_json::Value =
+        serde_json::from_str(&scopeward::schema::generate(SchemaKind::Tokens)).unwrap();
+    let example: serde_json::Value =
+        serde_json::from_str(include_str!("../examples/initech-agency-tokens.json")).unwrap();
+    assert_eq!(example["$schema"], schema["$id"]);
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&example)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
+}

@@ -144,8 +144,8 @@ fn page_is_self_contained_and_complete() {
     // Summary.
     assert!(html.contains("as of <time datetime=\"2026-11-22\">2026-11-22</time>"));
     for (n, label) in [
-        ("4", "errors"),
-        ("17", "warnings"),
+        ("3", "errors"),
+        ("16", "warnings"),
         ("0", "info"),
         ("3", "files checked"),
         ("10", "tokens"),
@@ -426,7 +426,7 @@ fn chromium_renders_the_page_cleanly() {
     assert!(html.contains("<title>scopeward security review"), "{html}");
     assert_eq!(html.matches("<table class=\"matrix\"").count(), 3);
     assert!(html.contains("id=\"findings\""));
-    assert!(html.contains("id=\"rule-full-access\""));
+    assert!(html.contains("id=\"rule-legacy-token\""));
     assert!(html.trim_end().ends_with("</html>"));
 }
 

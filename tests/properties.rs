@@ -19,7 +19,7 @@ use scopeward::tree::Format;
 const BRAND_YAML: &str = include_str!("../examples/acme-brand-tokens.yaml");
 const PARTNER_TOML: &str = include_str!("../examples/globex-partner-tokens.toml");
 const AGENCY_JSON: &str = include_str!("../examples/initech-agency-tokens.json");
-const POLICY_TOML: &str = include_str!("../examples/scopeward.toml");
+const POLICY_TOML: &str = include_str!("../examples/policy.toml");
 
 /// A policy that uses every section, to give mutations more to break.
 const FULL_POLICY_TOML: &str = r#"
@@ -375,8 +375,14 @@ proptest! {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("x-tokens.yaml");
         std::fs::write(&path, &bytes).unwrap();
-        let (source, err) = scopeward::engine::read_source(&path, "x-tokens.yaml".into(), FILE);
-        if std::str::from_utf8(&bytes).is_err() {
+        let (source, err) = scopeward::engine::read_source(&path, "x-tokens.yaml".into(), FILE, 1 << 20);
+        let binary = bytes.contains(&0) || bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]);
+        if binary {
+            // Not text (a NUL byte, UTF-16): an error, and nothing of it is kept to show.
+            let err = err.expect("a binary file is an error");
+            prop_assert!(source.text().is_empty(), "a binary file keeps no text");
+            check_span(source.text(), err.span, "the binary error")?;
+        } else if std::str::from_utf8(&bytes).is_err() {
             let err = err.expect("invalid UTF-8 is an error");
             check_span(source.text(), err.span, "the UTF-8 error")?;
             prop_assert!(!err.span.is_empty(), "the span covers the bad byte");

@@ -11,8 +11,10 @@ use crate::model::AccountType;
 /// The starter policy `init` writes: every setting, commented.
 const INIT_POLICY: &str = r#"# scopeward policy — see `scopeward rules` and `scopeward explain ID`.
 
-# Definition files found under directory arguments.
-include = ["**/*tokens*.yaml", "**/*tokens*.yml", "**/*tokens*.toml", "**/*tokens*.json"]
+# Definition files found under directory arguments (the default: files named for tokens, and
+# files under a folder named for tokens or for impact.com), and files never read.
+# include = [INCLUDE]
+# exclude = ["**/fixtures/**"]
 
 # The environments tokens may serve, each with its own limits.
 [environments.development]
@@ -79,25 +81,28 @@ pub(super) fn run(account_type: AccountTypeArg, dir: Option<&Path>) -> u8 {
         AccountType::Partner => "deals:read, promo-codes:read",
         AccountType::Agency => "reports:read",
     };
-    let files = [
-        (dir.join(crate::policy::FILE_NAME), INIT_POLICY.to_string()),
-        (
-            dir.join(format!("{ty}-tokens.yaml")),
-            init_tokens(ty, &latest, scopes),
-        ),
-    ];
-    // Refuse before writing anything, so a partial init never happens.
-    let existing: Vec<String> = files
+    let include = crate::policy::DEFAULT_INCLUDE
         .iter()
-        .filter(|(p, _)| p.exists())
-        .map(|(p, _)| p.display().to_string())
-        .collect();
-    if !existing.is_empty() {
+        .map(|g| format!("\"{g}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let policy = dir.join(crate::policy::FILE_NAME);
+    let starter = dir.join(format!("{ty}-tokens.yaml"));
+    // A setup that has a policy gets the starter file of another account type added to it.
+    if starter.exists() {
         return usage_error(format!(
-            "{} already exist{}; init never overwrites",
-            existing.join(" and "),
-            if existing.len() == 1 { "s" } else { "" }
+            "{} already exists; init never overwrites",
+            starter.display()
         ));
+    }
+    let mut files = vec![(starter, init_tokens(ty, &latest, scopes))];
+    if policy.exists() {
+        super::say(format_args!(
+            "kept {} (it already exists)",
+            policy.display()
+        ));
+    } else {
+        files.insert(0, (policy, INIT_POLICY.replace("INCLUDE", &include)));
     }
     if let Err(e) = std::fs::create_dir_all(&dir) {
         return usage_error(format!("cannot create {}: {e}", dir.display()));
@@ -111,8 +116,10 @@ pub(super) fn run(account_type: AccountTypeArg, dir: Option<&Path>) -> u8 {
         if let Err(e) = written {
             return usage_error(format!("cannot write {}: {e}", path.display()));
         }
-        println!("wrote {}", path.display());
+        super::say(format_args!("wrote {}", path.display()));
     }
-    println!("next: edit the tokens, then run `scopeward check`");
+    super::say(format_args!(
+        "next: edit the tokens, then run `scopeward check`"
+    ));
     EXIT_CLEAN
 }

@@ -6,9 +6,9 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use crate::catalogue::Catalogues;
-use crate::cli::{Cli, ColorChoice, Command, FailOn, GlobalArgs, ReportArgs};
+use crate::cli::{Cli, ColorChoice, Command, FailOn, GlobalArgs, InputArgs, ReportArgs};
 use crate::diag::Diagnostics;
-use crate::engine::{self, CheckOptions};
+use crate::engine::{CheckOptions, Discovery};
 use crate::filter::BaselineFile;
 use crate::finding::Severity;
 use crate::model::Day;
@@ -16,7 +16,7 @@ use crate::output::{self, OutputFormat, RenderOptions};
 use crate::policy::Policy;
 use crate::report::Report;
 use crate::rules;
-use crate::source::{SourceMap, display_path};
+use crate::source::SourceMap;
 
 mod audit;
 mod check;
@@ -31,10 +31,18 @@ pub const EXIT_FINDINGS: u8 = 1;
 pub const EXIT_ERROR: u8 = 2;
 
 pub fn run(mut cli: Cli) -> u8 {
+    // For the test that proves a panic prints none of its message (which could quote input).
+    if let Some(text) = std::env::var_os("SCOPEWARD_DEBUG_PANIC") {
+        panic!("{}", text.to_string_lossy());
+    }
     cli.normalise();
     let g = &cli.global;
     match &cli.command {
-        Command::Check { paths, report } => check::run(g, report, paths),
+        Command::Check {
+            paths,
+            report,
+            input,
+        } => check::run(g, report, input, paths),
         Command::Audit(args) => audit::run(g, args),
         Command::Suggest {
             format,
@@ -42,6 +50,7 @@ pub fn run(mut cli: Cli) -> u8 {
             paths,
             diff,
             include_refused,
+            input,
         } => suggest::run(
             g,
             &suggest::Args {
@@ -50,6 +59,7 @@ pub fn run(mut cli: Cli) -> u8 {
                 paths,
                 diff: *diff,
                 include_refused: *include_refused,
+                input,
             },
         ),
         Command::UsageSql {
@@ -76,14 +86,23 @@ pub fn run(mut cli: Cli) -> u8 {
             paths,
             max_filesize,
             report,
-        } => scan::run(g, report, paths, *max_filesize),
+            stdin_filename,
+            allow_empty,
+        } => scan::run(
+            g,
+            report,
+            paths,
+            *max_filesize,
+            stdin_filename.as_deref(),
+            *allow_empty,
+        ),
         Command::Rules { info } => info::rules(g, info.format),
         Command::Explain { id, info } => info::explain(g, info.format, id),
         Command::Catalogue { account_type, info } => info::catalogue(g, info.format, *account_type),
         Command::Schema { kind, info } => info::schema(g, info.format, *kind),
         Command::Init { account_type, dir } => init::run(*account_type, dir.as_deref()),
         Command::Completions { shell } => info::completions(g, *shell),
-        Command::Man => info::man(g),
+        Command::Man { dir } => info::man(g, dir.as_deref()),
     }
 }
 
@@ -138,6 +157,13 @@ fn emit(g: &GlobalArgs, text: &str) -> Result<(), String> {
     }
 }
 
+/// A line on standard output for people (what a command wrote); a closed pipe is not an error
+/// (`println!` would panic on it).
+fn say(line: std::fmt::Arguments<'_>) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_fmt(line).and_then(|_| out.write_all(b"\n"));
+}
+
 /// [`emit`], then the exit code of a command that only prints.
 fn print(g: &GlobalArgs, text: &str) -> u8 {
     match emit(g, text) {
@@ -159,43 +185,69 @@ fn as_of(g: &GlobalArgs) -> Result<Day, String> {
     }
 }
 
+/// Where the policy is: `--config` (or `SCOPEWARD_CONFIG`); none with `--no-config`; else
+/// `scopeward.toml` in the paths' common ancestor or its ancestors, else in the working
+/// directory or its ancestors.
+fn policy_path(g: &GlobalArgs, cwd: &Path, paths: &[PathBuf]) -> Option<PathBuf> {
+    if g.no_config {
+        return None;
+    }
+    if let Some(p) = g.config.as_ref().filter(|p| !p.as_os_str().is_empty()) {
+        return Some(p.clone());
+    }
+    let named: Vec<PathBuf> = paths
+        .iter()
+        .filter(|p| !crate::source::is_stdin(p))
+        .map(|p| {
+            let full = crate::source::on_disk(cwd, p);
+            std::fs::canonicalize(&full).unwrap_or(full)
+        })
+        .collect();
+    common_ancestor(&named)
+        .and_then(|dir| Policy::discover(&dir))
+        .or_else(|| Policy::discover(cwd))
+}
+
+/// The deepest directory holding every path (a file's own directory for one file).
+fn common_ancestor(paths: &[PathBuf]) -> Option<PathBuf> {
+    let dir_of = |p: &Path| {
+        if p.is_dir() {
+            p.to_path_buf()
+        } else {
+            p.parent()
+                .map_or_else(|| p.to_path_buf(), Path::to_path_buf)
+        }
+    };
+    let mut common = dir_of(paths.first()?);
+    for p in &paths[1..] {
+        let d = dir_of(p);
+        while !d.starts_with(&common) {
+            common = common.parent()?.to_path_buf();
+        }
+    }
+    Some(common)
+}
+
 /// Loads the policy (validated against the rules and catalogues) and the catalogues. Their
 /// problems are returned to be rendered as a report (exit 2).
 fn setup(
     g: &GlobalArgs,
     cwd: &Path,
+    paths: &[PathBuf],
+    cap: u64,
 ) -> Result<(SourceMap, Policy, Catalogues), (SourceMap, Diagnostics)> {
     let mut sources = SourceMap::new();
     let mut diag = Diagnostics::default();
-    let policy_path = match &g.config {
-        Some(p) => Some(p.clone()),
-        None => Policy::discover(cwd),
+    let policy = match policy_path(g, cwd, paths) {
+        Some(path) => match Policy::load(&path, cwd, &mut sources, &rules::Registry, cap) {
+            Ok(p) => p,
+            Err(d) => {
+                diag.absorb(d);
+                Policy::default()
+            }
+        },
+        None => Policy::default(),
     };
-    let mut policy = Policy::default();
-    if let Some(path) = policy_path {
-        let display = display_path(&path, cwd);
-        match engine::read_source(&path, display.clone(), sources.next_id()) {
-            (mut source, None) => {
-                source.redact_scanned();
-                let id = sources.add(source);
-                match Policy::parse(id, sources.get(id).text(), &rules::Registry) {
-                    Ok(mut p) => {
-                        p.path = Some(path.clone());
-                        policy = p;
-                    }
-                    Err(e) => diag.extend(e),
-                }
-            }
-            (source, Some(err)) => {
-                if !path.exists() {
-                    diag.failure(display, "cannot read the policy: no such file");
-                } else {
-                    sources.add(source);
-                    diag.error(err);
-                }
-            }
-        }
-    }
     let catalogues = match &g.catalogue {
         Some(dir) => match Catalogues::load_dir(dir, &mut sources, cwd) {
             Ok(c) => c,
@@ -334,11 +386,23 @@ fn write_baseline(g: &GlobalArgs, r: &ReportArgs, report: &mut Report) -> Result
     Ok(())
 }
 
-/// `--baseline FILE`, read.
-fn read_baseline(r: &ReportArgs) -> Result<Option<std::sync::Arc<BaselineFile>>, String> {
+/// The baseline of the run: `--baseline FILE`, else the policy's `baseline` key (unless
+/// `--write-baseline` is writing a new one).
+fn read_baseline(
+    r: &ReportArgs,
+    policy: &Policy,
+    cap: u64,
+) -> Result<Option<std::sync::Arc<BaselineFile>>, String> {
+    let from_policy = || {
+        policy
+            .baseline
+            .clone()
+            .filter(|_| r.write_baseline.is_none())
+    };
     r.baseline
-        .as_ref()
-        .map(|p| BaselineFile::read(p).map(std::sync::Arc::new))
+        .clone()
+        .or_else(from_policy)
+        .map(|p| BaselineFile::read(&p, cap).map(std::sync::Arc::new))
         .transpose()
 }
 
@@ -353,16 +417,18 @@ struct Start {
 
 /// The working directory, the "today", the policy and the catalogues — or the exit code of a
 /// run that could not start (its errors already reported in `--format`).
-fn start(g: &GlobalArgs, r: &ReportArgs) -> Result<Start, u8> {
+fn start(g: &GlobalArgs, r: &ReportArgs, paths: &[PathBuf], cap: u64) -> Result<Start, u8> {
     let cwd = std::env::current_dir()
         .map_err(|e| usage_error(format!("cannot read the working directory: {e}")))?;
     let as_of = as_of(g).map_err(usage_error)?;
-    let (sources, policy, catalogues) = setup(g, &cwd).map_err(|(sources, diag)| {
-        let mut report = Report::empty(as_of);
-        report.sources = sources;
-        report.absorb(diag);
-        finish(g, r, &report, &Catalogues::builtin())
-    })?;
+    let (sources, mut policy, catalogues) =
+        setup(g, &cwd, paths, cap).map_err(|(sources, diag)| {
+            let mut report = Report::empty(as_of);
+            report.sources = sources;
+            report.absorb(diag);
+            finish(g, r, &report, &Catalogues::builtin())
+        })?;
+    select_rules(r, &mut policy).map_err(usage_error)?;
     Ok(Start {
         cwd,
         as_of,
@@ -372,13 +438,57 @@ fn start(g: &GlobalArgs, r: &ReportArgs) -> Result<Start, u8> {
     })
 }
 
-/// The check's options from the report flags.
-fn check_options(r: &ReportArgs, as_of: Day) -> Result<CheckOptions, String> {
+/// `--select` and `--disable`: every id must be a rule (a typo would select nothing, or
+/// disable nothing, silently).
+fn select_rules(r: &ReportArgs, policy: &mut Policy) -> Result<(), String> {
+    let index = rules::Registry;
+    let resolve = |flag: &str, ids: &[String]| -> Result<Vec<&'static str>, String> {
+        ids.iter()
+            .map(|s| s.trim())
+            .filter(|s| !s.is_empty())
+            .map(|id| {
+                crate::finding::RuleIndex::find(&index, id)
+                    .map(|m| m.id)
+                    .ok_or_else(|| {
+                        let hint = crate::did_you_mean::did_you_mean(
+                            id,
+                            crate::finding::RuleIndex::ids(&index),
+                        )
+                        .map(|s| format!("; did you mean `{s}`?"))
+                        .unwrap_or_else(|| "; `scopeward rules` lists them".into());
+                        format!("{flag}: unknown rule `{}`{hint}", crate::redact::scrub(id))
+                    })
+            })
+            .collect()
+    };
+    let selected = resolve("--select", &r.select)?;
+    let disabled = resolve("--disable", &r.disable)?;
+    if !selected.is_empty() {
+        policy.select(&index, &selected);
+    }
+    for id in disabled {
+        policy.set_severity(id, crate::policy::SeverityOrOff::Off);
+    }
+    Ok(())
+}
+
+/// The check's options from the report and input flags.
+fn check_options(
+    r: &ReportArgs,
+    input: &InputArgs,
+    policy: &Policy,
+    found: &Discovery,
+    as_of: Day,
+) -> Result<CheckOptions, String> {
     let mut options = CheckOptions::new(as_of);
     options.apply_ignores = !r.no_ignores;
     // Formats that list every token, not only those with findings.
     options.inventory = matches!(r.format, OutputFormat::Junit | OutputFormat::Html);
-    options.baseline = read_baseline(r)?;
+    options.baseline = read_baseline(r, policy, input.max_filesize)?;
+    options.max_filesize = input.max_filesize;
+    options.stdin_name = input.stdin_filename.clone();
+    options.named = found.named.clone();
+    options.named.sort();
     // The process exits after reporting: freeing a large model would only cost time.
     options.leak_model = true;
     Ok(options)

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use super::{
     EXIT_CLEAN, EXIT_ERROR, Start, emit, min_window_days, or_here, read_usage, start, usage_error,
 };
-use crate::cli::{GlobalArgs, ReportArgs, SuggestFormat, UsageArgs};
+use crate::cli::{GlobalArgs, InputArgs, ReportArgs, SuggestFormat, UsageArgs};
 use crate::diag::Diagnostics;
 use crate::engine::{self, CheckOptions};
 use crate::fix::{edit, plan};
@@ -19,6 +19,7 @@ pub(super) struct Args<'a> {
     pub paths: &'a [PathBuf],
     pub diff: bool,
     pub include_refused: bool,
+    pub input: &'a InputArgs,
 }
 
 /// How problems found before suggesting are reported.
@@ -31,26 +32,42 @@ fn report_args(format: SuggestFormat) -> ReportArgs {
 }
 
 pub(super) fn run(g: &GlobalArgs, args: &Args<'_>) -> u8 {
+    let paths = &or_here(args.paths);
+    let input = args.input;
     let Start {
         cwd,
         as_of,
         sources,
         policy,
         catalogues,
-    } = match start(g, &report_args(args.format)) {
+    } = match start(g, &report_args(args.format), paths, input.max_filesize) {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let (files, failures) = engine::discover(&or_here(args.paths), &policy, &cwd);
+    let found = engine::discover(paths, &policy, &cwd);
     let mut diag = Diagnostics::default();
-    diag.extend(failures);
+    diag.extend(found.failures.iter().cloned());
     let usage = read_usage(!g.quiet, args.usage, &cwd, &catalogues, &policy, &mut diag);
     let usage = std::sync::Arc::new(usage);
     let mut options = CheckOptions::new(as_of);
     options.inventory = true;
     options.usage = Some(usage.clone());
-    let mut report = engine::check_files(&files, &cwd, sources, &policy, &catalogues, &options);
+    options.max_filesize = input.max_filesize;
+    options.stdin_name = input.stdin_filename.clone();
+    options.named = found.named.clone();
+    options.named.sort();
+    let mut report =
+        engine::check_files(&found.files, &cwd, sources, &policy, &catalogues, &options);
     report.absorb(diag);
+    if report.files == 0 && !input.allow_empty && report.failures.is_empty() {
+        report.failures.push(crate::diag::Failure::new(
+            "",
+            format!(
+                "no token definition files found (include: {}): nothing to suggest for — pass --allow-empty if that is expected",
+                policy.include.join(", ")
+            ),
+        ));
+    }
     let suggest_options = plan::SuggestOptions {
         include_refused: args.include_refused,
         min_window_days: min_window_days(&policy),

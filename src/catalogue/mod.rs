@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::diag::InputError;
 use crate::model::{AccountType, Day};
-use crate::source::{FileId, SourceFile, SourceMap};
+use crate::source::{FileId, SourceMap};
 use crate::tree::de::from_node;
 use crate::tree::{Format, parse};
 
@@ -360,30 +360,16 @@ impl Catalogues {
             }
             found += 1;
             let display = crate::source::display_path(&path, base);
-            let text = match std::fs::read(&path) {
-                Ok(bytes) => match String::from_utf8(bytes) {
-                    Ok(t) => t,
-                    Err(e) => {
-                        let at = e.utf8_error().valid_up_to();
-                        let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
-                        let id = sources.add(SourceFile::new(display, Some(path.clone()), text));
-                        errors.push(InputError::new(
-                            crate::source::Span::new(id, at, at + 1),
-                            "the file is not valid UTF-8",
-                        ));
-                        continue;
-                    }
-                },
-                Err(e) => {
-                    let id = sources.add(SourceFile::new(display, Some(path.clone()), ""));
-                    errors.push(InputError::new(
-                        crate::source::Span::new(id, 0, 0),
-                        format!("cannot read catalogue: {e}"),
-                    ));
-                    continue;
-                }
-            };
-            let mut source = SourceFile::new(display.clone(), Some(path.clone()), text);
+            let (mut source, problem) = crate::source::read_file(
+                &path,
+                display.clone(),
+                crate::source::DEFAULT_MAX_FILESIZE,
+            );
+            if let Some(problem) = problem {
+                let id = sources.add(source);
+                errors.push(problem.into_error(id));
+                continue;
+            }
             source.redact_scanned();
             let id = sources.add(source);
             match parse_catalogue(id, sources.get(id).text()) {

@@ -65,11 +65,27 @@ impl BaselineFile {
         }
     }
 
-    pub fn read(path: &Path) -> Result<BaselineFile, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read baseline {}: {e}", path.display()))?;
-        let file: BaselineFile = serde_json::from_str(&text)
-            .map_err(|e| format!("{} is not a scopeward baseline: {e}", path.display()))?;
+    /// Reads a baseline (strict JSON, at most `cap` bytes).
+    pub fn read(path: &Path, cap: u64) -> Result<BaselineFile, String> {
+        let shown = crate::redact::scrub(&path.display().to_string()).into_owned();
+        let (source, problem) = crate::source::read_file(path, shown.clone(), cap);
+        if let Some(p) = problem {
+            return Err(format!("cannot read baseline {shown}: {}", p.reason()));
+        }
+        let text = source.text();
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let file: BaselineFile = serde_json::from_str(text).map_err(|e| {
+            format!(
+                "{shown} is not a scopeward baseline: {} at line {}, column {}",
+                match e.classify() {
+                    serde_json::error::Category::Syntax | serde_json::error::Category::Eof =>
+                        "invalid JSON",
+                    _ => "not the baseline's structure",
+                },
+                e.line(),
+                e.column()
+            )
+        })?;
         if file.version != VERSION {
             return Err(format!(
                 "{} is a version {} baseline; this scopeward reads version {VERSION}",

@@ -4,6 +4,7 @@
 //! `[[ignore]]` serves it.
 
 use crate::diag::InputError;
+use crate::model::Day;
 use crate::rules;
 use crate::source::{FileId, SourceFile, Span};
 
@@ -15,14 +16,103 @@ pub struct InlineIgnore {
     /// Each rule id it names, with its span.
     pub rules: Vec<(&'static str, Span)>,
     pub reason: String,
+    /// `expires=YYYY-MM-DD` at the end of the reason: after that day it silences nothing and
+    /// its finding returns, pointing at it.
+    pub expires: Option<(Day, Span)>,
     /// Zero-based line it silences: its own line after code, else the next line with content.
     pub target_line: usize,
 }
 
 const MARKER: &[u8] = b"scopeward:";
 
+/// How a file writes comments: a directive counts only inside one. Text that merely looks
+/// like a directive elsewhere (prose in Markdown, a string value) is nothing at all.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Comments {
+    /// `#` (YAML, TOML, shell, Python, env files, …).
+    Hash,
+    /// `//` (JavaScript, Go, Rust, Java, C, …).
+    Slash,
+    /// Either (PHP, HCL, and files whose kind is unknown).
+    HashOrSlash,
+    /// No line comments a directive could sit in (Markdown, plain text, JSON, HTML, …).
+    None,
+}
+
+impl Comments {
+    /// The comment syntax of a file, from its name.
+    pub fn for_path(name: &str) -> Comments {
+        let file = name
+            .rsplit(['/', '\\'])
+            .next()
+            .unwrap_or(name)
+            .to_ascii_lowercase();
+        if file.starts_with(".env")
+            || matches!(
+                file.as_str(),
+                "dockerfile" | "makefile" | "gemfile" | "procfile" | ".gitignore"
+            )
+        {
+            return Comments::Hash;
+        }
+        let ext = match file.rsplit_once('.') {
+            Some((_, ext)) => ext,
+            None => return Comments::HashOrSlash,
+        };
+        match ext {
+            "yaml" | "yml" | "toml" | "sh" | "bash" | "zsh" | "fish" | "py" | "rb" | "pl" | "r"
+            | "env" | "conf" | "cfg" | "ini" | "properties" | "nix" | "ps1" | "mk" | "tfvars" => {
+                Comments::Hash
+            }
+            "js" | "mjs" | "cjs" | "jsx" | "ts" | "tsx" | "go" | "rs" | "java" | "kt" | "kts"
+            | "c" | "h" | "cc" | "cpp" | "hpp" | "cs" | "swift" | "scala" | "dart" | "groovy"
+            | "gradle" | "jsonc" | "json5" | "proto" => Comments::Slash,
+            "php" | "tf" | "hcl" => Comments::HashOrSlash,
+            "md" | "markdown" | "rst" | "txt" | "adoc" | "html" | "htm" | "xml" | "json"
+            | "csv" | "tsv" | "lock" | "svg" | "log" => Comments::None,
+            _ => Comments::HashOrSlash,
+        }
+    }
+
+    fn openers(self) -> &'static [&'static str] {
+        match self {
+            Comments::Hash => &["#"],
+            Comments::Slash => &["//"],
+            Comments::HashOrSlash => &["#", "//"],
+            Comments::None => &[],
+        }
+    }
+}
+
+/// Where the comment holding a marker opens, and the opener's length: the last opener before
+/// the marker on its line, with only spaces between, that starts the line or follows a space
+/// and is not inside a quoted string.
+fn comment_opener(before: &str, comments: Comments) -> Option<(usize, usize)> {
+    let (at, len) = comments
+        .openers()
+        .iter()
+        .filter_map(|o| before.rfind(o).map(|i| (i, o.len())))
+        .max_by_key(|&(i, _)| i)?;
+    if !before[at + len..].trim().is_empty() {
+        return None;
+    }
+    let lead = &before[..at];
+    if !(lead.is_empty() || lead.ends_with([' ', '\t'])) {
+        return None;
+    }
+    let quotes = |q: char| lead.chars().filter(|&c| c == q).count() % 2 == 1;
+    if quotes('"') || quotes('\'') || quotes('`') {
+        return None;
+    }
+    Some((at, len))
+}
+
 /// Finds the directives of one file; malformed ones are input errors.
-pub fn scan(file: FileId, source: &SourceFile) -> (Vec<InlineIgnore>, Vec<InputError>) {
+pub fn scan(
+    file: FileId,
+    source: &SourceFile,
+    comments: Comments,
+) -> (Vec<InlineIgnore>, Vec<InputError>) {
     let text = source.text();
     let bytes = text.as_bytes();
     let mut found = Vec::new();
@@ -31,26 +121,16 @@ pub fn scan(file: FileId, source: &SourceFile) -> (Vec<InlineIgnore>, Vec<InputE
         let line = source.line_index(at);
         let line_range = source.line_range(line);
         let before = &text[line_range.start..at];
-        // Only in a comment: a `#` (or, in files `scan` reads, `//`) before it on the line,
-        // with nothing but spaces between.
-        let opener = before
-            .rfind('#')
-            .map(|i| (i, 1))
-            .into_iter()
-            .chain(before.rfind("//").map(|i| (i, 2)))
-            .max_by_key(|&(i, _)| i);
-        let Some((hash, opener_len)) = opener else {
+        // Only in a comment of the file's own syntax.
+        let Some((hash, _)) = comment_opener(before, comments) else {
             continue;
         };
-        if !before[hash + opener_len..].trim().is_empty() {
-            continue;
-        }
         let directive_end = line_range.end;
         let span = Span::new(file, at, directive_end);
         let rest = &text[at + MARKER.len()..directive_end];
         let offset = at + MARKER.len();
         match parse_directive(file, rest, offset) {
-            Ok((rule_list, reason)) => {
+            Ok((rule_list, reason, expires)) => {
                 let trailing = !before[..hash].trim().is_empty();
                 let target_line = if trailing {
                     line
@@ -61,6 +141,7 @@ pub fn scan(file: FileId, source: &SourceFile) -> (Vec<InlineIgnore>, Vec<InputE
                     span,
                     rules: rule_list,
                     reason,
+                    expires,
                     target_line,
                 });
             }
@@ -82,7 +163,7 @@ fn next_content_line(source: &SourceFile, line: usize) -> usize {
     line + 1
 }
 
-type Parsed = (Vec<(&'static str, Span)>, String);
+type Parsed = (Vec<(&'static str, Span)>, String, Option<(Day, Span)>);
 
 fn parse_directive(file: FileId, rest: &str, offset: usize) -> Result<Parsed, InputError> {
     let at = |i: usize, j: usize| Span::new(file, offset + i, offset + j);
@@ -134,14 +215,40 @@ fn parse_directive(file: FileId, rest: &str, offset: usize) -> Result<Parsed, In
                 .with_help("name the rules it silences: `ignore[rule-id]`"),
         );
     }
-    let reason = after[close_rel + 1..].trim().to_string();
+    let tail = &after[close_rel + 1..];
+    let tail_at = open + close_rel + 1;
+    let (reason, expires) = split_expiry(tail, |i, j| at(tail_at + i, tail_at + j))?;
     if reason.is_empty() {
         return Err(
             InputError::new(at(0, rest.len()), "an ignore needs a reason")
                 .with_help("say why the finding is accepted after the `]`"),
         );
     }
-    Ok((list, reason))
+    Ok((list, reason, expires))
+}
+
+/// The reason, and `expires=YYYY-MM-DD` when it ends the directive.
+fn split_expiry(
+    tail: &str,
+    at: impl Fn(usize, usize) -> Span,
+) -> Result<(String, Option<(Day, Span)>), InputError> {
+    let trimmed = tail.trim_end();
+    let Some(i) = trimmed.rfind("expires=") else {
+        return Ok((trimmed.trim().to_string(), None));
+    };
+    // Only as its own word at the end: `… expires=2027-01-31`.
+    if i > 0 && !trimmed[..i].ends_with([' ', '\t']) {
+        return Ok((trimmed.trim().to_string(), None));
+    }
+    let value = &trimmed[i + "expires=".len()..];
+    let span = at(i, trimmed.len());
+    match Day::parse(value) {
+        Ok(day) => Ok((trimmed[..i].trim().to_string(), Some((day, span)))),
+        Err(e) => Err(
+            InputError::new(span, format!("invalid expiry date `{value}`: {e}"))
+                .with_help("write `expires=YYYY-MM-DD` at the end of the directive"),
+        ),
+    }
 }
 
 #[cfg(test)]
@@ -152,7 +259,7 @@ mod tests {
     fn directives_and_their_targets() {
         let text = "tokens:\n  # scopeward: ignore[legacy-token, full-access] migrating in Q1\n  - name: old\n    legacy: read-write # scopeward: ignore[unused-token] batch job\n";
         let src = SourceFile::new("x.yaml", None, text);
-        let (found, errors) = scan(FileId(0), &src);
+        let (found, errors) = scan(FileId(0), &src, Comments::Hash);
         assert!(errors.is_empty(), "{errors:?}");
         assert_eq!(found.len(), 2);
         assert_eq!(
@@ -161,6 +268,7 @@ mod tests {
         );
         assert_eq!(found[0].target_line, 2);
         assert_eq!(found[0].reason, "migrating in Q1");
+        assert_eq!(found[0].expires, None);
         let r = found[0].rules[1].1;
         assert_eq!(&text[r.start as usize..r.end as usize], "full-access");
         assert_eq!(found[1].target_line, 3);
@@ -173,7 +281,7 @@ mod tests {
         fn any_directive_text_is_handled(prefix in ".{0,12}", rest in ".{0,60}", trailer in "(\n.{0,10}){0,3}") {
             let text = format!("{prefix}# scopeward:{rest}{trailer}");
             let src = SourceFile::new("x.yaml", None, text.clone());
-            let (found, errors) = scan(FileId(0), &src);
+            let (found, errors) = scan(FileId(0), &src, Comments::Hash);
             for i in &found {
                 proptest::prop_assert!(i.span.end as usize <= text.len());
                 for (_, s) in &i.rules {
@@ -184,6 +292,25 @@ mod tests {
                 proptest::prop_assert!(text.is_char_boundary(e.span.start as usize) && text.is_char_boundary(e.span.end as usize));
             }
         }
+    }
+
+    #[test]
+    fn directives_may_expire() {
+        let text =
+            "# scopeward: ignore[legacy-token] migrating in Q1 expires=2027-01-31\n- name: x\n";
+        let src = SourceFile::new("x.yaml", None, text);
+        let (found, errors) = scan(FileId(0), &src, Comments::Hash);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(found[0].reason, "migrating in Q1");
+        let (day, span) = found[0].expires.unwrap();
+        assert_eq!(day, Day::parse("2027-01-31").unwrap());
+        assert_eq!(
+            &text[span.start as usize..span.end as usize],
+            "expires=2027-01-31"
+        );
+        let bad = "# scopeward: ignore[legacy-token] x expires=2027-02-30\n";
+        let (_, errors) = scan(FileId(0), &SourceFile::new("x", None, bad), Comments::Hash);
+        assert!(errors[0].message.contains("2027-02-30"), "{errors:?}");
     }
 
     #[test]
@@ -207,12 +334,40 @@ mod tests {
             ),
         ] {
             let src = SourceFile::new("x.yaml", None, text);
-            let (_, errors) = scan(FileId(0), &src);
+            let (_, errors) = scan(FileId(0), &src, Comments::Hash);
             assert_eq!(errors.len(), 1, "{text}");
             assert_eq!(errors[0].message, message);
         }
         // Not a comment: ignored.
         let src = SourceFile::new("x.yaml", None, "description: \"scopeward: ignore[x]\"\n");
-        assert!(scan(FileId(0), &src).1.is_empty());
+        assert!(scan(FileId(0), &src, Comments::Hash).1.is_empty());
+        // Prose that quotes a directive is no directive: not in Markdown, not inside a string
+        // or backticks, not glued to a word.
+        for (text, comments) in [
+            (
+                "Write `# scopeward: ignore[rule-id, …] reason` above it.\n",
+                Comments::None,
+            ),
+            (
+                "Write `# scopeward: ignore[rule-id, …] reason` above it.\n",
+                Comments::Hash,
+            ),
+            (
+                "description: \"a # scopeward: ignore[nope] x\"\n",
+                Comments::Hash,
+            ),
+            ("url: a#scopeward: ignore[nope] x\n", Comments::Hash),
+            ("// scopeward: ignore[nope] x\n", Comments::Hash),
+        ] {
+            let src = SourceFile::new("x", None, text);
+            let (found, errors) = scan(FileId(0), &src, comments);
+            assert!(
+                found.is_empty() && errors.is_empty(),
+                "{text:?}: {found:?} {errors:?}"
+            );
+        }
+        assert_eq!(Comments::for_path("docs/rules.md"), Comments::None);
+        assert_eq!(Comments::for_path("deploy/.env.production"), Comments::Hash);
+        assert_eq!(Comments::for_path("src/app.ts"), Comments::Slash);
     }
 }

@@ -83,7 +83,7 @@ pub fn apply(findings: Vec<Finding>, input: &FilterInput<'_>) -> Filtered {
         let mut config = ConfigIgnores::new(input.policy);
         let mut kept = Vec::with_capacity(out.active.len());
         for mut f in std::mem::take(&mut out.active) {
-            let by = match inline.silences(input.sources, &f) {
+            let by = match inline.silences(input, &mut f) {
                 Some(by) => Some(by),
                 None => config.silences(input, &mut f),
             };
@@ -98,6 +98,14 @@ pub fn apply(findings: Vec<Finding>, input: &FilterInput<'_>) -> Filtered {
         kept.extend(sink.into_findings());
         out.active = kept;
     }
+    // After the ignores (an ignore of an implied finding still counts as used), before the
+    // baseline.
+    let (active, suppressed) = drop_implied(
+        std::mem::take(&mut out.active),
+        std::mem::take(&mut out.suppressed),
+    );
+    out.active = active;
+    out.suppressed = suppressed;
     if let Some(base) = input.baseline {
         let (kept, stats) =
             baseline::apply(std::mem::take(&mut out.active), base, &mut out.suppressed);
@@ -119,13 +127,16 @@ impl InlineIgnores {
         let mut errors = Vec::new();
         let mut by_file = HashMap::new();
         for (id, source) in input.sources.iter() {
-            // Definition files with comments; every file `scan` reports on.
-            if !(input.inputs.scan
-                || matches!(input.formats.get(&id), Some(Format::Yaml | Format::Toml)))
-            {
+            // Definition files with comments (YAML, TOML); every file `scan` reports on, in
+            // the comment syntax its name says.
+            let comments = if input.inputs.scan {
+                inline::Comments::for_path(&source.display)
+            } else if matches!(input.formats.get(&id), Some(Format::Yaml | Format::Toml)) {
+                inline::Comments::Hash
+            } else {
                 continue;
-            }
-            let (found, errs) = inline::scan(id, source);
+            };
+            let (found, errs) = inline::scan(id, source, comments);
             errors.extend(errs);
             if !found.is_empty() {
                 let counted = found
@@ -147,10 +158,11 @@ impl InlineIgnores {
     }
 
     /// The directive that silences `f`: one aimed at its line, or at the head of its token.
-    fn silences(&mut self, sources: &SourceMap, f: &Finding) -> Option<Suppression> {
+    /// An expired one that matches lets it through, noting the directive that let it go.
+    fn silences(&mut self, input: &FilterInput<'_>, f: &mut Finding) -> Option<Suppression> {
         let loc = f.location?;
         let list = self.by_file.get_mut(&loc.file)?;
-        let line = sources.get(loc.file).line_index(loc.start as usize);
+        let line = input.sources.get(loc.file).line_index(loc.start as usize);
         let headers = self.headers.get(&loc.file);
         let heads_token = |target: usize| {
             f.token.as_deref().is_some_and(|name| {
@@ -166,6 +178,11 @@ impl InlineIgnores {
             };
             if ig.target_line == line || heads_token(ig.target_line) {
                 used[ri] += 1;
+                if let Some((day, span)) = ig.expires.filter(|(d, _)| *d < input.as_of) {
+                    f.related
+                        .push((span, format!("an ignore for this expired on {day}")));
+                    continue;
+                }
                 return Some(Suppression {
                     kind: SuppressionKind::Inline,
                     reason: crate::redact::scrub(&ig.reason).into_owned(),
@@ -286,4 +303,57 @@ fn matches(input: &FilterInput<'_>, ig: &Ignore, f: &Finding) -> bool {
         .as_ref()
         .is_none_or(|m| f.scope.as_deref().is_some_and(|s| m.is_match(s)));
     rule && token && path && scope
+}
+
+/// One root cause, one finding: drops each finding whose rule another finding on the same
+/// token (same account, same file), reported or suppressed, already implies
+/// (`RuleMeta::implied_by`).
+fn drop_implied(
+    active: Vec<Finding>,
+    suppressed: Vec<Suppressed>,
+) -> (Vec<Finding>, Vec<Suppressed>) {
+    let present: std::collections::HashSet<(ImpliedKey<'_>, &'static str)> = active
+        .iter()
+        .chain(suppressed.iter().map(|s| &s.finding))
+        .filter_map(|f| Some((implied_key(f)?, f.rule.id)))
+        .collect();
+    let implied = |f: &Finding| {
+        implied_key(f).is_some_and(|k| {
+            f.rule
+                .implied_by
+                .iter()
+                .any(|by| present.contains(&(k, *by)))
+        })
+    };
+    let keep_active: Vec<bool> = active.iter().map(|f| !implied(f)).collect();
+    let keep_suppressed: Vec<bool> = suppressed.iter().map(|s| !implied(&s.finding)).collect();
+    drop(present);
+    let active = active
+        .into_iter()
+        .zip(keep_active)
+        .filter_map(|(f, keep)| keep.then_some(f))
+        .collect();
+    let suppressed = suppressed
+        .into_iter()
+        .zip(keep_suppressed)
+        .filter_map(|(s, keep)| keep.then_some(s))
+        .collect();
+    (active, suppressed)
+}
+
+/// A token as findings name it: account type and name, token name, file.
+type ImpliedKey<'a> = (
+    Option<&'static str>,
+    Option<&'a str>,
+    &'a str,
+    Option<FileId>,
+);
+
+fn implied_key(f: &Finding) -> Option<ImpliedKey<'_>> {
+    Some((
+        f.account_type.map(|t| t.as_str()),
+        f.account_name.as_deref(),
+        f.token.as_deref()?,
+        f.location.map(|l| l.file),
+    ))
 }

@@ -3,9 +3,13 @@
 //!
 //! A listing never holds an Auth Token: only SIDs (identifiers), states and scope names.
 
+mod exchange;
 pub mod probe;
 pub mod rate;
+pub mod stop;
+mod worker;
 
+pub use exchange::inert;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -59,10 +63,10 @@ pub struct ListedToken {
     /// Scopes no safe probe can decide: every write, and reads without a probe-safe list
     /// operation. Declared ones are listed; they are not judged.
     pub unverifiable: Vec<String>,
-    /// Read scopes that would have been probed but were not (request budget, network failure,
-    /// or the token was refused before).
+    /// Read scopes that would have been probed but were not, each with the reason.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub unprobed: Vec<String>,
+    #[schemars(with = "Vec<UnprobedSchema>")]
+    pub unprobed: Vec<Unprobed>,
     /// When this token's probes ended (RFC 3339, UTC).
     pub probed_at: String,
     /// Requests sent for this token, retries included.
@@ -82,8 +86,140 @@ pub enum LiveState {
     Disabled,
     /// The API rejected the SID/Auth Token (401).
     Invalid,
-    /// The probes could not tell (network failure, no credentials, budget exhausted).
+    /// The probes could not tell (network failure, no credentials), or they were cut short
+    /// (an interrupt, `--deadline`, the breaker, `--max-requests`, a rate limit beyond
+    /// `--max-wait`): what was granted and refused before is still listed.
     Unknown,
+}
+
+/// A read scope that would have been probed but was not, and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Unprobed {
+    pub scope: String,
+    pub reason: UnprobedReason,
+}
+
+/// The shape of an `unprobed` entry (what [`Unprobed`] reads).
+#[derive(JsonSchema)]
+#[serde(untagged, deny_unknown_fields)]
+#[schemars(
+    rename = "Unprobed",
+    description = "A read scope that was not probed, and why."
+)]
+#[allow(dead_code)]
+enum UnprobedSchema {
+    Entry {
+        /// The read scope, e.g. `contacts:read`.
+        scope: String,
+        reason: UnprobedReason,
+    },
+    /// Listings of earlier builds: the scope alone (its reason is `unknown`).
+    Scope(String),
+}
+
+impl<'de> Deserialize<'de> for Unprobed {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Entry {
+            scope: String,
+            reason: UnprobedReason,
+        }
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Unprobed;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a scope and the reason it was not probed")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Unprobed, E> {
+                Ok(Unprobed {
+                    scope: v.to_string(),
+                    reason: UnprobedReason::Unknown,
+                })
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Unprobed, A::Error> {
+                let e = Entry::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                Ok(Unprobed {
+                    scope: e.scope,
+                    reason: e.reason,
+                })
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// Why a read scope was not probed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum UnprobedReason {
+    /// Its own probe failed: `problems` says how.
+    Failed,
+    /// The connectivity check (`CompanyInformation`) failed: the rest would have failed alike.
+    Unreachable,
+    /// The API rejected the credentials (401) before it.
+    InvalidCredentials,
+    /// The token's `sid` is not an Account SID: nothing was sent.
+    BadSid,
+    /// It is read through the first item of another list (`Campaigns/{id}/Contacts`), and
+    /// that list was refused.
+    ParentRefused,
+    /// It is read through the first item of another list, and that list was empty.
+    ParentEmpty,
+    /// It is read through the first item of another list, and that item's id was not fit for
+    /// a path (odd characters, or shaped like a secret).
+    ParentIdUnusable,
+    /// It is read through the first item of another list, and that list could not be probed.
+    ParentUnprobed,
+    /// `--max-requests` was reached.
+    Budget,
+    /// `--deadline` passed.
+    Deadline,
+    /// Probing stopped after 5 failed exchanges in a row with the API.
+    Breaker,
+    /// The API asked to wait longer than `--max-wait`.
+    RateLimited,
+    /// Probing was interrupted (SIGINT or SIGTERM).
+    Interrupted,
+    /// Not recorded (a listing from an earlier build).
+    Unknown,
+}
+
+impl UnprobedReason {
+    /// Whether the token's probing was cut short (then its state is `unknown`).
+    pub fn cuts_short(self) -> bool {
+        matches!(
+            self,
+            UnprobedReason::Budget
+                | UnprobedReason::Deadline
+                | UnprobedReason::Breaker
+                | UnprobedReason::RateLimited
+                | UnprobedReason::Interrupted
+        )
+    }
+}
+
+impl From<stop::StopReason> for UnprobedReason {
+    fn from(r: stop::StopReason) -> Self {
+        match r {
+            stop::StopReason::Interrupted(_) => UnprobedReason::Interrupted,
+            stop::StopReason::Deadline => UnprobedReason::Deadline,
+            stop::StopReason::Breaker => UnprobedReason::Breaker,
+            stop::StopReason::RateLimited => UnprobedReason::RateLimited,
+        }
+    }
+}
+
+/// `--deadline`: `90s`, `5m`, `1h 30m`, or ISO 8601 (`PT30M`); positive.
+pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let d: jiff::SignedDuration = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration (e.g. 90s, 5m, 1h)"))?;
+    if d.is_negative() || d.is_zero() {
+        return Err(format!("`{text}`: a duration must be positive"));
+    }
+    std::time::Duration::try_from(d).map_err(|_| format!("`{text}` is too long"))
 }
 
 impl LiveState {
@@ -296,5 +432,36 @@ pub fn observed_doc(t: &ListedToken, cat: &Catalogue) -> crate::model::TokenDoc 
         justification: None,
         scopes: Some(scopes),
         span: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deadlines_read_like_people_write_them() {
+        use std::time::Duration;
+        assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("5m"), Ok(Duration::from_secs(300)));
+        assert_eq!(parse_duration("1h"), Ok(Duration::from_secs(3600)));
+        assert_eq!(parse_duration("1h 30m"), Ok(Duration::from_secs(5400)));
+        assert_eq!(parse_duration("PT30M"), Ok(Duration::from_secs(1800)));
+        for bad in ["", "soon", "0s", "-5m"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn unprobed_entries_read_in_both_shapes() {
+        let v: Vec<Unprobed> = serde_json::from_str(
+            r#"["contacts:read", {"scope": "notes:read", "reason": "parent-refused"}]"#,
+        )
+        .unwrap();
+        assert_eq!(v[0].reason, UnprobedReason::Unknown);
+        assert_eq!(v[1].reason, UnprobedReason::ParentRefused);
+        assert!(
+            serde_json::from_str::<Vec<Unprobed>>(r#"[{"scope": "x", "reason": "nope"}]"#).is_err()
+        );
     }
 }

@@ -5,23 +5,28 @@
 //! write, no side-effect GET (ReportExport, ClickExport, call data), no `_method` override, no
 //! redirects followed. At most one request per category per token, plus retries, and never more
 //! than `--max-requests` in all.
+//!
+//! Time is bounded too: each exchange by `--timeout` (connect to last byte), the whole probing
+//! by `--deadline`, and a breaker stops it after 5 failed exchanges in a row ([`super::stop`]).
+//! Workers record every decision as they make it, so whatever stops the probing — an interrupt
+//! included — leaves a listing of what was learnt, and the rest `unprobed` with its reason.
 
-use std::io::Read;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
+use reqwest::Url;
 use reqwest::blocking::Client;
-use reqwest::{StatusCode, Url};
 
-use super::rate::{RateInfo, backoff};
-use super::{ListedToken, LiveState, rfc3339, unspanned};
-use crate::catalogue::{Access, Catalogue, Catalogues, ScopeSet};
+use super::exchange::Route;
+use super::stop::{HostGate, Stop, StopReason};
+use super::{ListedToken, LiveState, Unprobed, UnprobedReason, rfc3339, unspanned};
+use crate::catalogue::{Access, Catalogue, Catalogues, ScopeId, ScopeSet};
 use crate::model::AccountType;
 use crate::redact::{AuthToken, scrub};
 
 /// One token to probe.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct ProbeTarget {
     /// The definition's name, for messages and the listing.
     pub name: String,
@@ -32,11 +37,31 @@ pub struct ProbeTarget {
     pub declared: ScopeSet,
 }
 
+/// Says something on the way (a long wait); the caller decides where it goes.
+#[derive(Clone)]
+pub struct Announce(pub Arc<dyn Fn(&str) + Send + Sync>);
+
+impl Announce {
+    /// Announcements go nowhere.
+    pub fn silent() -> Announce {
+        Announce(Arc::new(|_| {}))
+    }
+}
+
+impl std::fmt::Debug for Announce {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Announce")
+    }
+}
+
+/// Waits longer than this are announced.
+pub const ANNOUNCED_WAIT: Duration = Duration::from_secs(5);
+
 /// How to probe.
 #[derive(Clone, Debug)]
 pub struct ProbeOptions {
     pub api_base: Url,
-    /// Per request.
+    /// Each whole exchange, connect to last byte.
     pub timeout: Duration,
     /// Requests in all, retries included.
     pub max_requests: Option<u64>,
@@ -52,6 +77,8 @@ pub struct ProbeOptions {
     pub progress: bool,
     /// CA certificates trusted besides the system's (`--ca-cert`).
     pub extra_roots: Vec<reqwest::Certificate>,
+    /// Where waits over [`ANNOUNCED_WAIT`] are announced.
+    pub announce: Announce,
 }
 
 impl ProbeOptions {
@@ -66,6 +93,7 @@ impl ProbeOptions {
             max_wait: Duration::from_secs(300),
             progress: false,
             extra_roots: Vec::new(),
+            announce: Announce::silent(),
         }
     }
 }
@@ -98,6 +126,8 @@ pub struct ProbeOutcome {
     pub requests: u64,
     /// `--max-requests` stopped the run before every probe was sent.
     pub budget_exhausted: bool,
+    /// What stopped the probing early, if anything did.
+    pub stopped: Option<StopReason>,
 }
 
 /// Checks `--api-base`: an absolute http(s) URL with no credentials, query or fragment; plain
@@ -137,78 +167,65 @@ fn is_loopback(url: &Url) -> bool {
     }
 }
 
-/// Whether a SID is safe to put in a URL path (impact.com SIDs are alphanumeric).
-fn sid_is_plain(sid: &str) -> bool {
-    !sid.is_empty() && sid.len() <= 64 && sid.bytes().all(|b| b.is_ascii_alphanumeric())
-}
-
-/// Probes every target, `options.concurrency` tokens at a time.
+/// Probes every target, `options.concurrency` tokens at a time, until done or `stop` says
+/// stop (an interrupt, the deadline, the breaker). Workers still inside an exchange then are
+/// not waited for: what they had recorded counts, the rest is `unprobed`.
 pub fn probe(
     targets: &[ProbeTarget],
     catalogues: &Catalogues,
     options: &ProbeOptions,
+    stop: Arc<Stop>,
 ) -> Result<ProbeOutcome, String> {
-    // reqwest is built without a default crypto provider (ring builds faster than aws-lc).
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let mut builder = Client::builder()
-        .timeout(options.timeout)
-        .connect_timeout(options.timeout)
-        .redirect(reqwest::redirect::Policy::none())
-        .user_agent(concat!("scopeward/", env!("CARGO_PKG_VERSION")))
-        .https_only(options.api_base.scheme() == "https");
-    if is_loopback(&options.api_base) {
-        builder = builder.no_proxy();
-    }
-    if !options.extra_roots.is_empty() {
-        builder = builder.tls_certs_merge(options.extra_roots.iter().cloned());
-    }
-    let client = builder
-        .build()
-        .map_err(|e| format!("cannot start the HTTP client: {e}"))?;
-
-    let plans: Vec<Plan> = targets.iter().map(|t| Plan::new(t, catalogues)).collect();
-    let total: u64 = plans.iter().map(|p| p.probes.len() as u64).sum();
-    let bar = if options.progress {
-        let bar = indicatif::ProgressBar::new(total);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{spinner} probing {pos}/{len} categories [{bar:30}] {msg}",
-            )
-            .expect("a valid template")
-            .progress_chars("=> "),
-        );
-        bar
-    } else {
-        indicatif::ProgressBar::hidden()
-    };
-
-    let shared = Shared {
+    let (client, route) = client(options)?;
+    let jobs: Arc<Vec<Job>> = Arc::new(
+        targets
+            .iter()
+            .map(|t| Job::new(t.clone(), catalogues))
+            .collect(),
+    );
+    let total: u64 = jobs.iter().map(|j| j.plan.steps.len() as u64).sum();
+    let shared = Arc::new(Shared {
         client,
-        options,
+        options: options.clone(),
+        route,
+        stop: stop.clone(),
+        gate: HostGate::default(),
         sent: AtomicU64::new(0),
-        exhausted: std::sync::atomic::AtomicBool::new(false),
-        bar,
-    };
-    let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<TokenOutcome>>> =
-        Mutex::new((0..targets.len()).map(|_| None).collect());
-    std::thread::scope(|scope| {
-        for _ in 0..options.concurrency.clamp(1, 16).min(targets.len().max(1)) {
-            scope.spawn(|| {
+        exhausted: AtomicBool::new(false),
+        bar: progress_bar(options.progress, total),
+    });
+    let next = Arc::new(AtomicUsize::new(0));
+    let workers = options.concurrency.clamp(1, 16).min(targets.len().max(1));
+    for _ in 0..workers {
+        let (shared, jobs, next) = (shared.clone(), jobs.clone(), next.clone());
+        stop.worker_started();
+        let spawned = std::thread::Builder::new()
+            .name("probe".into())
+            .spawn(move || {
+                let _done = WorkerDone(&shared.stop);
                 loop {
+                    if shared.stop.reason().is_some() {
+                        break;
+                    }
                     let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(target) = targets.get(i) else { break };
-                    let out = shared.probe_token(target, &plans[i], catalogues);
-                    results.lock().unwrap_or_else(|p| p.into_inner())[i] = Some(out);
+                    let Some(job) = jobs.get(i) else { break };
+                    shared.probe_token(job);
                 }
             });
+        if let Err(e) = spawned {
+            stop.worker_done();
+            if workers == 1 {
+                return Err(format!("cannot start a probing thread: {e}"));
+            }
         }
-    });
+    }
+    let stopped = stop.wait_for_workers(STOP_GRACE);
+    stop.finish();
     shared.bar.finish_and_clear();
-    let mut tokens = Vec::with_capacity(targets.len());
+    let mut tokens = Vec::with_capacity(jobs.len());
     let mut problems = Vec::new();
-    for r in results.into_inner().unwrap_or_else(|p| p.into_inner()) {
-        let (t, p) = r.expect("every target was probed");
+    for job in jobs.iter() {
+        let (t, p) = job.listed(catalogues.get(job.target.account_type), stopped);
         tokens.push(t);
         problems.extend(p);
     }
@@ -217,435 +234,298 @@ pub fn probe(
         problems,
         requests: shared.sent.load(Ordering::Relaxed),
         budget_exhausted: shared.exhausted.load(Ordering::Relaxed),
+        stopped,
     })
 }
 
-/// What probing one token found, and what stopped it deciding.
-type TokenOutcome = (ListedToken, Vec<ProbeProblem>);
+/// After probing stops, how long workers may take to record what they were doing.
+const STOP_GRACE: Duration = Duration::from_millis(300);
+
+/// Tells the coordinator a worker is gone, however it ended.
+struct WorkerDone<'a>(&'a Stop);
+
+impl Drop for WorkerDone<'_> {
+    fn drop(&mut self) {
+        self.0.worker_done();
+    }
+}
+
+fn progress_bar(show: bool, total: u64) -> indicatif::ProgressBar {
+    if !show {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(total);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} probing {pos}/{len} categories [{bar:30}] {msg}",
+        )
+        .expect("a valid template")
+        .progress_chars("=> "),
+    );
+    bar
+}
+
+/// The HTTP client, and what messages may say about where it connects.
+fn client(options: &ProbeOptions) -> Result<(Client, Route), String> {
+    // reqwest is built without a default crypto provider (ring builds faster than aws-lc).
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let base = &options.api_base;
+    let mut builder = Client::builder()
+        .timeout(options.timeout)
+        .connect_timeout(options.timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("scopeward/", env!("CARGO_PKG_VERSION")))
+        .https_only(base.scheme() == "https");
+    let mut proxy = env_proxy(base.scheme());
+    // A proxy elsewhere cannot reach this machine's loopback: a loopback API is asked directly,
+    // unless the proxy is on loopback too (a local TLS-inspecting proxy, say).
+    if is_loopback(base) && !proxy.as_ref().is_some_and(is_loopback) {
+        builder = builder.no_proxy();
+        proxy = None;
+    }
+    if !options.extra_roots.is_empty() {
+        builder = builder.tls_certs_merge(options.extra_roots.iter().cloned());
+    }
+    let client = builder
+        .build()
+        .map_err(|e| format!("cannot start the HTTP client: {e}"))?;
+    let route = Route {
+        host: host_of(base),
+        plain_http: base.scheme() == "http",
+        proxy: proxy.map(|p| format!("{}://{}", p.scheme(), host_of(&p))),
+        extra_ca: !options.extra_roots.is_empty(),
+    };
+    Ok((client, route))
+}
+
+/// The proxy the environment names for `scheme` (what reqwest's system proxy reads).
+fn env_proxy(scheme: &str) -> Option<Url> {
+    let names: &[&str] = if scheme == "https" {
+        &["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"]
+    } else {
+        &["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"]
+    };
+    let value = names
+        .iter()
+        .filter_map(|n| std::env::var(n).ok())
+        .find(|v| !v.trim().is_empty())?;
+    let value = value.trim();
+    Url::parse(value)
+        .ok()
+        .filter(|u| u.has_host())
+        .or_else(|| Url::parse(&format!("http://{value}")).ok())
+}
 
 /// The probes of one token: the account's connectivity check first, then one per category
 /// with a plain list, then one per category reachable through an id from one of those lists.
-struct Plan<'c> {
-    probes: Vec<Step<'c>>,
+struct Plan {
+    steps: Vec<Step>,
     /// Declared scopes no probe in the plan can decide.
     unverifiable: ScopeSet,
 }
 
-struct Step<'c> {
-    scope: crate::catalogue::ScopeId,
-    op: &'c crate::catalogue::OperationDoc,
+struct Step {
+    scope: ScopeId,
+    /// The path to send, the SID in place; a dependent probe keeps its `{…}` for the id.
+    path: String,
+    /// The endpoint as messages show it: `GET /Advertisers/IR…/Campaigns/{id}/Contacts`.
+    shown: String,
     /// For a dependent probe: the index of the step whose list gives the id.
     parent: Option<usize>,
 }
 
-impl<'c> Plan<'c> {
-    fn new(target: &ProbeTarget, catalogues: &'c Catalogues) -> Plan<'c> {
-        let cat = catalogues.get(target.account_type);
+impl Plan {
+    fn new(target: &ProbeTarget, cat: &Catalogue) -> Plan {
         let mut plain = cat.probes();
         // `CompanyInformation` (the `account` category) is the connectivity check: first.
         plain.sort_by_key(|(id, _)| cat.scope_category(*id).id != "account");
-        let mut probes: Vec<Step<'c>> = plain
-            .iter()
-            .map(|&(scope, op)| Step {
+        let step = |scope, op: &crate::catalogue::OperationDoc, parent| {
+            let path = op.path.replace("{AccountSID}", &target.sid);
+            Step {
                 scope,
-                op,
-                parent: None,
-            })
-            .collect();
+                shown: format!("GET {}", template(&path)),
+                path,
+                parent,
+            }
+        };
+        let mut steps: Vec<Step> = plain.iter().map(|&(s, op)| step(s, op, None)).collect();
         for (scope, op, parent) in cat.dependent_probes() {
             let parent = plain.iter().position(|(_, p)| std::ptr::eq(*p, parent));
-            probes.push(Step { scope, op, parent });
+            steps.push(step(scope, op, parent));
         }
-        let probed = probes.iter().fold(ScopeSet::EMPTY, |mut s, step| {
+        let probed = steps.iter().fold(ScopeSet::EMPTY, |mut s, step| {
             s.insert(step.scope);
             s
         });
         Plan {
-            probes,
+            steps,
             unverifiable: target.declared.minus(probed),
         }
     }
 }
 
-struct Shared<'o> {
-    client: Client,
-    options: &'o ProbeOptions,
-    sent: AtomicU64,
-    exhausted: std::sync::atomic::AtomicBool,
-    bar: indicatif::ProgressBar,
+/// A path with every remaining parameter shown as `{id}`.
+fn template(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    let mut rest = path;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        out.push_str("{id}");
+        rest = match rest[open..].find('}') {
+            Some(close) => &rest[open + close + 1..],
+            None => "",
+        };
+    }
+    out.push_str(rest);
+    out
 }
 
-/// How one probe ended.
-enum Answer {
-    /// 200 with a JSON object; the id of the list's first item, when it has one.
-    Granted(Option<String>),
+/// What a worker decided about one step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Decision {
+    Granted,
     Refused,
-    Invalid,
-    /// Could not decide: why.
-    Failed(String),
-    /// `--max-requests` reached.
-    Budget,
+    Unprobed(UnprobedReason),
 }
 
-impl Shared<'_> {
-    fn probe_token(
-        &self,
-        target: &ProbeTarget,
-        plan: &Plan<'_>,
-        catalogues: &Catalogues,
-    ) -> TokenOutcome {
+/// What probing one token has found so far: written by its worker as it goes, read when the
+/// probing ends (however it ends).
+#[derive(Clone, Debug, Default)]
+pub(super) struct Record {
+    pub decisions: Vec<Option<Decision>>,
+    pub problems: Vec<ProbeProblem>,
+    pub requests: u32,
+    /// The API rejected the credentials (401 before any authenticated answer).
+    pub invalid: bool,
+}
+
+/// One token's probing: what to probe and what was found.
+pub(super) struct Job {
+    pub target: ProbeTarget,
+    plan: Plan,
+    pub record: Mutex<Record>,
+}
+
+impl Job {
+    fn new(target: ProbeTarget, catalogues: &Catalogues) -> Job {
         let cat = catalogues.get(target.account_type);
+        let plan = Plan::new(&target, cat);
+        let record = Record {
+            decisions: vec![None; plan.steps.len()],
+            ..Record::default()
+        };
+        Job {
+            target,
+            plan,
+            record: Mutex::new(record),
+        }
+    }
+
+    pub(super) fn steps(&self) -> impl Iterator<Item = (usize, &str, &str, Option<usize>)> {
+        self.plan
+            .steps
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (i, s.path.as_str(), s.shown.as_str(), s.parent))
+    }
+
+    pub(super) fn base_path(&self) -> String {
+        let first = self.plan.steps.first().map_or("", |s| s.path.as_str());
+        first.find(&self.target.sid).map_or_else(String::new, |i| {
+            first[..i + self.target.sid.len()].to_string()
+        })
+    }
+
+    pub(super) fn record(&self) -> std::sync::MutexGuard<'_, Record> {
+        self.record.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The token as the listing shows it. `stopped`: why the probing ended early, for the
+    /// steps nobody decided.
+    fn listed(
+        &self,
+        cat: &Catalogue,
+        stopped: Option<StopReason>,
+    ) -> (ListedToken, Vec<ProbeProblem>) {
+        let rec = self.record().clone();
+        let fill = stopped.map_or(UnprobedReason::Unknown, UnprobedReason::from);
         let mut granted = Vec::new();
         let mut refused = Vec::new();
         let mut unprobed = Vec::new();
-        let mut problems = Vec::new();
-        let mut requests = 0u32;
-        let mut rate = RateInfo::default();
-        let mut invalid = false;
-        let mut stop: Option<&'static str> = None;
-
-        if !sid_is_plain(&target.sid) {
-            problems.push(ProbeProblem {
-                token: target.name.clone(),
-                endpoint: cat.doc.base_path.clone(),
-                message:
-                    "the sid is not an impact.com Account SID (letters and digits only): not probed"
-                        .into(),
-            });
-            stop = Some("bad sid");
-        }
-        // The first item id of each granted list, for dependent probes.
-        let mut ids: Vec<Option<String>> = vec![None; plan.probes.len()];
-        // Declared reads that no probe could decide this time (a parent list refused or empty).
-        let mut undecided = ScopeSet::EMPTY;
-        for (i, step) in plan.probes.iter().enumerate() {
+        for (step, decision) in self.plan.steps.iter().zip(&rec.decisions) {
             let name = cat.scope_name(step.scope).to_string();
-            if stop.is_some() {
-                unprobed.push(name);
-                self.bar.inc(1);
-                continue;
-            }
-            let mut path = step.op.path.replace("{AccountSID}", &target.sid);
-            if let Some(parent) = step.parent {
-                let Some(id) = &ids[parent] else {
-                    undecided.insert(step.scope);
-                    self.bar.inc(1);
-                    continue;
-                };
-                let open = path.rfind('{').expect("a dependent path has an id");
-                let close = open + path[open..].find('}').expect("a closed parameter");
-                path.replace_range(open..=close, id);
-            }
-            let endpoint = format!("GET {path}");
-            let answer = self.send(target, &path, &mut rate, &mut requests);
-            self.bar.inc(1);
-            match answer {
-                Answer::Granted(first_id) => {
-                    granted.push(name);
-                    ids[i] = first_id;
-                }
-                Answer::Refused => refused.push(name),
-                Answer::Invalid => {
-                    invalid = true;
-                    unprobed.push(name);
-                    stop = Some("invalid");
-                }
-                Answer::Budget => {
-                    unprobed.push(name);
-                    stop = Some("budget");
-                }
-                Answer::Failed(message) => {
-                    unprobed.push(name);
-                    problems.push(ProbeProblem {
-                        token: target.name.clone(),
-                        endpoint,
-                        message: clean(&message, &target.auth_token),
-                    });
-                    // A failed connectivity check ends the token's probes: the rest would
-                    // fail the same way and spend the budget.
-                    if i == 0 {
-                        stop = Some("unreachable");
-                    }
-                }
+            match decision.unwrap_or(Decision::Unprobed(fill)) {
+                Decision::Granted => granted.push(name),
+                Decision::Refused => refused.push(name),
+                Decision::Unprobed(reason) => unprobed.push(Unprobed {
+                    scope: name,
+                    reason,
+                }),
             }
         }
-        let state = if invalid {
+        let cut = rec.decisions.iter().any(|d| match d {
+            None => true,
+            Some(Decision::Unprobed(r)) => r.cuts_short(),
+            Some(_) => false,
+        });
+        let state = if rec.invalid {
             LiveState::Invalid
+        } else if cut {
+            LiveState::Unknown
         } else if !granted.is_empty() {
             LiveState::Active
-        } else if !refused.is_empty() && unprobed.is_empty() {
+        } else if !refused.is_empty()
+            && unprobed
+                .iter()
+                .all(|u| u.reason == UnprobedReason::ParentRefused)
+        {
             LiveState::Disabled
         } else {
             LiveState::Unknown
         };
         let listed = ListedToken {
-            sid: unspanned(target.sid.clone()),
-            account_type: unspanned(target.account_type),
-            name: Some(unspanned(target.name.clone())),
+            sid: unspanned(self.target.sid.clone()),
+            account_type: unspanned(self.target.account_type),
+            name: Some(unspanned(self.target.name.clone())),
             state: unspanned(state),
             granted: unspanned(granted.into_iter().map(unspanned).collect()),
             refused: refused.into_iter().map(unspanned).collect(),
             unverifiable: cat
-                .names_of(
-                    plan.unverifiable
-                        .union(undecided.intersect(target.declared)),
-                )
+                .names_of(self.plan.unverifiable)
                 .into_iter()
                 .map(String::from)
                 .collect(),
             unprobed,
             probed_at: rfc3339(jiff::Timestamp::now()),
-            requests,
-            problems: problems.iter().map(|p| p.to_string()).collect(),
+            requests: rec.requests,
+            problems: rec.problems.iter().map(|p| p.to_string()).collect(),
         };
-        (listed, problems)
-    }
-
-    /// Sends one probe, with retries, pacing and the run's budget.
-    fn send(
-        &self,
-        target: &ProbeTarget,
-        path: &str,
-        rate: &mut RateInfo,
-        requests: &mut u32,
-    ) -> Answer {
-        let mut url = self.options.api_base.clone();
-        let base = url.path().trim_end_matches('/').to_string();
-        url.set_path(&format!("{base}{path}"));
-        url.query_pairs_mut().append_pair("PageSize", "1");
-        let mut attempt = 0u32;
-        loop {
-            let pause = rate.pace();
-            if pause > self.options.max_wait {
-                return Answer::Failed(format!(
-                    "the rate-limit budget is spent and resets in {} s, more than --max-wait {} s",
-                    pause.as_secs(),
-                    self.options.max_wait.as_secs()
-                ));
-            }
-            sleep(pause);
-            let max = self.options.max_requests.unwrap_or(u64::MAX);
-            let counted = self
-                .sent
-                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
-                    (n < max).then_some(n + 1)
-                });
-            if counted.is_err() {
-                self.exhausted.store(true, Ordering::Relaxed);
-                return Answer::Budget;
-            }
-            *requests += 1;
-            let seed = (Instant::now().elapsed().as_nanos() as u64)
-                ^ (self.sent.load(Ordering::Relaxed) << 32)
-                ^ u64::from(attempt);
-            let started = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs());
-            let result = self
-                .client
-                .get(url.clone())
-                .basic_auth(&target.sid, Some(target.auth_token.expose()))
-                .header(reqwest::header::ACCEPT, "application/json")
-                .send();
-            let retry_wait = match result {
-                Err(e) => {
-                    let why = if e.is_timeout() {
-                        format!(
-                            "no answer within {} s (--timeout)",
-                            self.options.timeout.as_secs()
-                        )
-                    } else if let Some(tls) = tls_problem(&e) {
-                        // Not retried: a certificate will not become trusted by waiting.
-                        return Answer::Failed(format!(
-                            "cannot connect to {} securely: {tls} (a private CA can be trusted with --ca-cert)",
-                            host_of(&url)
-                        ));
-                    } else if e.is_connect() {
-                        format!("cannot connect to {}", host_of(&url))
-                    } else {
-                        format!("request failed: {}", e.without_url())
-                    };
-                    if attempt >= self.options.max_retries {
-                        return Answer::Failed(retried(why, attempt));
-                    }
-                    backoff(self.options.backoff, attempt, seed)
-                }
-                Ok(response) => {
-                    let status = response.status();
-                    *rate = RateInfo::from_headers(
-                        response
-                            .headers()
-                            .iter()
-                            .filter_map(|(k, v)| Some((k.as_str(), v.to_str().ok()?))),
-                        started,
-                    );
-                    match status {
-                        StatusCode::OK => return check_body(response),
-                        StatusCode::FORBIDDEN => return Answer::Refused,
-                        StatusCode::UNAUTHORIZED => return Answer::Invalid,
-                        StatusCode::TOO_MANY_REQUESTS => {
-                            let wait =
-                                rate.wait_after_429(backoff(self.options.backoff, attempt, seed));
-                            if attempt >= self.options.max_retries {
-                                return Answer::Failed(retried(
-                                    "rate limited (429)".into(),
-                                    attempt,
-                                ));
-                            }
-                            if wait > self.options.max_wait {
-                                return Answer::Failed(format!(
-                                    "rate limited (429): the API asks to wait {} s, more than --max-wait {} s",
-                                    wait.as_secs(),
-                                    self.options.max_wait.as_secs()
-                                ));
-                            }
-                            wait
-                        }
-                        s if s.is_server_error() => {
-                            if attempt >= self.options.max_retries {
-                                return Answer::Failed(retried(
-                                    format!("the API answered {}", status_text(s)),
-                                    attempt,
-                                ));
-                            }
-                            backoff(self.options.backoff, attempt, seed)
-                        }
-                        s if s.is_redirection() => {
-                            return Answer::Failed(format!(
-                                "the API answered {} (a redirect, not followed: is --api-base right?)",
-                                status_text(s)
-                            ));
-                        }
-                        s => {
-                            return Answer::Failed(format!(
-                                "unexpected answer {}{}",
-                                status_text(s),
-                                if s == StatusCode::NOT_FOUND {
-                                    " (is the account type or --api-base right?)"
-                                } else {
-                                    ""
-                                }
-                            ));
-                        }
-                    }
-                }
-            };
-            sleep(retry_wait);
-            attempt += 1;
-        }
+        (listed, rec.problems)
     }
 }
 
-/// A 200 must carry a JSON object (a captive portal or proxy page must not count as granted).
-fn check_body(response: reqwest::blocking::Response) -> Answer {
-    const LIMIT: u64 = 4 << 20;
-    let mut body = Vec::new();
-    if let Err(e) = response.take(LIMIT + 1).read_to_end(&mut body) {
-        return Answer::Failed(format!("cannot read the answer: {e}"));
-    }
-    if body.len() as u64 > LIMIT {
-        return Answer::Failed("malformed answer: more than 4 MiB for one item".into());
-    }
-    match serde_json::from_slice::<serde_json::Value>(&body) {
-        Ok(serde_json::Value::Object(map)) => Answer::Granted(first_item_id(&map)),
-        Ok(_) => Answer::Failed("malformed answer: 200 but not a JSON object".into()),
-        Err(e) => Answer::Failed(format!(
-            "malformed answer: 200 but not JSON ({})",
-            e.classify_text()
-        )),
-    }
+/// What every worker shares.
+pub(super) struct Shared {
+    pub client: Client,
+    pub options: ProbeOptions,
+    pub route: Route,
+    pub stop: Arc<Stop>,
+    pub gate: HostGate,
+    pub sent: AtomicU64,
+    pub exhausted: AtomicBool,
+    pub bar: indicatif::ProgressBar,
 }
 
-/// The `Id` of the first item of an impact.com list answer (`{"@page": …, "Campaigns": [{"Id":
-/// …}]}`), if it is safe to put in a path.
-fn first_item_id(map: &serde_json::Map<String, serde_json::Value>) -> Option<String> {
-    let item = map
-        .iter()
-        .filter(|(k, _)| !k.starts_with('@'))
-        .find_map(|(_, v)| v.as_array()?.first())?;
-    let id = match item.get("Id")? {
-        serde_json::Value::String(s) => s.clone(),
-        serde_json::Value::Number(n) => n.to_string(),
-        _ => return None,
-    };
-    let safe = !id.is_empty()
-        && id.len() <= 64
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    safe.then_some(id)
-}
-
-trait ClassifyText {
-    fn classify_text(&self) -> &'static str;
-}
-
-impl ClassifyText for serde_json::Error {
-    fn classify_text(&self) -> &'static str {
-        match self.classify() {
-            serde_json::error::Category::Io => "unreadable",
-            serde_json::error::Category::Syntax => "syntax error",
-            serde_json::error::Category::Data => "unexpected data",
-            serde_json::error::Category::Eof => "cut short",
-        }
-    }
-}
-
-/// The TLS part of a connection error (an untrusted or invalid certificate), if that is what
-/// it is: the innermost cause that speaks of a certificate.
-fn tls_problem(e: &reqwest::Error) -> Option<String> {
-    let mut cause: Option<&dyn std::error::Error> = Some(e);
-    let mut found = None;
-    while let Some(c) = cause {
-        let text = c.to_string();
-        if text.contains("certificate") {
-            found = Some(text);
-        }
-        cause = c.source();
-    }
-    found
-}
-
-fn retried(why: String, attempt: u32) -> String {
-    if attempt == 0 {
-        why
-    } else {
-        format!(
-            "{why} (after {attempt} retr{})",
-            if attempt == 1 { "y" } else { "ies" }
-        )
-    }
-}
-
-fn status_text(s: StatusCode) -> String {
-    match s.canonical_reason() {
-        Some(r) => format!("{} {r}", s.as_u16()),
-        None => s.as_u16().to_string(),
-    }
-}
-
-fn host_of(url: &Url) -> String {
+pub(super) fn host_of(url: &Url) -> String {
     match url.port() {
         Some(p) => format!("{}:{p}", url.host_str().unwrap_or("?")),
         None => url.host_str().unwrap_or("?").to_string(),
     }
 }
 
-fn sleep(d: Duration) {
-    if !d.is_zero() {
-        std::thread::sleep(d);
-    }
-}
-
-/// A message made safe: the token's own secret, then anything secret-shaped, redacted.
-fn clean(message: &str, token: &AuthToken) -> String {
-    let secret = token.expose();
-    let replaced = if secret.len() >= 4 {
-        message.replace(secret, &crate::redact::redact(secret))
-    } else {
-        message.to_string()
-    };
-    scrub(&replaced).into_owned()
+/// Whether a SID is safe to put in a URL path (impact.com SIDs are alphanumeric).
+pub(super) fn sid_is_plain(sid: &str) -> bool {
+    !sid.is_empty() && sid.len() <= 64 && sid.bytes().all(|b| b.is_ascii_alphanumeric())
 }
 
 /// Which scopes of `cat` a probe can decide (the reads with a probe operation).
@@ -660,6 +540,66 @@ pub fn probeable(cat: &Catalogue) -> ScopeSet {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn endpoints_show_templates_not_ids() {
+        assert_eq!(
+            template("/Advertisers/IRx/Campaigns/{CampaignId}/Contacts"),
+            "/Advertisers/IRx/Campaigns/{id}/Contacts"
+        );
+        assert_eq!(
+            template("/Advertisers/IRx/Reports"),
+            "/Advertisers/IRx/Reports"
+        );
+    }
+
+    fn job() -> (Job, Catalogues) {
+        let catalogues = Catalogues::builtin();
+        let target = ProbeTarget {
+            name: "t".into(),
+            sid: "IRx".into(),
+            account_type: AccountType::Brand,
+            auth_token: AuthToken::new("secret".into()),
+            declared: ScopeSet::EMPTY,
+        };
+        (Job::new(target, &catalogues), catalogues)
+    }
+
+    fn decide(job: &Job, f: impl Fn(usize, Option<usize>) -> Option<Decision>) {
+        let parents: Vec<_> = job.steps().map(|(_, _, _, p)| p).collect();
+        let mut rec = job.record();
+        for (i, p) in parents.into_iter().enumerate() {
+            rec.decisions[i] = f(i, p);
+        }
+    }
+
+    #[test]
+    fn a_token_cut_short_is_unknown_with_what_it_learnt() {
+        let (job, c) = job();
+        decide(&job, |i, _| (i == 0).then_some(Decision::Granted));
+        let (t, _) = job.listed(c.get(AccountType::Brand), Some(StopReason::Interrupted(2)));
+        assert_eq!(t.state.value, LiveState::Unknown);
+        assert_eq!(t.granted.value.len(), 1);
+        assert!(
+            t.unprobed
+                .iter()
+                .all(|u| u.reason == UnprobedReason::Interrupted)
+        );
+    }
+
+    #[test]
+    fn refused_everywhere_is_disabled_even_with_dependents_unprobed() {
+        let (job, c) = job();
+        decide(&job, |_, parent| {
+            Some(match parent {
+                None => Decision::Refused,
+                Some(_) => Decision::Unprobed(UnprobedReason::ParentRefused),
+            })
+        });
+        let (t, _) = job.listed(c.get(AccountType::Brand), None);
+        assert_eq!(t.state.value, LiveState::Disabled);
+        assert!(!t.unprobed.is_empty(), "dependent reads are listed");
+    }
 
     #[test]
     fn api_base_rules() {

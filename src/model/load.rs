@@ -77,12 +77,17 @@ pub struct Staged<O> {
     pub errors: Vec<InputError>,
     /// Whether the text parsed as YAML, TOML or JSON at all.
     pub parsed: bool,
+    /// It parsed, but has neither a top-level `account` nor `tokens`: some other file that
+    /// happens to match the include globs (design tokens, a tokenizer map, a schema).
+    pub not_definition: bool,
+    /// Its top level is not a table at all (already said by the one error it has).
+    pub not_a_table: bool,
 }
 
 /// What converting one token gave.
 struct Converted {
     index: usize,
-    token: Result<Box<TokenDoc>, InputError>,
+    token: Result<Box<TokenDoc>, Vec<InputError>>,
     secrets: Vec<SecretHit>,
 }
 
@@ -95,17 +100,70 @@ fn convert_token(index: usize, mut node: Node<'_>) -> Converted {
         Some(index),
         &mut secrets,
     );
-    let token = from_node::<TokenDoc>(&node)
-        .map(|mut t| {
+    let at = format!("tokens[{index}]");
+    let mut errors = take_unknown_keys(&mut node, TokenDoc::KEYS, &at);
+    let token = match from_node::<TokenDoc>(&node) {
+        Ok(mut t) if errors.is_empty() => {
             t.span = Some(node.span);
-            Box::new(t)
-        })
-        .map_err(|e| InputError::from_de(e.under(&format!("tokens[{index}]")), node.span));
+            Ok(Box::new(t))
+        }
+        Ok(_) => Err(errors),
+        Err(e) => {
+            let e = InputError::from_de(e.under(&at), node.span);
+            // A required key reported missing because it was misspelled is said once.
+            if !(e.message.starts_with("missing required key") && suggested(&errors, &e.message)) {
+                errors.push(e);
+            }
+            Err(errors)
+        }
+    };
     Converted {
         index,
         token,
         secrets,
     }
+}
+
+/// Removes the keys of a table that `known` does not list, one error each (with a
+/// did-you-mean), so that every unknown key of a token is reported in one run and the rest of
+/// it is still read.
+fn take_unknown_keys(node: &mut Node<'_>, known: &[&str], at: &str) -> Vec<InputError> {
+    let Kind::Map(entries) = &mut node.kind else {
+        return Vec::new();
+    };
+    let mut errors = Vec::new();
+    entries.retain(|e| {
+        if known.contains(&e.key.as_ref()) {
+            return true;
+        }
+        let key = crate::redact::redact_if_secret(&e.key);
+        let mut err = InputError::new(e.key_span, format!("unknown key `{key}`"));
+        err.path = format!("{at}.{key}");
+        errors.push(
+            match crate::did_you_mean::did_you_mean(&e.key, known.iter().copied()) {
+                Some(s) => err.with_help(format!("did you mean `{s}`?")),
+                None => err.with_help(format!(
+                    "expected one of {}",
+                    known
+                        .iter()
+                        .map(|k| format!("`{k}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
+            },
+        );
+        false
+    });
+    errors
+}
+
+/// Whether a did-you-mean of one of `errors` names the key a "missing required key" message
+/// is about.
+fn suggested(errors: &[InputError], missing: &str) -> bool {
+    let key = missing.split('`').nth(1).unwrap_or("");
+    errors
+        .iter()
+        .any(|e| e.help.as_deref() == Some(&format!("did you mean `{key}`?")))
 }
 
 /// Tokens handed over per parallel task.
@@ -180,6 +238,8 @@ pub fn scan_only<O>(file: FileId, format: Format, text: &str) -> Staged<O> {
         secrets,
         errors: Vec::new(),
         parsed: false,
+        not_definition: false,
+        not_a_table: false,
     }
 }
 
@@ -209,7 +269,7 @@ impl<S: TokenStage> Pipeline<'_, S> {
             }
             match c.token {
                 Ok(t) => docs.push((c.index, t)),
-                Err(e) => locked(&self.errors).push(e),
+                Err(e) => locked(&self.errors).extend(e),
             }
         }
         self.process(docs);
@@ -243,6 +303,8 @@ fn load_structure<S: TokenStage>(
         secrets: Vec::new(),
         errors: Vec::new(),
         parsed: false,
+        not_definition: false,
+        not_a_table: false,
     };
     let pipeline = Pipeline {
         stage,
@@ -336,6 +398,13 @@ fn read_root<'t, O>(
     out: &mut Staged<O>,
 ) -> Option<Node<'t>> {
     let root_span = root.span;
+    out.not_definition = match &root.kind {
+        Kind::Map(entries) => !entries
+            .iter()
+            .any(|e| e.key == "account" || e.key == "tokens"),
+        _ => true,
+    };
+    out.not_a_table = !matches!(root.kind, Kind::Map(_));
     let Kind::Map(entries) = root.kind else {
         out.errors.push(
             InputError::new(
@@ -355,14 +424,27 @@ fn read_root<'t, O>(
         match entry.key.as_ref() {
             "account" => {
                 saw_account = true;
-                match from_node::<AccountDoc>(&entry.value) {
-                    Ok(a) => out.account = Some(a),
+                let mut value = entry.value;
+                let unknown = take_unknown_keys(&mut value, AccountDoc::KEYS, "account");
+                match from_node::<AccountDoc>(&value) {
+                    Ok(a) if unknown.is_empty() => out.account = Some(a),
+                    Ok(_) => {}
                     Err(e) => out
                         .errors
-                        .push(InputError::from_de(e.under("account"), entry.value.span)),
+                        .push(InputError::from_de(e.under("account"), value.span)),
                 }
+                out.errors.extend(unknown);
             }
             "tokens" => tokens_node = Some(entry.value),
+            // For editors: the file's JSON Schema.
+            "$schema" if matches!(entry.value.kind, Kind::Str(_)) => {}
+            "$schema" => out.errors.push(
+                InputError::new(
+                    entry.value.span,
+                    "`$schema` must be a string (the schema's URL)",
+                )
+                .with_help("e.g. the `$id` of `scopeward schema tokens`"),
+            ),
             other => out.errors.push(unknown_root_key(other, &entry)),
         }
     }

@@ -51,6 +51,9 @@ impl fmt::Display for AccountType {
 #[serde(deny_unknown_fields)]
 #[schemars(title = "scopeward token definitions")]
 pub struct TokenFileDoc {
+    /// The JSON Schema of this file, for editors (`scopeward schema tokens` prints it).
+    #[serde(rename = "$schema", default)]
+    pub schema: Option<String>,
     /// The impact.com account the tokens belong to.
     pub account: AccountDoc,
     /// The account's API access tokens.
@@ -59,7 +62,7 @@ pub struct TokenFileDoc {
 }
 
 impl TokenFileDoc {
-    pub const KEYS: &'static [&'static str] = &["account", "tokens"];
+    pub const KEYS: &'static [&'static str] = &["account", "tokens", "$schema"];
 }
 
 #[derive(Clone, Debug, Deserialize, JsonSchema)]
@@ -71,6 +74,10 @@ pub struct AccountDoc {
     /// A name for the account, shown in findings.
     #[serde(default)]
     pub name: Option<Sp<String>>,
+}
+
+impl AccountDoc {
+    pub const KEYS: &'static [&'static str] = &["type", "name"];
 }
 
 /// One API access token as declared.

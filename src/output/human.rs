@@ -403,8 +403,8 @@ pub fn summary_line(report: &Report, opts: &RenderOptions) -> String {
     if problems > 0 {
         let _ = write!(
             line,
-            "; {} in the input",
-            plural(problems, "error", "errors")
+            "; {} kept the run from completing",
+            plural(problems, "problem", "problems")
         );
     }
     line.push('.');

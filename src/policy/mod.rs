@@ -8,10 +8,10 @@ use std::path::{Path, PathBuf};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use crate::diag::InputError;
+use crate::diag::{Diagnostics, InputError};
 use crate::finding::{RuleIndex, RuleMeta, Severity};
 use crate::model::Day;
-use crate::source::{FileId, Span};
+use crate::source::{FileId, SourceMap, Span, display_path, on_disk};
 use crate::tree::de::{Sp, from_node};
 use crate::tree::{Format, Kind, Node, parse};
 
@@ -22,12 +22,17 @@ const UNUSED_IGNORE: &str = "unused-ignore";
 
 pub const DEFAULT_ENVIRONMENTS: &[&str] = &["development", "staging", "production"];
 
+/// Where teams keep token definitions: files named for tokens, and any file under a folder
+/// named for tokens or for impact.com. Files these find that are not definitions (no top-level
+/// `account` or `tokens`: design tokens, tokenizer files, schemas) are skipped and counted.
 pub const DEFAULT_INCLUDE: &[&str] = &[
-    "**/*tokens*.yaml",
-    "**/*tokens*.yml",
-    "**/*tokens*.toml",
-    "**/*tokens*.json",
+    "**/*tokens*.{yaml,yml,toml,json}",
+    "**/*tokens*/**/*.{yaml,yml,toml,json}",
+    "**/impact/**/*.{yaml,yml,toml,json}",
 ];
+
+/// How deep `extend` chains may go.
+const MAX_EXTEND_DEPTH: usize = 8;
 
 /// The policy file, for its JSON Schema. Loading reads the same keys (a test keeps them equal).
 #[derive(Debug, JsonSchema)]
@@ -36,8 +41,16 @@ pub const DEFAULT_INCLUDE: &[&str] = &[
 pub struct PolicyDoc {
     /// The environments tokens may serve: a list of names, or one table per environment.
     environments: Option<EnvironmentsDoc>,
-    /// Globs of token definition files found under directory arguments.
+    /// Globs of token definition files found under directory arguments (relative to this
+    /// file's directory).
     include: Option<Vec<String>>,
+    /// Globs of files under directory arguments that are never read, even if `include` matches.
+    exclude: Option<Vec<String>>,
+    /// Another policy this one inherits, relative to this file: keys here override, lists
+    /// replace, `[[ignore]]` entries add.
+    extend: Option<String>,
+    /// The baseline applied when `--baseline` is not given, relative to this file.
+    baseline: Option<String>,
     /// Per-rule severity and options, keyed by rule id.
     rules: Option<HashMap<String, RuleConfigDoc>>,
     /// Accepted findings, each with a reason.
@@ -45,7 +58,15 @@ pub struct PolicyDoc {
 }
 
 impl PolicyDoc {
-    pub const KEYS: &'static [&'static str] = &["environments", "include", "rules", "ignore"];
+    pub const KEYS: &'static [&'static str] = &[
+        "environments",
+        "include",
+        "exclude",
+        "extend",
+        "baseline",
+        "rules",
+        "ignore",
+    ];
 }
 
 #[derive(Debug, JsonSchema)]
@@ -159,8 +180,16 @@ pub struct Policy {
     pub environments: Vec<Environment>,
     pub include: Vec<String>,
     pub include_set: globset::GlobSet,
+    pub exclude: Vec<String>,
+    pub exclude_set: globset::GlobSet,
+    /// `baseline = "…"`, resolved against the directory of the file that set it.
+    pub baseline: Option<PathBuf>,
     rules: HashMap<&'static str, RuleSettings>,
     pub ignores: Vec<Ignore>,
+    /// The top-level keys this file set (what it overrides when it extends another).
+    set: Vec<&'static str>,
+    /// `extend = "…"` as written, with its span.
+    extend: Option<Sp<String>>,
 }
 
 impl Default for Policy {
@@ -178,8 +207,13 @@ impl Default for Policy {
                 .collect(),
             include_set: build_globset(&include).expect("default include globs are valid"),
             include,
+            exclude: Vec::new(),
+            exclude_set: globset::GlobSet::empty(),
+            baseline: None,
             rules: HashMap::new(),
             ignores: Vec::new(),
+            set: Vec::new(),
+            extend: None,
         }
     }
 }
@@ -283,6 +317,61 @@ impl Policy {
         }
     }
 
+    /// Reads and validates the policy at `path`, following its `extend` chain (each file's
+    /// paths relative to its own directory). Every problem of every file is reported.
+    pub fn load(
+        path: &Path,
+        cwd: &Path,
+        sources: &mut SourceMap,
+        rules: &dyn RuleIndex,
+        cap: u64,
+    ) -> Result<Policy, Diagnostics> {
+        let mut chain = Vec::new();
+        load_chain(path, None, cwd, sources, rules, cap, &mut chain)
+    }
+
+    /// This policy over `base`: keys set here override, lists replace, rule settings replace
+    /// per rule, `[[ignore]]` entries add.
+    fn over(self, base: Policy) -> Policy {
+        let set = |k: &str| self.set.contains(&k);
+        let (include, include_set) = if set("include") {
+            (self.include, self.include_set)
+        } else {
+            (base.include, base.include_set)
+        };
+        let (exclude, exclude_set) = if set("exclude") {
+            (self.exclude, self.exclude_set)
+        } else {
+            (base.exclude, base.exclude_set)
+        };
+        let mut rules = base.rules;
+        rules.extend(self.rules);
+        let mut ignores = base.ignores;
+        ignores.extend(self.ignores);
+        Policy {
+            file: self.file,
+            path: self.path,
+            environments: if set("environments") {
+                self.environments
+            } else {
+                base.environments
+            },
+            include,
+            include_set,
+            exclude,
+            exclude_set,
+            baseline: if set("baseline") {
+                self.baseline
+            } else {
+                base.baseline
+            },
+            rules,
+            ignores,
+            set: self.set,
+            extend: self.extend,
+        }
+    }
+
     /// Finds `scopeward.toml` in `start` or its ancestors.
     pub fn discover(start: &Path) -> Option<PathBuf> {
         start
@@ -318,92 +407,43 @@ impl Policy {
             unreachable!("a TOML document is a table")
         };
         for entry in entries {
-            match entry.key.as_ref() {
-                "environments" => match load_environments(&entry.value) {
+            let key = PolicyDoc::KEYS
+                .iter()
+                .copied()
+                .find(|k| *k == entry.key.as_ref());
+            if let Some(key) = key {
+                policy.set.push(key);
+            }
+            match key {
+                Some("environments") => match load_environments(&entry.value) {
                     Ok(envs) => policy.environments = envs,
                     Err(e) => errors.extend(e),
                 },
-                "include" => match from_node::<Vec<Sp<String>>>(&entry.value) {
-                    Ok(globs) => {
-                        let strings: Vec<String> = globs.iter().map(|g| g.value.clone()).collect();
-                        match build_globset(&strings) {
-                            Ok(set) => {
-                                policy.include_set = set;
-                                policy.include = strings;
-                            }
-                            Err((i, msg)) => errors.push(InputError::new(
-                                globs[i].span,
-                                format!("invalid glob `{}`: {msg}", globs[i].value),
-                            )),
-                        }
+                Some("include") => {
+                    if let Some((globs, set)) = load_globs(entry, &mut errors) {
+                        policy.include = globs;
+                        policy.include_set = set;
                     }
-                    Err(e) => errors.push(de_error(e.under("include"), entry.value.span)),
-                },
-                "rules" => load_rules(&entry.value, rules, &mut policy.rules, &mut errors),
-                "ignore" => match from_node::<Vec<IgnoreDoc>>(&entry.value) {
-                    Ok(ignores) => {
-                        for ig in ignores {
-                            if !rules.ids().contains(&ig.rule.value.as_str()) {
-                                errors.push(unknown_rule(rules, &ig.rule.value, ig.rule.span));
-                            }
-                            if ig.reason.value.trim().is_empty() {
-                                errors.push(
-                                    InputError::new(ig.reason.span, "an ignore needs a reason")
-                                        .with_help("say why the finding is accepted"),
-                                );
-                            }
-                            let mut glob = |g: &Option<Sp<String>>, what: &str| {
-                                let g = g.as_ref()?;
-                                match globset::Glob::new(&g.value) {
-                                    Ok(glob) => Some(glob.compile_matcher()),
-                                    Err(e) => {
-                                        errors.push(
-                                            InputError::new(
-                                                g.span,
-                                                format!(
-                                                    "invalid glob `{}`: {}",
-                                                    g.value,
-                                                    e.kind()
-                                                ),
-                                            )
-                                            .with_help(format!(
-                                                "`{what}` is a glob (`*`, `**`, `?`, `[abc]`, `{{a,b}}`); an ignore whose glob cannot be read would match nothing it means to"
-                                            )),
-                                        );
-                                        None
-                                    }
-                                }
-                            };
-                            let path = glob(&ig.path, "path");
-                            let scope = glob(&ig.scope, "scope");
-                            policy.ignores.push(Ignore {
-                                doc: ig,
-                                path,
-                                scope,
-                            });
-                        }
-                    }
-                    Err(e) => errors.push(de_error(e.under("ignore"), entry.value.span)),
-                },
-                other => {
-                    let e = InputError::new(entry.key_span, format!("unknown key `{other}`"));
-                    errors.push(
-                        match crate::did_you_mean::did_you_mean(
-                            other,
-                            PolicyDoc::KEYS.iter().copied(),
-                        ) {
-                            Some(s) => e.with_help(format!("did you mean `{s}`?")),
-                            None => e.with_help(format!(
-                                "scopeward.toml has {}",
-                                PolicyDoc::KEYS
-                                    .iter()
-                                    .map(|k| format!("`{k}`"))
-                                    .collect::<Vec<_>>()
-                                    .join(", ")
-                            )),
-                        },
-                    );
                 }
+                Some("exclude") => {
+                    if let Some((globs, set)) = load_globs(entry, &mut errors) {
+                        policy.exclude = globs;
+                        policy.exclude_set = set;
+                    }
+                }
+                Some("extend") => match from_node::<Sp<String>>(&entry.value) {
+                    Ok(path) => policy.extend = Some(path),
+                    Err(e) => errors.push(de_error(e.under("extend"), entry.value.span)),
+                },
+                Some("baseline") => match from_node::<Sp<String>>(&entry.value) {
+                    Ok(path) => policy.baseline = Some(PathBuf::from(path.value)),
+                    Err(e) => errors.push(de_error(e.under("baseline"), entry.value.span)),
+                },
+                Some("rules") => load_rules(&entry.value, rules, &mut policy.rules, &mut errors),
+                Some("ignore") => {
+                    load_ignores(&entry.value, rules, &mut policy.ignores, &mut errors)
+                }
+                _ => errors.push(unknown_key(entry)),
             }
         }
         if errors.is_empty() {
@@ -414,8 +454,190 @@ impl Policy {
     }
 }
 
+/// Loads one file of an `extend` chain, then what it extends. `from`: the `extend` entry that
+/// named this file, where a problem reading it is reported.
+fn load_chain(
+    path: &Path,
+    from: Option<Span>,
+    cwd: &Path,
+    sources: &mut SourceMap,
+    rules: &dyn RuleIndex,
+    cap: u64,
+    chain: &mut Vec<PathBuf>,
+) -> Result<Policy, Diagnostics> {
+    let mut diag = Diagnostics::default();
+    let display = display_path(path, cwd);
+    let (mut source, problem) = crate::source::read_file(&on_disk(cwd, path), display.clone(), cap);
+    if let Some(problem) = problem {
+        match from {
+            Some(at) => diag.error(InputError::new(
+                at,
+                format!(
+                    "cannot read the policy this extends ({display}): {}",
+                    match &problem {
+                        crate::source::ReadProblem::Io(e) => crate::diag::io_reason(e),
+                        _ => "not a readable text file".to_string(),
+                    }
+                ),
+            )),
+            None if problem.is_missing() => {
+                diag.failure(display, "cannot read the policy: no such file")
+            }
+            None => {
+                let id = sources.add(source);
+                diag.error(problem.into_error(id));
+            }
+        }
+        return Err(diag);
+    }
+    source.redact_scanned();
+    let id = sources.add(source);
+    let mut policy = match Policy::parse(id, sources.get(id).text(), rules) {
+        Ok(p) => p,
+        Err(e) => {
+            diag.extend(e);
+            return Err(diag);
+        }
+    };
+    let dir = on_disk(cwd, path)
+        .parent()
+        .map_or_else(|| cwd.to_path_buf(), Path::to_path_buf);
+    policy.path = Some(path.to_path_buf());
+    policy.baseline = policy.baseline.take().map(|b| dir.join(b));
+    let here = std::fs::canonicalize(on_disk(cwd, path)).unwrap_or_else(|_| on_disk(cwd, path));
+    chain.push(here);
+    let Some(extend) = policy.extend.clone() else {
+        return Ok(policy);
+    };
+    let base_path = dir.join(&extend.value);
+    let canonical = std::fs::canonicalize(&base_path).unwrap_or_else(|_| base_path.clone());
+    if chain.contains(&canonical) {
+        diag.error(
+            InputError::new(
+                extend.span,
+                format!("`extend` makes a cycle: {} extends itself", display),
+            )
+            .with_help("a policy can extend a base policy, not one that extends it back"),
+        );
+        return Err(diag);
+    }
+    if chain.len() >= MAX_EXTEND_DEPTH {
+        diag.error(InputError::new(
+            extend.span,
+            format!("`extend` chains are at most {MAX_EXTEND_DEPTH} files deep"),
+        ));
+        return Err(diag);
+    }
+    let base = load_chain(
+        &base_path,
+        Some(extend.span),
+        cwd,
+        sources,
+        rules,
+        cap,
+        chain,
+    )?;
+    Ok(policy.over(base))
+}
+
 fn de_error(e: crate::tree::de::DeError, fallback: Span) -> InputError {
     InputError::from_de(e, fallback)
+}
+
+fn unknown_key(entry: &crate::tree::Entry<'_>) -> InputError {
+    let other = entry.key.as_ref();
+    let e = InputError::new(entry.key_span, format!("unknown key `{other}`"));
+    match crate::did_you_mean::did_you_mean(other, PolicyDoc::KEYS.iter().copied()) {
+        Some(s) => e.with_help(format!("did you mean `{s}`?")),
+        None => e.with_help(format!(
+            "scopeward.toml has {}",
+            PolicyDoc::KEYS
+                .iter()
+                .map(|k| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
+}
+
+/// A list of globs (`include`, `exclude`), every one compiled: one that does not is an error
+/// at its span, never "match everything".
+fn load_globs(
+    entry: &crate::tree::Entry<'_>,
+    errors: &mut Vec<InputError>,
+) -> Option<(Vec<String>, globset::GlobSet)> {
+    let globs = match from_node::<Vec<Sp<String>>>(&entry.value) {
+        Ok(globs) => globs,
+        Err(e) => {
+            errors.push(de_error(e.under(&entry.key), entry.value.span));
+            return None;
+        }
+    };
+    let strings: Vec<String> = globs.iter().map(|g| g.value.clone()).collect();
+    match build_globset(&strings) {
+        Ok(set) => Some((strings, set)),
+        Err((i, msg)) => {
+            errors.push(InputError::new(
+                globs[i].span,
+                format!("invalid glob `{}`: {msg}", globs[i].value),
+            ));
+            None
+        }
+    }
+}
+
+/// `[[ignore]]` entries: each names a known rule, has a reason, and its globs compile.
+fn load_ignores(
+    node: &Node,
+    rules: &dyn RuleIndex,
+    out: &mut Vec<Ignore>,
+    errors: &mut Vec<InputError>,
+) {
+    let ignores = match from_node::<Vec<IgnoreDoc>>(node) {
+        Ok(ignores) => ignores,
+        Err(e) => {
+            errors.push(de_error(e.under("ignore"), node.span));
+            return;
+        }
+    };
+    for ig in ignores {
+        if !rules.ids().contains(&ig.rule.value.as_str()) {
+            errors.push(unknown_rule(rules, &ig.rule.value, ig.rule.span));
+        }
+        if ig.reason.value.trim().is_empty() {
+            errors.push(
+                InputError::new(ig.reason.span, "an ignore needs a reason")
+                    .with_help("say why the finding is accepted"),
+            );
+        }
+        let path = ignore_glob(&ig.path, "path", errors);
+        let scope = ignore_glob(&ig.scope, "scope", errors);
+        out.push(Ignore {
+            doc: ig,
+            path,
+            scope,
+        });
+    }
+}
+
+fn ignore_glob(
+    g: &Option<Sp<String>>,
+    what: &str,
+    errors: &mut Vec<InputError>,
+) -> Option<globset::GlobMatcher> {
+    let g = g.as_ref()?;
+    match globset::Glob::new(&g.value) {
+        Ok(glob) => Some(glob.compile_matcher()),
+        Err(e) => {
+            errors.push(
+                InputError::new(g.span, format!("invalid glob `{}`: {}", g.value, e.kind()))
+                    .with_help(format!(
+                        "`{what}` is a glob (`*`, `**`, `?`, `[abc]`, `{{a,b}}`); an ignore whose glob cannot be read would match nothing it means to"
+                    )),
+            );
+            None
+        }
+    }
 }
 
 fn unknown_rule(rules: &dyn RuleIndex, id: &str, span: Span) -> InputError {
@@ -544,76 +766,96 @@ fn load_rules(
             );
             continue;
         };
-        let mut rs = RuleSettings::default();
-        for s in settings {
-            if s.key == "severity" {
-                match from_node::<Sp<SeverityOrOff>>(&s.value) {
-                    Ok(v) => rs.severity = Some(v),
-                    Err(e) => errors.push(de_error(e, s.value.span)),
-                }
-                continue;
-            }
-            let Some(opt) = meta.and_then(|m| m.option(&s.key)) else {
-                let names: Vec<&str> = std::iter::once("severity")
-                    .chain(
-                        meta.into_iter()
-                            .flat_map(|m| m.options.iter().map(|o| o.name)),
-                    )
-                    .collect();
-                let e = InputError::new(
-                    s.key_span,
-                    format!("rule `{}` has no option `{}`", id, s.key),
-                );
-                errors.push(
-                    match crate::did_you_mean::did_you_mean(&s.key, names.iter().copied()) {
-                        Some(n) => e.with_help(format!("did you mean `{n}`?")),
-                        None => e.with_help(format!(
-                            "its options are {}",
-                            names
-                                .iter()
-                                .map(|n| format!("`{n}`"))
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        )),
-                    },
-                );
-                continue;
-            };
-            let value = match s.value.kind {
-                Kind::Int(i) => i as f64,
-                Kind::Float(f) if !opt.integer => f,
-                _ => {
-                    errors.push(InputError::new(
-                        s.value.span,
-                        format!(
-                            "`{}` must be {}, found {}",
-                            opt.name,
-                            if opt.integer {
-                                "a whole number"
-                            } else {
-                                "a number"
-                            },
-                            s.value.kind.describe()
-                        ),
-                    ));
-                    continue;
-                }
-            };
-            if !(opt.range.0..=opt.range.1).contains(&value) {
-                errors.push(
-                    InputError::new(
-                        s.value.span,
-                        format!(
-                            "`{}` must be between {} and {}",
-                            opt.name, opt.range.0, opt.range.1
-                        ),
-                    )
-                    .with_help(opt.help),
-                );
-                continue;
-            }
-            rs.options.push((opt.name, value));
-        }
-        out.insert(id, rs);
+        out.insert(id, load_rule_settings(id, meta, settings, errors));
     }
+}
+
+/// One rule's `severity` and typed options, each checked against the rule's declaration.
+fn load_rule_settings(
+    id: &'static str,
+    meta: Option<&'static RuleMeta>,
+    settings: &[crate::tree::Entry<'_>],
+    errors: &mut Vec<InputError>,
+) -> RuleSettings {
+    let mut rs = RuleSettings::default();
+    for s in settings {
+        if s.key == "severity" {
+            match from_node::<Sp<SeverityOrOff>>(&s.value) {
+                Ok(v) => rs.severity = Some(v),
+                Err(e) => errors.push(de_error(e, s.value.span)),
+            }
+            continue;
+        }
+        let Some(opt) = meta.and_then(|m| m.option(&s.key)) else {
+            errors.push(unknown_option(id, meta, s));
+            continue;
+        };
+        match option_value(opt, &s.value) {
+            Ok(value) => rs.options.push((opt.name, value)),
+            Err(e) => errors.push(e),
+        }
+    }
+    rs
+}
+
+fn unknown_option(
+    id: &str,
+    meta: Option<&'static RuleMeta>,
+    s: &crate::tree::Entry<'_>,
+) -> InputError {
+    let names: Vec<&str> = std::iter::once("severity")
+        .chain(
+            meta.into_iter()
+                .flat_map(|m| m.options.iter().map(|o| o.name)),
+        )
+        .collect();
+    let e = InputError::new(
+        s.key_span,
+        format!("rule `{}` has no option `{}`", id, s.key),
+    );
+    match crate::did_you_mean::did_you_mean(&s.key, names.iter().copied()) {
+        Some(n) => e.with_help(format!("did you mean `{n}`?")),
+        None => e.with_help(format!(
+            "its options are {}",
+            names
+                .iter()
+                .map(|n| format!("`{n}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
+}
+
+/// An option's value: a number of the right kind, within its range.
+fn option_value(opt: &crate::finding::RuleOption, value: &Node<'_>) -> Result<f64, InputError> {
+    let v = match value.kind {
+        Kind::Int(i) => i as f64,
+        Kind::Float(f) if !opt.integer => f,
+        _ => {
+            return Err(InputError::new(
+                value.span,
+                format!(
+                    "`{}` must be {}, found {}",
+                    opt.name,
+                    if opt.integer {
+                        "a whole number"
+                    } else {
+                        "a number"
+                    },
+                    value.kind.describe()
+                ),
+            ));
+        }
+    };
+    if !(opt.range.0..=opt.range.1).contains(&v) {
+        return Err(InputError::new(
+            value.span,
+            format!(
+                "`{}` must be between {} and {}",
+                opt.name, opt.range.0, opt.range.1
+            ),
+        )
+        .with_help(opt.help));
+    }
+    Ok(v)
 }

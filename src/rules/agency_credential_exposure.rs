@@ -32,6 +32,7 @@ declare_rule! {
         summary: "an agency token that can read managed advertisers (their records embed brand credentials)",
         options: {},
         on_observed: true,
+        implied_by: ["full-access", "legacy-token"],
     }
 }
 

@@ -106,7 +106,8 @@ impl Token {
                 s.value
                     .into_iter()
                     .map(|text| Grant {
-                        resolved: cat.resolve(text.value.trim()),
+                        // As written: ` campaigns:read` is not a scope (and is said so).
+                        resolved: cat.resolve(&text.value),
                         text,
                     })
                     .collect()

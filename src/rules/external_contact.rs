@@ -73,10 +73,11 @@ impl Rule for ExternalContact {
                 let list: Vec<&str> = allowed.iter().map(|a| a.value.as_str()).collect();
                 let message = match &domain {
                     Some(d) => format!(
-                        "contact `{}` of token `{}` is outside {}'s allowed domains ({d})",
+                        "contact `{}` of token `{}` is at `{d}`, which is not among {}'s allowed contact domains ({})",
                         contact.value,
                         t.name(),
-                        env.value
+                        env.value,
+                        list.join(", ")
                     ),
                     None => format!(
                         "contact `{}` of token `{}` is not an e-mail address",

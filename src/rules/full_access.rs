@@ -31,6 +31,7 @@ declare_rule! {
         summary: "a token holds every scope of its account type's catalogue (`*`, legacy read-write, or every scope listed)",
         options: {},
         on_observed: true,
+        implied_by: ["legacy-token"],
     }
 }
 

@@ -51,7 +51,15 @@ impl Rule for LegacyToken {
             FindingBuilder::for_token(
                 &Self::META,
                 t,
-                format!("token `{}` is a legacy {} token", t.name(), legacy.value.as_str()),
+                format!(
+                    "token `{}` is a legacy {} token: it holds {}",
+                    t.name(),
+                    legacy.value.as_str(),
+                    match legacy.value {
+                        Legacy::ReadWrite => format!("every {} scope", t.account.kind),
+                        Legacy::ReadOnly => format!("every {} read scope", t.account.kind),
+                    }
+                ),
             )
             .severity(severity)
             .help("upgrade it to a scoped access token with only the scopes it needs, then delete the legacy pair")

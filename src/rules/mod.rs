@@ -66,7 +66,8 @@ macro_rules! declare_rule {
             );* $(;)?}
             $(, needs: $needs:ident)?
             $(, on_observed: $observed:literal)?
-            $(, severity_note: $note:literal)? $(,)?
+            $(, severity_note: $note:literal)?
+            $(, implied_by: [$($implied:literal),* $(,)?])? $(,)?
         }
     ) => {
         $(#[doc = $doc])*
@@ -88,6 +89,7 @@ macro_rules! declare_rule {
                 needs: declare_rule!(@needs $($needs)?),
                 on_observed: declare_rule!(@observed $($observed)?),
                 severity_note: declare_rule!(@note $($note)?),
+                implied_by: &[$($($implied),*)?],
             };
         }
 

@@ -1,5 +1,4 @@
 use super::{FindingBuilder, Rule, RuleMeta, Run, Severity, Sink, TokenRef};
-use crate::catalogue::ScopeSet;
 use crate::live::LiveState;
 
 declare_rule! {
@@ -61,51 +60,70 @@ impl Rule for ScopeDrift {
         }
         let cat = t.catalogue;
         let declared = t.token.effective;
-        let where_undeclared = t.token.scopes_span.unwrap_or(t.name_span());
-        for id in listed.granted_set(cat).minus(declared).iter() {
-            let scope = cat.scope_name(id);
+        let taken = live.taken_at();
+        // One finding per direction, naming every scope, each labelled in the listing.
+        let undeclared = listed.granted_set(cat).minus(declared);
+        if !undeclared.is_empty() {
+            let names = cat.names_of(undeclared);
             let mut b = FindingBuilder::for_token(
                 &Self::META,
                 t,
                 format!(
-                    "token `{}` can read `{scope}`, which its definition does not declare",
-                    t.name()
+                    "token `{}` can read {}, which its definition does not declare: {}",
+                    t.name(),
+                    count(names.len()),
+                    names.join(", ")
                 ),
             )
-            .help("if the integration needs it, declare it (and review why); otherwise remove it from the token in impact.com")
-            .label(format!("`{scope}` is not declared here"))
-            .scope(scope);
-            if let Some(at) = listed.granted.value.iter().find(|g| g.value == scope) {
+            .help("if the integration needs them, declare them (and review why); otherwise remove them from the token in impact.com")
+            .label(format!("{} not declared here", count(names.len())))
+            .subject(format!("undeclared:{}", names.join(",")));
+            for g in listed
+                .granted
+                .value
+                .iter()
+                .filter(|g| names.contains(&g.value.as_str()))
+            {
                 b = b.related(
-                    at.span,
-                    format!("granted (live listing of {})", live.taken_at()),
+                    g.span,
+                    format!("`{}` granted (live listing of {taken})", g.value),
                 );
             }
-            out.push(b.at(where_undeclared));
+            out.push(b.at(t.token.scopes_span.unwrap_or(t.name_span())));
         }
-        for id in listed.refused_set(cat).intersect(declared).iter() {
-            let scope = cat.scope_name(id);
-            let mut one = ScopeSet::EMPTY;
-            one.insert(id);
+        let refused = listed.refused_set(cat).intersect(declared);
+        if !refused.is_empty() {
+            let names = cat.names_of(refused);
             let mut b = FindingBuilder::for_token(
                 &Self::META,
                 t,
                 format!(
-                    "token `{}` declares `{scope}`, but the API refused it (403)",
-                    t.name()
+                    "token `{}` declares {} the API refused (403): {}",
+                    t.name(),
+                    count(names.len()),
+                    names.join(", ")
                 ),
             )
             .severity(Severity::Warning)
-            .help("add the scope to the token in impact.com, or remove it from the definition if it is no longer needed")
+            .help("add the scopes to the token in impact.com, or remove them from the definition if they are no longer needed")
             .label("refused by the API")
-            .scope(scope);
-            if let Some(at) = listed.refused.iter().find(|g| g.value == scope) {
+            .subject(format!("refused:{}", names.join(",")));
+            for g in listed
+                .refused
+                .iter()
+                .filter(|g| names.contains(&g.value.as_str()))
+            {
                 b = b.related(
-                    at.span,
-                    format!("refused (live listing of {})", live.taken_at()),
+                    g.span,
+                    format!("`{}` refused (live listing of {taken})", g.value),
                 );
             }
-            out.push(b.at(t.span_for(one)));
+            out.push(b.at(t.span_for(refused)));
         }
     }
+}
+
+/// `1 scope`, `3 scopes`.
+fn count(n: usize) -> String {
+    format!("{n} scope{}", if n == 1 { "" } else { "s" })
 }

@@ -31,6 +31,7 @@ declare_rule! {
         severity: Warning,
         summary: "write on a `high`-sensitivity category without a `justification`",
         options: {},
+        implied_by: ["full-access", "legacy-token"],
     }
 }
 

@@ -86,23 +86,30 @@ impl Rule for SharedEnvironment {
                         first.name_span(),
                     )
                 };
+                let mut b = FindingBuilder::for_token(
+                    &Self::META,
+                    t,
+                    format!(
+                        "{what} serves {} here and {} where it was first declared",
+                        envs.join(", "),
+                        first_envs.join(", ")
+                    ),
+                )
+                .help("create one token per environment")
+                .label(format!(
+                    "the same {} as the first declaration",
+                    if group.by_sid { "SID" } else { "token" }
+                ))
+                .related(first_span, "first declared here");
+                let env_span = |t: &TokenRef<'_>| t.doc().environment.as_ref().map(|e| e.span);
+                if let Some(at) = env_span(&t) {
+                    b = b.related(at, format!("serves {} here", envs.join(", ")));
+                }
+                if let Some(at) = env_span(&first) {
+                    b = b.related(at, format!("serves {} there", first_envs.join(", ")));
+                }
                 out.push(
-                    FindingBuilder::for_token(
-                        &Self::META,
-                        t,
-                        format!(
-                            "{what} serves {} here and {} where it was first declared",
-                            envs.join(", "),
-                            first_envs.join(", ")
-                        ),
-                    )
-                    .help("create one token per environment")
-                    .label(format!("declared for {}", envs.join(", ")))
-                    .related(
-                        first_span,
-                        format!("declared for {} here", first_envs.join(", ")),
-                    )
-                    .subject(format!(
+                    b.subject(format!(
                         "{}:{}",
                         if group.by_sid { "sid" } else { "name" },
                         envs.join(",")

@@ -41,7 +41,7 @@ impl Rule for UnknownScope {
     }
 
     fn check_grant(&self, run: &Run<'_>, t: TokenRef<'_>, grant: &Grant, out: &mut Sink<'_>) {
-        let text = grant.text.value.trim();
+        let text = grant.text.value.as_str();
         let shown = crate::redact::redact_if_secret(text);
         let (message, help) = match grant.resolved {
             Resolved::Scope(_) => return,
@@ -50,7 +50,7 @@ impl Rule for UnknownScope {
                 format!("scope pattern `{shown}` matches no {} scope", t.account.kind),
                 "patterns are `*`, `<category>:*`, `*:read` and `*:write`; `scopeward catalogue` lists the categories".to_string(),
             ),
-            Resolved::Unknown if text.is_empty() => (
+            Resolved::Unknown if text.trim().is_empty() => (
                 format!("empty {} scope", t.account.kind),
                 "remove the empty entry".to_string(),
             ),
@@ -71,6 +71,31 @@ impl Rule for UnknownScope {
     }
 }
 
+/// `category:access` from `category.access`, `category/access`, `access:category` and the
+/// like (the access being `read`, `write` or `*`).
+fn reoriented(text: &str) -> Option<String> {
+    let is_access = |a: &str| matches!(a.trim(), "read" | "write" | "*");
+    if let Some((a, c)) = text.split_once(':') {
+        if is_access(a) && !is_access(c) {
+            return Some(format!("{}:{}", c.trim(), a.trim()));
+        }
+        return None;
+    }
+    for sep in ['.', '/', ' ', '_'] {
+        if let Some((c, a)) = text.rsplit_once(sep) {
+            if is_access(a) && !c.trim().is_empty() {
+                return Some(format!("{}:{}", c.trim(), a.trim()));
+            }
+        }
+        if let Some((a, c)) = text.split_once(sep) {
+            if is_access(a) && !c.trim().is_empty() {
+                return Some(format!("{}:{}", c.trim(), a.trim()));
+            }
+        }
+    }
+    None
+}
+
 /// "a brand", "an agency".
 fn article(word: &str) -> &'static str {
     if word.starts_with(['a', 'e', 'i', 'o', 'u']) {
@@ -81,15 +106,31 @@ fn article(word: &str) -> &'static str {
 }
 
 fn suggestion(run: &Run<'_>, cat: &Catalogue, kind: AccountType, text: &str) -> String {
-    // Case and stray spaces: `Ads:Read`, `ads: read`.
+    // Stray spaces and case: ` ads:read`, `ads: read`, `Ads:Read`.
     let normalised: String = text
         .split(':')
         .map(|p| p.trim().to_ascii_lowercase())
         .collect::<Vec<_>>()
         .join(":");
     if normalised != text && cat.resolve(&normalised) != Resolved::Unknown {
-        return format!("did you mean `{normalised}`? scopes are lower case");
+        let why = if normalised == text.to_ascii_lowercase() {
+            "scopes are lower case"
+        } else {
+            "a scope has no spaces"
+        };
+        return format!("did you mean `{normalised}`? {why}");
     }
+    // Another separator (`campaigns.read`, `campaigns/read`, `campaigns_read`, `campaigns read`),
+    // or the parts the other way round (`read:campaigns`).
+    let reoriented = reoriented(&normalised);
+    if let Some(s) = reoriented.as_deref() {
+        if cat.resolve(s) != Resolved::Unknown {
+            return format!(
+                "did you mean `{s}`? a scope is `<category>:read` or `<category>:write`"
+            );
+        }
+    }
+    let normalised = reoriented.unwrap_or(normalised);
     let text = normalised.as_str();
     let (category, access) = match text.split_once(':') {
         Some((c, a)) => (c, a),

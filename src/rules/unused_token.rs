@@ -1,5 +1,6 @@
 use super::{FindingBuilder, Rule, RuleMeta, Run, Sink, TokenRef};
-use crate::model::{LastUsed, TokenState};
+use crate::model::{Day, LastUsed, TokenState};
+use crate::tree::de::Sp;
 
 declare_rule! {
     /// ## What it does
@@ -55,32 +56,31 @@ impl Rule for UnusedToken {
             _ => None,
         };
         if let Some(seen) = logged.filter(|l| declared_day.is_none_or(|d| *l > d)) {
-            let idle = seen.days_until(run.as_of);
-            if idle > days {
-                let b = FindingBuilder::for_token(
-                    &Self::META,
-                    t,
-                    format!(
-                        "token `{}` has not been used for {idle} days (last logged request on {seen})",
-                        t.name()
-                    ),
-                )
-                .help(format!(
-                    "disable it (tokens unused for more than {days} days count as unused)"
-                ));
-                out.push(match declared {
-                    Some(last) => b
-                        .label("last used earlier than the logs show")
-                        .at(last.span),
-                    None => b.label("last logged use long ago").at(t.name_span()),
-                });
-            }
+            idle_by_logs(run, t, seen, declared, days, out);
             return;
         }
         let Some(last) = declared else {
             return;
         };
         match last.value {
+            LastUsed::On(day) if day > run.as_of => {
+                // A day that has not come yet says nothing about use: say so, never pass it.
+                out.push(
+                    FindingBuilder::for_token(
+                        &Self::META,
+                        t,
+                        format!(
+                            "token `{}` has `last_used` {day}, after today ({})",
+                            t.name(),
+                            run.as_of
+                        ),
+                    )
+                    .help("record the day the token was last used (a date or time in the past, or `never`)")
+                    .label("in the future")
+                    .subject("future")
+                    .at(last.span),
+                );
+            }
             LastUsed::On(day) => {
                 let idle = day.days_until(run.as_of);
                 if idle > days {
@@ -125,5 +125,36 @@ impl Rule for UnusedToken {
                 }
             }
         }
+    }
+}
+
+/// Judged by the last logged request (newer than any declared `last_used`).
+fn idle_by_logs(
+    run: &Run<'_>,
+    t: TokenRef<'_>,
+    seen: Day,
+    declared: Option<&Sp<LastUsed>>,
+    days: i64,
+    out: &mut Sink<'_>,
+) {
+    let idle = seen.days_until(run.as_of);
+    if idle > days {
+        let b = FindingBuilder::for_token(
+            &UnusedToken::META,
+            t,
+            format!(
+                "token `{}` has not been used for {idle} days (last logged request on {seen})",
+                t.name()
+            ),
+        )
+        .help(format!(
+            "disable it (tokens unused for more than {days} days count as unused)"
+        ));
+        out.push(match declared {
+            Some(last) => b
+                .label("last used earlier than the logs show")
+                .at(last.span),
+            None => b.label("last logged use long ago").at(t.name_span()),
+        });
     }
 }

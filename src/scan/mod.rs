@@ -28,6 +28,8 @@ pub struct ScanOptions {
     pub max_filesize: u64,
     /// Walker threads.
     pub threads: usize,
+    /// The name standard input (`-`) is shown under.
+    pub stdin_name: Option<String>,
 }
 
 impl Default for ScanOptions {
@@ -35,6 +37,7 @@ impl Default for ScanOptions {
         ScanOptions {
             max_filesize: 1 << 20,
             threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            stdin_name: None,
         }
     }
 }
@@ -76,8 +79,14 @@ const BINARY_PROBE: usize = 8 << 10;
 pub fn scan_paths(paths: &[PathBuf], cwd: &Path, options: &ScanOptions) -> ScanResult {
     let tally = Mutex::new(Tally::default());
     for arg in paths {
+        if crate::source::is_stdin(arg) {
+            scan_stdin(arg, options, &tally);
+            continue;
+        }
         let full = crate::source::on_disk(cwd, arg);
-        let meta = match std::fs::symlink_metadata(&full) {
+        // A path named on the command line is read whatever it is: a symbolic link the user
+        // named is followed (the walk never follows one), a FIFO or device is read as a stream.
+        let meta = match std::fs::metadata(&full) {
             Ok(m) => m,
             Err(e) => {
                 lock(&tally).failures.push(Failure {
@@ -87,69 +96,18 @@ pub fn scan_paths(paths: &[PathBuf], cwd: &Path, options: &ScanOptions) -> ScanR
                 continue;
             }
         };
-        if meta.file_type().is_symlink() {
-            // Never followed: a link could lead out of the tree.
-            continue;
-        }
-        if meta.is_file() {
+        if meta.is_dir() {
+            walk(arg, &full, options, &tally);
+        } else {
             scan_file(
                 &full,
                 display_path(arg, Path::new("")),
-                meta.len(),
+                if meta.is_file() { meta.len() } else { 0 },
                 options,
                 &tally,
                 &mut Vec::new(),
             );
-            continue;
         }
-        let shown_base = arg.clone();
-        let walker = ignore::WalkBuilder::new(&full)
-            .hidden(false)
-            .git_ignore(true)
-            .git_global(false)
-            .git_exclude(true)
-            .ignore(true)
-            .parents(true)
-            .require_git(false)
-            .follow_links(false)
-            .filter_entry(|e| e.file_name() != ".git")
-            .threads(options.threads.max(1))
-            .build_parallel();
-        walker.run(|| {
-            let tally = &tally;
-            let full = &full;
-            let shown_base = &shown_base;
-            // One read buffer per walker thread: fresh pages per file cost more than the search.
-            let mut buf = Vec::new();
-            Box::new(move |entry| {
-                match entry {
-                    Ok(entry) => {
-                        if entry.file_type().is_some_and(|t| t.is_file()) {
-                            let rel = entry.path().strip_prefix(full).unwrap_or(entry.path());
-                            let shown = if shown_base.as_os_str() == "." {
-                                rel.to_path_buf()
-                            } else {
-                                shown_base.join(rel)
-                            };
-                            let len = entry.metadata().map_or(0, |m| m.len());
-                            scan_file(
-                                entry.path(),
-                                display_path(&shown, Path::new("")),
-                                len,
-                                options,
-                                tally,
-                                &mut buf,
-                            );
-                        }
-                    }
-                    Err(e) => lock(tally).failures.push(Failure {
-                        path: shown_base.display().to_string(),
-                        message: format!("cannot walk: {e}"),
-                    }),
-                }
-                ignore::WalkState::Continue
-            })
-        });
     }
     let t = tally.into_inner().unwrap_or_else(|p| p.into_inner());
     let mut files = t.files;
@@ -164,6 +122,63 @@ pub fn scan_paths(paths: &[PathBuf], cwd: &Path, options: &ScanOptions) -> ScanR
         skipped_large: t.skipped_large,
         failures,
     }
+}
+
+/// `-`: standard input, up to the size cap.
+fn scan_stdin(arg: &Path, options: &ScanOptions, tally: &Mutex<Tally>) {
+    let display = options
+        .stdin_name
+        .clone()
+        .unwrap_or_else(|| crate::source::STDIN_NAME.to_string());
+    match crate::source::read_capped(std::io::stdin().lock(), options.max_filesize) {
+        Ok(Some(bytes)) => scan_bytes(&bytes, display, arg, tally),
+        Ok(None) => lock(tally).skipped_large += 1,
+        Err(e) => lock(tally).failures.push(Failure::new(
+            display,
+            format!("cannot read: {}", io_reason(&e)),
+        )),
+    }
+}
+
+/// Walks a directory in parallel, as ripgrep does but into hidden files (not `.git`).
+fn walk(arg: &Path, full: &Path, options: &ScanOptions, tally: &Mutex<Tally>) {
+    let walker = ignore::WalkBuilder::new(full)
+        .hidden(false)
+        .git_ignore(true)
+        .git_global(false)
+        .git_exclude(true)
+        .ignore(true)
+        .parents(true)
+        .require_git(false)
+        .follow_links(false)
+        .filter_entry(|e| e.file_name() != ".git")
+        .threads(options.threads.max(1))
+        .build_parallel();
+    walker.run(|| {
+        // One read buffer per walker thread: fresh pages per file cost more than the search.
+        let mut buf = Vec::new();
+        Box::new(move |entry| {
+            match entry {
+                Ok(entry) if entry.file_type().is_some_and(|t| t.is_file()) => {
+                    let rel = entry.path().strip_prefix(full).unwrap_or(entry.path());
+                    let shown = if arg.as_os_str() == "." {
+                        rel.to_path_buf()
+                    } else {
+                        arg.join(rel)
+                    };
+                    let len = entry.metadata().map_or(0, |m| m.len());
+                    let display = display_path(&shown, Path::new(""));
+                    scan_file(entry.path(), display, len, options, tally, &mut buf);
+                }
+                Ok(_) => {}
+                Err(e) => lock(tally).failures.push(Failure {
+                    path: arg.display().to_string(),
+                    message: format!("cannot walk: {e}"),
+                }),
+            }
+            ignore::WalkState::Continue
+        })
+    });
 }
 
 /// How to turn a scan into a report.
@@ -230,6 +245,7 @@ pub fn into_report(
         errors: filtered.errors,
         failures: result.failures,
         files: result.scanned,
+        skipped: Vec::new(),
         tokens: 0,
         as_of: options.as_of,
         scan: Some(ScanStats {
@@ -317,7 +333,11 @@ fn scan_file(
         lock(tally).skipped_large += 1;
         return;
     }
-    let bytes = &buf[..];
+    scan_bytes(buf, display, path, tally);
+}
+
+/// Searches one file's bytes (a file with a NUL byte near its start is binary: skipped).
+fn scan_bytes(bytes: &[u8], display: String, path: &Path, tally: &Mutex<Tally>) {
     if memchr::memchr(0, &bytes[..bytes.len().min(BINARY_PROBE)]).is_some() {
         lock(tally).skipped_binary += 1;
         return;

@@ -202,12 +202,17 @@ impl de::Error for DeError {
     fn unknown_variant(variant: &str, expected: &'static [&'static str]) -> Self {
         let shown = crate::redact::redact_if_secret(variant);
         let mut e = DeError::new(format!("unknown value `{shown}`"));
-        e.help = Some(
-            match crate::did_you_mean::did_you_mean(variant, expected.iter().copied()) {
+        let word = crate::did_you_mean::account_type_word(variant, expected.iter().copied());
+        e.help = Some(match word {
+            Some((s, why)) => format!(
+                "did you mean `{s}`? impact.com's API calls {why}; expected one of {}",
+                one_of(expected)
+            ),
+            None => match crate::did_you_mean::did_you_mean(variant, expected.iter().copied()) {
                 Some(s) => format!("did you mean `{s}`? expected one of {}", one_of(expected)),
                 None => format!("expected one of {}", one_of(expected)),
             },
-        );
+        });
         e
     }
 

@@ -6,16 +6,31 @@ use toml::de::{DeTable, DeValue};
 use super::{Entry, Kind, Node, ParseError};
 use crate::source::{FileId, Span};
 
+/// How deep the `toml` parser nests before it stops (its own fixed limit, below
+/// [`super::MAX_DEPTH`]).
+pub const TOML_MAX_DEPTH: usize = 80;
+
 pub fn parse(file: FileId, text: &str) -> Result<Node<'_>, ParseError> {
-    let blank = text.lines().all(|l| {
-        let l = l.trim();
+    // Blank means TOML whitespace (space, tab), line breaks (LF, CRLF) and comments only: a
+    // vertical tab, form feed or lone CR is not whitespace in TOML, and the parser says so.
+    let blank = text.split_inclusive('\n').all(|l| {
+        let l = l
+            .strip_suffix("\r\n")
+            .or_else(|| l.strip_suffix('\n'))
+            .unwrap_or(l);
+        let l = l.trim_matches(|c| c == ' ' || c == '\t');
         l.is_empty() || l.starts_with('#')
     });
     if blank {
         return Err(ParseError::new(Span::new(file, 0, 0), "the file is empty")
             .with_help("a token definition file needs `account` and `[[tokens]]`"));
     }
-    let table = DeTable::parse(text).map_err(|e| {
+    let (table, errors) = DeTable::parse_recoverable(text);
+    // The parser goes on past an error: report the first one in the file.
+    if let Some(e) = errors
+        .iter()
+        .min_by_key(|e| e.span().map_or(usize::MAX, |r| r.start))
+    {
         let range = e.span().unwrap_or(0..0);
         let message = e.message().trim().to_string();
         let mut err = ParseError::new(
@@ -25,10 +40,12 @@ pub fn parse(file: FileId, text: &str) -> Result<Node<'_>, ParseError> {
         if message.contains("duplicate key") {
             err = err.with_help("a key may appear once in a table; remove or merge one of them");
         } else if message.contains("recursion") || message.contains("nest") {
-            err = err.with_help("token definitions need only a few levels of nesting");
+            err = err.with_help(format!(
+                "TOML nests at most {TOML_MAX_DEPTH} levels; token definitions need only a few"
+            ));
         }
-        err
-    })?;
+        return Err(err);
+    }
     let span = table.span();
     let entries = convert_table(file, table.into_inner(), 0)?;
     Ok(Node::new(
@@ -123,5 +140,32 @@ mod tests {
         assert!(parse(FileId(0), "").is_err());
         let deep = format!("a = {}{}", "[".repeat(50_000), "]".repeat(50_000));
         assert!(parse(FileId(0), &deep).is_err());
+    }
+
+    #[test]
+    fn only_toml_whitespace_is_blank() {
+        for text in ["\u{b}", "\u{c}", "\r", "a = 1\r"] {
+            let e = parse(FileId(0), text).expect_err(text);
+            assert!(
+                e.message.starts_with("invalid TOML"),
+                "{text:?}: {}",
+                e.message
+            );
+        }
+        for text in ["", " \t\n", "# c\r\n\r\n"] {
+            assert_eq!(
+                parse(FileId(0), text).unwrap_err().message,
+                "the file is empty"
+            );
+        }
+    }
+
+    #[test]
+    fn the_first_problem_is_the_one_reported() {
+        // The parser reports the missing `]` (at `y`) after a problem it found later in the
+        // file; the first one in the file is at byte 8.
+        let text = "x = [1,\ny = 2\n[t]\n[t]\n";
+        let e = parse(FileId(0), text).unwrap_err();
+        assert_eq!(e.span.start, 8, "{e:?} is not the first problem");
     }
 }

@@ -24,6 +24,19 @@ pub enum Trouble {
     Malformed,
 }
 
+/// The certificate an HTTPS server presents.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TlsCert {
+    /// For `localhost`, issued by the CA.
+    Good,
+    /// The CA certificate itself.
+    CaAsServer,
+    /// Issued by the CA for another name.
+    WrongName,
+    /// Issued by the CA, expired in 2021.
+    Expired,
+}
+
 /// One token the server knows.
 #[derive(Clone, Debug)]
 pub struct FakeToken {
@@ -141,26 +154,52 @@ impl ImpactServer {
     /// The same API over HTTPS (rustls), with a certificate for `localhost` signed by a fresh
     /// CA: returns the server and the CA certificate (PEM) a client must trust.
     pub fn start_tls(tokens: Vec<FakeToken>) -> (ImpactServer, String) {
+        Self::start_tls_with(tokens, TlsCert::Good)
+    }
+
+    /// Over HTTPS with the certificate `cert` (trouble or not): the server and the CA
+    /// certificate (PEM) of its issuer.
+    pub fn start_tls_with(tokens: Vec<FakeToken>, cert: TlsCert) -> (ImpactServer, String) {
         let ca_key = rcgen::KeyPair::generate().unwrap();
-        let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        let mut ca_params = rcgen::CertificateParams::new(match cert {
+            // The CA's own certificate, named for localhost, served as the server's.
+            TlsCert::CaAsServer => vec!["localhost".to_string()],
+            _ => Vec::<String>::new(),
+        })
+        .unwrap();
         ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
         ca_params
             .distinguished_name
             .push(rcgen::DnType::CommonName, "scopeward test CA");
-        let ca = rcgen::CertifiedIssuer::self_signed(ca_params, ca_key).unwrap();
+        let ca_cert = ca_params.self_signed(&ca_key).unwrap();
+        let ca_pem = ca_cert.pem();
+        let ca = rcgen::Issuer::new(ca_params, ca_key);
         let leaf_key = rcgen::KeyPair::generate().unwrap();
-        let leaf = rcgen::CertificateParams::new(vec!["localhost".to_string()])
-            .unwrap()
-            .signed_by(&leaf_key, &ca)
-            .unwrap();
+        let name = match cert {
+            TlsCert::WrongName => "elsewhere.invalid",
+            _ => "localhost",
+        };
+        let mut leaf_params = rcgen::CertificateParams::new(vec![name.to_string()]).unwrap();
+        if cert == TlsCert::Expired {
+            leaf_params.not_before = rcgen::date_time_ymd(2020, 1, 1);
+            leaf_params.not_after = rcgen::date_time_ymd(2021, 1, 1);
+        }
+        let leaf = leaf_params.signed_by(&leaf_key, &ca).unwrap();
+        let (chain, key) = match cert {
+            TlsCert::CaAsServer => (
+                ca_cert.der().clone(),
+                rustls::pki_types::PrivateKeyDer::try_from(ca.key().serialize_der()).unwrap(),
+            ),
+            _ => (
+                leaf.der().clone(),
+                rustls::pki_types::PrivateKeyDer::try_from(leaf_key.serialize_der()).unwrap(),
+            ),
+        };
         let _ = rustls::crypto::ring::default_provider().install_default();
         let config = Arc::new(
             rustls::ServerConfig::builder()
                 .with_no_client_auth()
-                .with_single_cert(
-                    vec![leaf.der().clone()],
-                    rustls::pki_types::PrivateKeyDer::try_from(leaf_key.serialize_der()).unwrap(),
-                )
+                .with_single_cert(vec![chain], key)
                 .unwrap(),
         );
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -193,7 +232,7 @@ impl ImpactServer {
             received,
             server: None,
         };
-        (server, ca.pem())
+        (server, ca_pem)
     }
 
     pub fn received(&self) -> Vec<Received> {

@@ -2,6 +2,10 @@
 //! [`Model`] (resolved against the catalogues), run the rules over it, filter, and collect one
 //! [`Report`]. Nothing here prints.
 
+pub mod discover;
+
+pub use discover::{Discovery, discover};
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -9,7 +13,6 @@ use rayon::prelude::*;
 
 use crate::catalogue::{Catalogues, ScopeSet};
 use crate::diag::InputError;
-use crate::diag::{Failure, io_reason};
 use crate::filter::{self, BaselineFile, FilterInput};
 use crate::finding::Finding;
 use crate::model::{AccountDoc, Day, Staged, TokenDoc, TokenStage, load_staged, scan_only};
@@ -35,6 +38,13 @@ pub struct CheckOptions {
     pub usage: Option<std::sync::Arc<crate::usage::Usage>>,
     /// Never free the checked model: the process exits after reporting (the CLI sets it).
     pub leak_model: bool,
+    /// The size cap of each definition file (`--max-filesize`).
+    pub max_filesize: u64,
+    /// The name standard input (`-`) is shown under, and whose extension gives its format.
+    pub stdin_name: Option<String>,
+    /// Files named on the command line (sorted): one that is not a definition is an error;
+    /// one found by walking is skipped.
+    pub named: Vec<PathBuf>,
 }
 
 impl CheckOptions {
@@ -47,80 +57,21 @@ impl CheckOptions {
             live: None,
             usage: None,
             leak_model: false,
+            max_filesize: crate::source::DEFAULT_MAX_FILESIZE,
+            stdin_name: None,
+            named: Vec::new(),
         }
     }
-}
-
-/// Finds token definition files: explicit files as given, directories walked with the policy's
-/// include globs, respecting `.gitignore`. Sorted and de-duplicated.
-pub fn discover(paths: &[PathBuf], policy: &Policy, cwd: &Path) -> (Vec<PathBuf>, Vec<Failure>) {
-    let mut files = Vec::new();
-    let mut failures = Vec::new();
-    for arg in paths {
-        let full = on_disk(cwd, arg);
-        let meta = match std::fs::metadata(&full) {
-            Ok(m) => m,
-            Err(e) => {
-                failures.push(Failure {
-                    path: arg.display().to_string(),
-                    message: format!("cannot read: {}", io_reason(&e)),
-                });
-                continue;
-            }
-        };
-        if meta.is_file() {
-            if Format::from_path(arg).is_none() {
-                failures.push(Failure {
-                    path: arg.display().to_string(),
-                    message: "not a token definition file: expected .yaml, .yml, .toml or .json"
-                        .into(),
-                });
-            } else {
-                files.push(arg.clone());
-            }
-            continue;
-        }
-        let walker = ignore::WalkBuilder::new(&full)
-            .hidden(true)
-            .git_ignore(true)
-            .git_global(false)
-            .git_exclude(true)
-            .require_git(false)
-            .follow_links(false)
-            .sort_by_file_path(|a, b| a.cmp(b))
-            .build();
-        for entry in walker {
-            match entry {
-                Ok(entry) => {
-                    if !entry.file_type().is_some_and(|t| t.is_file()) {
-                        continue;
-                    }
-                    let rel = entry.path().strip_prefix(&full).unwrap_or(entry.path());
-                    if policy.include_set.is_match(rel) && Format::from_path(entry.path()).is_some()
-                    {
-                        let shown = if arg.as_os_str() == "." {
-                            rel.to_path_buf()
-                        } else {
-                            arg.join(rel)
-                        };
-                        files.push(shown);
-                    }
-                }
-                Err(e) => failures.push(Failure {
-                    path: arg.display().to_string(),
-                    message: format!("cannot walk: {e}"),
-                }),
-            }
-        }
-    }
-    files.sort();
-    files.dedup();
-    (files, failures)
 }
 
 /// Reads a file as UTF-8; invalid bytes become an error pointing at the first of them.
-pub fn read_source(path: &Path, display: String, id: FileId) -> (SourceFile, Option<InputError>) {
-    let (file, problem) = crate::source::read_file(path, display);
+pub fn read_source(
+    path: &Path,
+    display: String,
+    id: FileId,
+    cap: u64,
+) -> (SourceFile, Option<InputError>) {
+    let (file, problem) = crate::source::read_file(path, display, cap);
     (file, problem.map(|p| p.into_error(id)))
 }
 
@@ -134,6 +85,8 @@ pub struct Model {
     pub errors: Vec<InputError>,
     /// Definition files read.
     pub files_read: usize,
+    /// Files found by walking that are not definitions (no top-level `account` or `tokens`).
+    pub skipped: Vec<String>,
     /// Findings of the token- and grant-level rules, when they ran while loading.
     token_findings: Option<Vec<Finding>>,
 }
@@ -163,14 +116,15 @@ impl Model {
 }
 
 /// Loads and resolves definition files (in parallel); nothing is judged yet.
-pub fn load(files: &[PathBuf], cwd: &Path, sources: SourceMap, catalogues: &Catalogues) -> Model {
-    load_inputs(
-        files.len(),
-        sources,
-        &Resolve { catalogues },
-        file_reader(files, cwd),
-        false,
-    )
+pub fn load(
+    files: &[PathBuf],
+    cwd: &Path,
+    sources: SourceMap,
+    catalogues: &Catalogues,
+    options: &CheckOptions,
+) -> Model {
+    let read = file_reader(files, cwd, options);
+    load_inputs(files.len(), sources, &Resolve { catalogues }, read, false)
 }
 
 /// [`load`] for documents held in memory: `(display name, text)`, the format taken from the
@@ -208,7 +162,8 @@ pub fn check_files(
     options: &CheckOptions,
 ) -> Report {
     let rules = RuleSet::new(policy, catalogues, options);
-    let model = load_inputs(files.len(), sources, &rules, file_reader(files, cwd), true);
+    let read = file_reader(files, cwd, options);
+    let model = load_inputs(files.len(), sources, &rules, read, true);
     finish(model, &rules, options)
 }
 
@@ -237,15 +192,34 @@ pub fn check_texts_with(
     finish(model, &rules, options)
 }
 
+/// Reads input `i` as file `id`: its source, format, a problem reading it, and whether it was
+/// named on the command line.
 type Reader<'a> =
-    Box<dyn Fn(usize, FileId) -> (SourceFile, Format, Option<InputError>) + Sync + 'a>;
+    Box<dyn Fn(usize, FileId) -> (SourceFile, Format, Option<InputError>, bool) + Sync + 'a>;
 
-fn file_reader<'a>(files: &'a [PathBuf], cwd: &'a Path) -> Reader<'a> {
+fn file_reader<'a>(files: &'a [PathBuf], cwd: &'a Path, options: &'a CheckOptions) -> Reader<'a> {
     Box::new(move |i, id| {
         let rel = &files[i];
-        let format = Format::from_path(rel).unwrap_or(Format::Yaml);
-        let (source, err) = read_source(&on_disk(cwd, rel), display_path(rel, Path::new("")), id);
-        (source, format, err)
+        let (display, format) = if crate::source::is_stdin(rel) {
+            let name = options
+                .stdin_name
+                .as_deref()
+                .unwrap_or(crate::source::STDIN_NAME);
+            (name.to_string(), Format::from_path(Path::new(name)))
+        } else {
+            (display_path(rel, Path::new("")), Format::from_path(rel))
+        };
+        // A stream named without an extension (`<(…)`, `/dev/stdin`) is read as YAML, which
+        // JSON documents also are.
+        let format = format.unwrap_or(Format::Yaml);
+        let path = if crate::source::is_stdin(rel) {
+            rel.clone()
+        } else {
+            on_disk(cwd, rel)
+        };
+        let (source, err) = read_source(&path, display, id, options.max_filesize);
+        let named = options.named.binary_search(rel).is_ok();
+        (source, format, err, named)
     })
 }
 
@@ -253,7 +227,7 @@ fn text_reader<'a>(docs: &'a [(&'a str, &'a str)]) -> Reader<'a> {
     Box::new(move |i, _| {
         let (name, text) = docs[i];
         let format = Format::from_path(Path::new(name)).unwrap_or(Format::Yaml);
-        (SourceFile::new(name, None, text), format, None)
+        (SourceFile::new(name, None, text), format, None, true)
     })
 }
 
@@ -270,18 +244,18 @@ fn load_inputs<S: TokenStage<Output = Converted>>(
     checked: bool,
 ) -> Model {
     let base = sources.next_id().0;
-    let loaded: Vec<(SourceFile, Staged<Converted>, Option<InputError>)> = (0..count)
+    let loaded: Vec<(SourceFile, Staged<Converted>, Option<InputError>, bool)> = (0..count)
         .into_par_iter()
         .map(|i| {
             let id = FileId(base + i as u32);
-            let (source, format, err) = read(i, id);
+            let (source, format, err, named) = read(i, id);
             let staged = match err {
                 None => load_staged(id, format, source.text(), stage),
                 // Unreadable as UTF-8: not checked, but still searched for secrets, so that
                 // none is shown in the diagnostic's snippet.
                 Some(_) => scan_only(id, format, source.text()),
             };
-            (source, staged, err)
+            (source, staged, err, named)
         })
         .collect();
     let mut model = Model {
@@ -291,9 +265,32 @@ fn load_inputs<S: TokenStage<Output = Converted>>(
         errors: Vec::new(),
         token_findings: checked.then(Vec::new),
         sources: SourceMap::new(),
+        skipped: Vec::new(),
     };
-    for (mut source, staged, err) in loaded {
+    for (mut source, mut staged, err, named) in loaded {
         let id = sources.next_id();
+        if staged.not_definition {
+            if named && staged.not_a_table {
+                // Its one error already says what the file is.
+            } else if named {
+                // One error for the file, not one per key.
+                staged.errors = vec![
+                    InputError::new(
+                        crate::source::Span::new(id, 0, 0),
+                        "not a token definition file: it has neither `account` nor `tokens` at the top level",
+                    )
+                    .with_help("a definition file has `account` and `tokens`: see `scopeward schema tokens`"),
+                ];
+            } else if staged.secrets.is_empty() {
+                // Some other file the include globs match: skipped, counted.
+                model.skipped.push(source.display.clone());
+                sources.add(source);
+                continue;
+            } else {
+                // Not a definition, but it holds a secret: that is still reported.
+                staged.errors.clear();
+            }
+        }
         model.formats.insert(id, staged.format);
         for hit in &staged.secrets {
             source.redact(hit.value_span.start as usize, hit.value_span.end as usize);
@@ -409,6 +406,7 @@ fn finish(model: Model, rules: &RuleSet<'_>, options: &CheckOptions) -> Report {
         mut errors,
         files_read,
         token_findings,
+        skipped,
     } = model;
     let run = Run {
         files,
@@ -467,7 +465,8 @@ fn finish(model: Model, rules: &RuleSet<'_>, options: &CheckOptions) -> Report {
         inventory,
         errors,
         failures: Vec::new(),
-        files: files_read,
+        files: files_read - skipped.len(),
+        skipped,
         tokens,
         as_of: options.as_of,
         scan: None,
