@@ -172,6 +172,8 @@ pub enum AccountTypeArg {
     Agency,
 }
 
+// Parsed once per run: the size of its largest variant costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Lint token definitions (files or directories; default .).
@@ -191,13 +193,13 @@ pub enum Command {
     #[command(group(clap::ArgGroup::new("evidence").required(true).multiple(true).args(["live", "listing", "usage"])))]
     Audit(AuditArgs),
     /// Least-privilege scopes per token from usage logs: what to keep, remove and add.
+    #[command(group(clap::ArgGroup::new("logs").required(true).args(["usage"])))]
     Suggest {
         /// Output format: the suggestions (or the diff, with --diff) as text, or JSON.
         #[arg(long, value_enum, default_value = "human")]
         format: SuggestFormat,
-        /// An HTTP request log (combined/common log format, JSON lines or HAR; gzip too). Repeatable.
-        #[arg(long, value_name = "LOG", required = true)]
-        usage: Vec<PathBuf>,
+        #[command(flatten)]
+        usage: UsageArgs,
         /// Definition files or directories, as for `check`.
         #[arg(value_name = "PATH")]
         paths: Vec<PathBuf>,
@@ -205,8 +207,37 @@ pub enum Command {
         /// (`git apply` or `patch -p1` it); comments and layout are kept.
         #[arg(long)]
         diff: bool,
+        /// Also add scopes that only refused requests (401/403, or no 2xx/3xx answer) needed.
+        /// Off by default: an integration that keeps failing is no reason to grant it more.
+        #[arg(long)]
+        include_refused: bool,
         #[command(flatten)]
         input: InputArgs,
+    },
+    /// Print the SQL query that makes a usage summary (for `--usage`) from a warehouse table
+    /// of request logs: one row per SID, method, path and status class.
+    UsageSql {
+        /// The warehouse's SQL.
+        #[arg(long, value_enum)]
+        dialect: SqlDialect,
+        /// The table of request logs (`name`, `schema.name`; BigQuery `project.dataset.name`).
+        #[arg(long, value_name = "NAME", default_value = "requests")]
+        table: String,
+        /// The request time (a TIMESTAMP in UTC).
+        #[arg(long, value_name = "C", default_value = "time")]
+        time_col: String,
+        /// The HTTP method.
+        #[arg(long, value_name = "C", default_value = "method")]
+        method_col: String,
+        /// The request target: a path or a URL, query included.
+        #[arg(long, value_name = "C", default_value = "path")]
+        path_col: String,
+        /// The HTTP status (an integer).
+        #[arg(long, value_name = "C", default_value = "status")]
+        status_col: String,
+        /// The Basic-auth user, when the logs have it (attributes `/PageLoad` and call data).
+        #[arg(long, value_name = "C")]
+        user_col: Option<String>,
     },
     /// Find impact.com credentials in any files (respects .gitignore, skips binaries; output
     /// is redacted).
@@ -287,10 +318,8 @@ pub struct AuditArgs {
     /// Audit a saved live listing (from --save-listing) instead of probing.
     #[arg(long, value_name = "FILE", conflicts_with = "live")]
     pub listing: Option<PathBuf>,
-    /// An HTTP request log of the integrations (combined/common log format, JSON lines or HAR;
-    /// gzip too; detected per file). Repeatable. Enables unused-scope and missing-scope.
-    #[arg(long, value_name = "LOG")]
-    pub usage: Vec<PathBuf>,
+    #[command(flatten)]
+    pub usage: UsageArgs,
     /// Write the live listing to FILE (JSON; never holds an Auth Token).
     #[arg(long, value_name = "FILE", conflicts_with = "listing")]
     pub save_listing: Option<PathBuf>,
@@ -328,6 +357,162 @@ pub struct AuditArgs {
     pub report: ReportArgs,
     #[command(flatten)]
     pub input: InputArgs,
+}
+
+/// Usage logs and how they are read (`audit --usage`, `suggest`). Written out by hand
+/// rather than derived: the logs are kept grouped by `--usage` flag (see
+/// [`UsageArgs::take_definitions`]), which clap's derive cannot express yet.
+#[derive(Clone, Debug, Default)]
+pub struct UsageArgs {
+    /// The values of each `--usage` flag.
+    pub logs: Vec<Vec<PathBuf>>,
+    /// `--usage-host`.
+    pub usage_host: Vec<String>,
+    /// `--since`.
+    pub since: Option<Since>,
+}
+
+impl clap::FromArgMatches for UsageArgs {
+    fn from_arg_matches(m: &clap::ArgMatches) -> Result<Self, clap::Error> {
+        let logs = m
+            .get_occurrences::<PathBuf>("usage")
+            .map(|o| o.map(|values| values.cloned().collect()).collect())
+            .unwrap_or_default();
+        let usage_host = m
+            .get_many::<String>("usage_host")
+            .map(|v| v.cloned().collect())
+            .unwrap_or_default();
+        Ok(UsageArgs {
+            logs,
+            usage_host,
+            since: m.get_one::<Since>("since").copied(),
+        })
+    }
+
+    fn update_from_arg_matches(&mut self, m: &clap::ArgMatches) -> Result<(), clap::Error> {
+        *self = Self::from_arg_matches(m)?;
+        Ok(())
+    }
+}
+
+impl Args for UsageArgs {
+    fn augment_args(cmd: clap::Command) -> clap::Command {
+        cmd.arg(
+            clap::Arg::new("usage")
+                .long("usage")
+                .value_name("LOG")
+                .num_args(1..)
+                .action(clap::ArgAction::Append)
+                .value_parser(clap::value_parser!(PathBuf))
+                .help(
+                    "HTTP request logs of the integrations: combined/common log format, Squid, \
+                     JSON lines, HAR, or a usage summary (CSV or JSON lines); gzip too; detected \
+                     per file. Takes several files (`--usage access.log*`) and is repeatable; \
+                     directories and .yaml/.yml/.toml files after its first value are definitions. \
+                     Enables unused-scope and missing-scope.",
+                ),
+        )
+        .arg(
+            clap::Arg::new("usage_host")
+                .long("usage-host")
+                .value_name("HOST")
+                .action(clap::ArgAction::Append)
+                .help(
+                    "Count only requests whose logged host is HOST (repeatable). By default a \
+                     request counts when its path has an impact.com base path and an IR… SID, \
+                     whatever host was logged.",
+                ),
+        )
+        .arg(
+            clap::Arg::new("since")
+                .long("since")
+                .value_name("DATE")
+                .value_parser(parse_since)
+                .help("Ignore log entries before DATE (YYYY-MM-DD, UTC, or an RFC 3339 time)."),
+        )
+    }
+
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        Self::augment_args(cmd)
+    }
+}
+
+/// `--since`, as Unix seconds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Since(pub i64);
+
+fn parse_since(text: &str) -> Result<Since, String> {
+    let t = text.trim();
+    if let Ok(ts) = t.parse::<jiff::Timestamp>() {
+        return Ok(Since(ts.as_second()));
+    }
+    t.parse::<jiff::civil::Date>()
+        .ok()
+        .and_then(|d| d.to_zoned(jiff::tz::TimeZone::UTC).ok())
+        .map(|z| Since(z.timestamp().as_second()))
+        .ok_or_else(|| format!("`{text}` is not a date (YYYY-MM-DD) or an RFC 3339 time"))
+}
+
+impl UsageArgs {
+    /// Every log named, in order.
+    pub fn files(&self) -> Vec<PathBuf> {
+        self.logs.iter().flatten().cloned().collect()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.logs.iter().all(Vec::is_empty)
+    }
+
+    /// Takes out the values after a `--usage` flag's first that are definitions, not logs — a
+    /// directory, or a `.yaml`/`.yml`/`.toml` file — and returns them, so that
+    /// `--usage access.log* tokens/` reads every rotated log and checks `tokens/`.
+    pub fn take_definitions(&mut self) -> Vec<PathBuf> {
+        let mut out = Vec::new();
+        for values in &mut self.logs {
+            let mut i = 1;
+            while i < values.len() {
+                let p = &values[i];
+                let definition = p.is_dir()
+                    || p.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+                        ["yaml", "yml", "toml"]
+                            .iter()
+                            .any(|d| e.eq_ignore_ascii_case(d))
+                    });
+                if definition {
+                    out.push(values.remove(i));
+                } else {
+                    i += 1;
+                }
+            }
+        }
+        out
+    }
+}
+
+impl Cli {
+    /// Definition paths that followed `--usage`'s logs move to the command's paths.
+    pub fn normalise(&mut self) {
+        match &mut self.command {
+            Command::Audit(args) => {
+                let moved = args.usage.take_definitions();
+                args.paths.extend(moved);
+            }
+            Command::Suggest { usage, paths, .. } => {
+                let moved = usage.take_definitions();
+                paths.extend(moved);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// `--dialect` of `usage-sql`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SqlDialect {
+    Duckdb,
+    Bigquery,
+    Athena,
+    Clickhouse,
 }
 
 /// `10K`, `1M`, `2G` or a number of bytes.

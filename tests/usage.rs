@@ -3,6 +3,12 @@
 //! every log format never echoed, and bad log files named with exit code 2.
 
 mod common;
+#[path = "usage/layouts.rs"]
+mod layouts;
+#[path = "usage/formats.rs"]
+mod server_formats;
+#[path = "usage/warehouse.rs"]
+mod warehouse;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -139,6 +145,10 @@ fn access_log() -> String {
     s += &clf(11, "GET", &format!("/Advertisers/{U}/Ads"), 200);
     s += &clf(12, "GET", "/healthz", 200);
     s += "half a line from a log rotati\n";
+    // A month earlier (the window must reach `min_window_days` for unused-scope to judge).
+    s += &format!(
+        "10.0.0.7 - - [01/Oct/2026:09:00:00 +0000] \"GET /Advertisers/{F}/Ads HTTP/1.1\" 200 100 \"-\" \"client/1\"\n"
+    );
     s
 }
 
@@ -317,9 +327,16 @@ fn suggest_prints_least_scopes_per_token() {
     let legacy = token("old-erp");
     assert_eq!(strs(&legacy["least_scopes"]), ["campaigns:read"]);
     assert!(legacy["note"].as_str().unwrap().contains("upgrade"));
+    // Refused-only evidence (one 403) is reported, not granted.
     let n = token("no-scopes-yet");
-    assert_eq!(strs(&n["add"]), ["conversions:write"]);
+    assert!(strs(&n["add"]).is_empty());
+    assert_eq!(strs(&n["refused_only"]), ["conversions:write"]);
     assert_eq!(n["refused"], 1);
+    assert_eq!(doc["include_refused"], false);
+    assert_eq!(doc["window"]["days"], 42);
+    assert_eq!(doc["window"]["judges_unused"], true);
+    assert_eq!(doc["logs"][0]["detected"], "common/combined log format");
+    assert_eq!(doc["logs"][0]["impact_requests"], 12);
     assert_eq!(doc["undeclared_sids"][0]["sid"], U);
     assert_eq!(doc["undeclared_sids"][0]["first_at"], "logs/access.log:11");
     assert_eq!(doc["logs"][0]["malformed"], 1);
@@ -349,7 +366,8 @@ fn apply_and_reaudit(tool: &[&str]) {
         .unwrap();
     let status = child.wait().unwrap();
     assert!(status.success(), "{tool:?} rejected the diff:\n{diff}");
-    // Nothing left to flag but the legacy token, which only an upgrade in impact.com fixes.
+    // Nothing left to flag but the legacy token, which only an upgrade in impact.com fixes,
+    // and the scope only refused requests needed, which `suggest` never grants on its own.
     let out = run(sw(
         dir.path(),
         &[
@@ -364,11 +382,18 @@ fn apply_and_reaudit(tool: &[&str]) {
     let left = usage_findings(&out);
     assert_eq!(
         left,
-        [(
-            "unused-scope".to_string(),
-            "old-erp".to_string(),
-            "*".to_string()
-        )],
+        [
+            (
+                "missing-scope".to_string(),
+                "no-scopes-yet".to_string(),
+                "conversions:write".to_string()
+            ),
+            (
+                "unused-scope".to_string(),
+                "old-erp".to_string(),
+                "*".to_string()
+            )
+        ],
         "{diff}"
     );
     // Comments and layout are kept.
@@ -477,6 +502,22 @@ fn planted_auth_tokens_never_reach_any_output() {
 ]}}}}"#
         ),
     );
+    // A usage summary whose path is a credential URL, and a Caddy-style record whose
+    // request headers hold the Authorization.
+    write(
+        dir.path(),
+        "logs/secret-summary.csv",
+        &format!(
+            "sid,method,path,status,count,first_seen,last_seen\n,GET,https://{A}:{SECRET}@api.impact.com/Advertisers/{A}/Ads?auth_token={SECRET},2xx,3,2026-11-01T00:00:00Z,2026-11-02T00:00:00Z\n{SECRET},POST,/PageLoad,2xx,1,,\n"
+        ),
+    );
+    write(
+        dir.path(),
+        "logs/secret-caddy.jsonl",
+        &format!(
+            "{{\"ts\":1793527200.5,\"request\":{{\"method\":\"POST\",\"host\":\"proxy.internal\",\"uri\":\"/PageLoad?token={SECRET}\",\"headers\":{{\"Authorization\":[\"Basic {basic}\"]}}}},\"status\":200}}\n"
+        ),
+    );
     // A log whose very name carries one.
     write(
         dir.path(),
@@ -488,6 +529,8 @@ fn planted_auth_tokens_never_reach_any_output() {
         "logs/secret.log.gz",
         "logs/secret.jsonl",
         "logs/secret.har",
+        "logs/secret-summary.csv",
+        "logs/secret-caddy.jsonl",
         &format!("logs/{SECRET}.log"),
         &format!("logs/missing-{SECRET}.log"),
     ];
@@ -522,6 +565,12 @@ fn planted_auth_tokens_never_reach_any_output() {
             out.all()
         );
         check(&out, &format!("audit --format {format}"));
+        for read in [
+            "secret-summary.csv: usage summary (CSV)",
+            "secret-caddy.jsonl: JSON lines",
+        ] {
+            assert!(out.stderr.contains(read), "{format}: {}", out.stderr);
+        }
     }
     for extra in [
         &["--format", "human"][..],
@@ -552,7 +601,9 @@ fn planted_auth_tokens_never_reach_any_output() {
                 .map(|s| s.as_str().unwrap())
                 .collect();
             assert!(scopes.contains(&"page-loads:write"), "{scopes:?}");
-            assert!(scopes.contains(&"conversions:write"), "{scopes:?}");
+            // The conversion was refused (403): evidence to report, not to grant.
+            assert!(!scopes.contains(&"conversions:write"), "{scopes:?}");
+            assert_eq!(shop["refused_only"][0], "conversions:write", "{shop}");
         }
     }
 }
@@ -660,7 +711,12 @@ fn round_trip(name: &str, text: &str, log: &str) -> String {
     };
     let report = check(text);
     assert!(report.errors.is_empty(), "{:?}", report.errors);
-    let (_, plans) = suggest::suggest(&report.inventory, &report.sources, &usage, &cats);
+    // Layouts, not windows, are under test here: removals whatever the logs' window.
+    let opts = suggest::SuggestOptions {
+        min_window_days: None,
+        ..suggest::SuggestOptions::default()
+    };
+    let (_, plans) = suggest::suggest(&report.inventory, &report.sources, &usage, &cats, &opts);
     let (files, skipped) = edit::apply(&plans, &report.sources);
     assert!(skipped.is_empty(), "{skipped:?}");
     assert_eq!(files.len(), 1, "nothing edited in {name}");
@@ -671,7 +727,7 @@ fn round_trip(name: &str, text: &str, log: &str) -> String {
         "{name} no longer loads:\n{new}\n{:?}",
         again.errors
     );
-    let (doc, _) = suggest::suggest(&again.inventory, &again.sources, &usage, &cats);
+    let (doc, _) = suggest::suggest(&again.inventory, &again.sources, &usage, &cats, &opts);
     for t in &doc.tokens {
         assert!(
             t.minimal,
@@ -736,4 +792,89 @@ fn edits_round_trip_in_every_layout() {
         &log,
     );
     assert!(json.contains("\"reports:read\""), "{json}");
+}
+
+/// The peak resident memory (MB) of one run of the binary, polled from `/proc/PID/status`
+/// (`VmHWM`, which `exec` resets) while it runs.
+fn peak_rss_mb(dir: &Path, args: &[&str]) -> f64 {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_scopeward"))
+        .args(args)
+        .current_dir(dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let status = format!("/proc/{}/status", child.id());
+    let mut peak = 0f64;
+    loop {
+        if let Ok(s) = std::fs::read_to_string(&status) {
+            if let Some(kb) = s
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+            {
+                peak = peak.max(kb);
+            }
+        }
+        if let Some(exit) = child.try_wait().unwrap() {
+            assert!(exit.code().is_some_and(|c| c < 2), "{exit:?}");
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    peak / 1024.0
+}
+
+#[test]
+fn memory_stays_flat_as_logs_grow() {
+    if !Path::new("/proc/self/status").exists() {
+        eprintln!("skipped: no /proc to read peak memory from");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "tokens.yaml",
+        &format!(
+            "account: {{type: brand}}\ntokens:\n  - name: a\n    sid: {A}\n    scopes: [actions:read]\n"
+        ),
+    );
+    let line = |i: usize| {
+        format!(
+            "10.0.0.7 - - [{:02}/Nov/2026:09:00:00 +0000] \"GET https://api.impact.com/Advertisers/IR{:032}/Actions?PageSize=100&Page={i} HTTP/1.1\" 200 512 \"-\" \"client/1\"\n",
+            1 + i % 28,
+            i % 500
+        )
+    };
+    let write_log = |name: &str, lines: usize| {
+        let mut f = std::io::BufWriter::new(std::fs::File::create(dir.path().join(name)).unwrap());
+        for i in 0..lines {
+            f.write_all(line(i).as_bytes()).unwrap();
+        }
+        f.flush().unwrap();
+    };
+    write_log("small.log", 50_000);
+    write_log("large.log", 600_000);
+    let args = |log: &'static str| {
+        [
+            "audit",
+            "tokens.yaml",
+            "--usage",
+            log,
+            "--format",
+            "json",
+            "-q",
+        ]
+    };
+    let small = peak_rss_mb(dir.path(), &args("small.log"));
+    let large = peak_rss_mb(dir.path(), &args("large.log"));
+    let size = std::fs::metadata(dir.path().join("large.log"))
+        .unwrap()
+        .len() as f64
+        / 1e6;
+    // Twelve times the lines (about 100 MB more of log), at most a few MB more of memory.
+    assert!(
+        large < small + 25.0 && large < 100.0,
+        "peak memory {small:.0} MB on 50,000 lines, {large:.0} MB on 600,000 ({size:.0} MB)"
+    );
 }

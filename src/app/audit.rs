@@ -51,7 +51,7 @@ pub(super) fn run(g: &GlobalArgs, args: &AuditArgs) -> u8 {
         Err(e) => return usage_error(e),
     };
     if !args.usage.is_empty() {
-        let mut usage = read_usage(!g.quiet, &args.usage, &cwd, &catalogues, &mut diag);
+        let mut usage = read_usage(!g.quiet, &args.usage, &cwd, &catalogues, &policy, &mut diag);
         usage.place(&mut sources);
         options.usage = Some(std::sync::Arc::new(usage));
     }

@@ -32,16 +32,18 @@ mod info;
 mod init;
 mod scan;
 mod suggest;
+mod usage_sql;
 
 pub const EXIT_CLEAN: u8 = 0;
 pub const EXIT_FINDINGS: u8 = 1;
 pub const EXIT_ERROR: u8 = 2;
 
-pub fn run(cli: Cli) -> u8 {
+pub fn run(mut cli: Cli) -> u8 {
     // For the test that proves a panic prints none of its message (which could quote input).
     if let Some(text) = std::env::var_os("SCOPEWARD_DEBUG_PANIC") {
         panic!("{}", text.to_string_lossy());
     }
+    cli.normalise();
     let g = &cli.global;
     match &cli.command {
         Command::Check {
@@ -55,8 +57,39 @@ pub fn run(cli: Cli) -> u8 {
             usage,
             paths,
             diff,
+            include_refused,
             input,
-        } => suggest::run(g, *format, usage, paths, *diff, input),
+        } => suggest::run(
+            g,
+            &suggest::Args {
+                format: *format,
+                usage,
+                paths,
+                diff: *diff,
+                include_refused: *include_refused,
+                input,
+            },
+        ),
+        Command::UsageSql {
+            dialect,
+            table,
+            time_col,
+            method_col,
+            path_col,
+            status_col,
+            user_col,
+        } => usage_sql::run(
+            g,
+            *dialect,
+            crate::usage::sql::Table {
+                name: table.clone(),
+                time: time_col.clone(),
+                method: method_col.clone(),
+                path: path_col.clone(),
+                status: status_col.clone(),
+                user: user_col.clone(),
+            },
+        ),
         Command::Scan {
             paths,
             max_filesize,
@@ -319,50 +352,72 @@ fn finish(g: &GlobalArgs, r: &ReportArgs, report: &Report, catalogues: &Catalogu
     }
 }
 
-/// Reads the usage logs; unreadable ones become failures (exit 2), the rest is used. Notes
-/// on the logs (lines that did not parse, requests without a SID) go to standard error once.
+/// Reads the usage logs; unreadable ones become failures (exit 2), the rest is used. With
+/// `notes`, says on standard error what was read: per log its format, lines, impact.com
+/// requests, attributed and unattributable ones, skipped and malformed lines, and what it
+/// could not show; then the window, and why `unused-scope` is silent when it is too short.
 fn read_usage(
     notes: bool,
-    logs: &[PathBuf],
+    args: &crate::cli::UsageArgs,
     cwd: &Path,
     catalogues: &Catalogues,
+    policy: &Policy,
     diag: &mut Diagnostics,
 ) -> crate::usage::Usage {
-    let (usage, errors) = crate::usage::read_from(logs, cwd, catalogues);
+    let options = usage_options(args);
+    let (usage, errors) = crate::usage::read_with(&args.files(), cwd, catalogues, &options);
     for e in errors {
         diag.failure(e.path, e.message);
     }
     if notes {
-        for f in &usage.files {
-            if f.malformed > 0 {
-                note!(
-                    "note: {}: {} line{} not in {} format skipped (first: line {})",
-                    f.display,
-                    f.malformed,
-                    if f.malformed == 1 { "" } else { "s" },
-                    f.format.as_str(),
-                    f.first_malformed.unwrap_or(0)
-                );
-            }
-            if f.tunnels > 0 {
-                note!(
-                    "note: {}: {} CONNECT tunnel{} to impact.com: the proxy saw no paths (log at the client, or inspect TLS)",
-                    f.display,
-                    f.tunnels,
-                    if f.tunnels == 1 { "" } else { "s" }
-                );
-            }
-            if f.unattributed > 0 {
-                note!(
-                    "note: {}: {} impact.com request{} with no SID in the path and no Basic-auth user",
-                    f.display,
-                    f.unattributed,
-                    if f.unattributed == 1 { "" } else { "s" }
-                );
-            }
+        for line in usage_report(&usage, catalogues, policy) {
+            note!("{line}");
         }
     }
     usage
+}
+
+/// How `--usage-host` and `--since` read the logs.
+fn usage_options(args: &crate::cli::UsageArgs) -> crate::usage::UsageOptions {
+    crate::usage::UsageOptions {
+        hosts: args.usage_host.clone(),
+        since: args.since.map(|s| s.0),
+        ..crate::usage::UsageOptions::default()
+    }
+}
+
+/// `unused-scope`'s `min_window_days`, when the rule is on.
+fn min_window_days(policy: &Policy) -> Option<i64> {
+    let rule = rules::find("unused-scope")?;
+    let meta = rule.meta();
+    policy
+        .enabled(meta)
+        .then(|| policy.option(meta, "min_window_days") as i64)
+}
+
+/// The lines [`read_usage`] prints: `usage:` per log, `note:` per thing it could not show.
+fn usage_report(
+    usage: &crate::usage::Usage,
+    catalogues: &Catalogues,
+    policy: &Policy,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    for f in &usage.files {
+        out.push(format!("usage: {}", f.what_was_read()));
+    }
+    for f in &usage.files {
+        out.extend(
+            f.notes(catalogues)
+                .into_iter()
+                .map(|n| format!("note: {n}")),
+        );
+    }
+    if let Some(min) = min_window_days(policy) {
+        if let Err(why) = usage.covers(min) {
+            out.push(format!("note: unused-scope is silent: {why}"));
+        }
+    }
+    out
 }
 
 /// `--write-baseline FILE`: records what is reported now, then treats it as the baseline of

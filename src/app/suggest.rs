@@ -2,12 +2,25 @@
 
 use std::path::PathBuf;
 
-use super::{EXIT_CLEAN, EXIT_ERROR, Start, emit, or_here, read_usage, start, usage_error};
-use crate::cli::{GlobalArgs, InputArgs, ReportArgs, SuggestFormat};
+use super::{
+    EXIT_CLEAN, EXIT_ERROR, Start, emit, min_window_days, or_here, read_usage, start, usage_error,
+};
+use crate::cli::{GlobalArgs, InputArgs, ReportArgs, SuggestFormat, UsageArgs};
 use crate::diag::Diagnostics;
 use crate::engine::{self, CheckOptions};
 use crate::fix::{edit, plan};
 use crate::redact::scrub;
+use crate::report::Report;
+
+/// What `suggest` was asked.
+pub(super) struct Args<'a> {
+    pub format: SuggestFormat,
+    pub usage: &'a UsageArgs,
+    pub paths: &'a [PathBuf],
+    pub diff: bool,
+    pub include_refused: bool,
+    pub input: &'a InputArgs,
+}
 
 /// How problems found before suggesting are reported.
 fn report_args(format: SuggestFormat) -> ReportArgs {
@@ -18,29 +31,23 @@ fn report_args(format: SuggestFormat) -> ReportArgs {
     r
 }
 
-pub(super) fn run(
-    g: &GlobalArgs,
-    format: SuggestFormat,
-    logs: &[PathBuf],
-    paths: &[PathBuf],
-    diff: bool,
-    input: &InputArgs,
-) -> u8 {
-    let paths = &or_here(paths);
+pub(super) fn run(g: &GlobalArgs, args: &Args<'_>) -> u8 {
+    let paths = &or_here(args.paths);
+    let input = args.input;
     let Start {
         cwd,
         as_of,
         sources,
         policy,
         catalogues,
-    } = match start(g, &report_args(format), paths, input.max_filesize) {
+    } = match start(g, &report_args(args.format), paths, input.max_filesize) {
         Ok(s) => s,
         Err(code) => return code,
     };
     let found = engine::discover(paths, &policy, &cwd);
     let mut diag = Diagnostics::default();
     diag.extend(found.failures.iter().cloned());
-    let usage = read_usage(!g.quiet && diff, logs, &cwd, &catalogues, &mut diag);
+    let usage = read_usage(!g.quiet, args.usage, &cwd, &catalogues, &policy, &mut diag);
     let usage = std::sync::Arc::new(usage);
     let mut options = CheckOptions::new(as_of);
     options.inventory = true;
@@ -61,8 +68,18 @@ pub(super) fn run(
             ),
         ));
     }
-    let (mut doc, plans) = plan::suggest(&report.inventory, &report.sources, &usage, &catalogues);
-    if diff {
+    let suggest_options = plan::SuggestOptions {
+        include_refused: args.include_refused,
+        min_window_days: min_window_days(&policy),
+    };
+    let (mut doc, plans) = plan::suggest(
+        &report.inventory,
+        &report.sources,
+        &usage,
+        &catalogues,
+        &suggest_options,
+    );
+    if args.diff {
         let (edited, skipped) = edit::apply(&plans, &report.sources);
         for s in &skipped {
             note!(
@@ -74,7 +91,7 @@ pub(super) fn run(
         }
         doc.diff = Some(edit::unified_diff(&edited));
     }
-    let text = match format {
+    let text = match args.format {
         SuggestFormat::Json => plan::render_json(&doc),
         SuggestFormat::Human => match &doc.diff {
             Some(d) => d.clone(),
@@ -84,6 +101,16 @@ pub(super) fn run(
     if let Err(e) = emit(g, &text) {
         return usage_error(e);
     }
+    report_errors(&report);
+    if report.incomplete() {
+        EXIT_ERROR
+    } else {
+        EXIT_CLEAN
+    }
+}
+
+/// Inputs that could not be read or loaded, on standard error.
+fn report_errors(report: &Report) {
     for f in &report.failures {
         note!("error: {}: {}", scrub(&f.path), scrub(&f.message));
     }
@@ -97,10 +124,5 @@ pub(super) fn run(
             at.column,
             scrub(&e.message)
         );
-    }
-    if report.incomplete() {
-        EXIT_ERROR
-    } else {
-        EXIT_CLEAN
     }
 }

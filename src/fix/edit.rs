@@ -134,164 +134,318 @@ fn quote_like(sample: Option<&str>, format: Format, scope: &str) -> String {
     }
 }
 
+/// A token's `scopes` list as text: where it is, whether it is a flow list (`[…]`), and
+/// where each entry is (quotes included).
+struct List<'t> {
+    text: &'t str,
+    format: Format,
+    start: usize,
+    end: usize,
+    flow: bool,
+    entries: Vec<(usize, usize)>,
+}
+
+impl List<'_> {
+    /// The entry's text as written (with its quotes), a model for added entries.
+    fn sample(&self, i: usize) -> &str {
+        let (s, e) = self.entries[i];
+        &self.text[s..e]
+    }
+
+    fn quoted(&self, scopes: &[String], like: Option<usize>) -> Vec<String> {
+        let sample = like.map(|i| self.sample(i));
+        scopes
+            .iter()
+            .map(|s| quote_like(sample, self.format, s))
+            .collect()
+    }
+
+    /// Whether a comma follows entry `i` (before anything but blanks).
+    fn comma_after(&self, i: usize) -> Option<usize> {
+        let e = self.entries[i].1;
+        let after = &self.text[e..self.end];
+        let gap = after.len() - after.trim_start().len();
+        after.trim_start().starts_with(',').then_some(e + gap)
+    }
+
+    /// The `[` and the `]` of a flow list.
+    fn brackets(&self) -> Result<(usize, usize), String> {
+        let open = self.start
+            + self.text[self.start..self.end]
+                .find('[')
+                .ok_or("unexpected list layout")?;
+        let close = self.text[..self.end]
+            .rfind(']')
+            .filter(|c| *c > open)
+            .ok_or("unexpected list layout")?;
+        Ok((open, close))
+    }
+}
+
 fn edits(plan: &Plan<'_>, text: &str, format: Format) -> Result<Vec<Edit>, String> {
     let v = plan.view;
-    let mut out = Vec::new();
-    let Some(list) = v.scopes_span else {
+    let Some(span) = v.scopes_span else {
         return add_key(plan, text, format);
     };
-    let (ls, le) = (list.start as usize, list.end as usize);
-    let flow = text[ls..].trim_start().starts_with('[');
-    let entries: Vec<(usize, usize)> = v
-        .grants
-        .iter()
-        .map(|(g, _)| entry_range(text, g.span.start as usize, g.span.end as usize))
-        .collect();
-    let kept: Vec<usize> = (0..entries.len())
+    let (start, end) = (span.start as usize, (span.end as usize).min(text.len()));
+    let list = List {
+        text,
+        format,
+        start,
+        end,
+        flow: text[start..].trim_start().starts_with('['),
+        entries: v
+            .grants
+            .iter()
+            .map(|(g, _)| entry_range(text, g.span.start as usize, g.span.end as usize))
+            .collect(),
+    };
+    let kept: Vec<usize> = (0..list.entries.len())
         .filter(|i| !plan.remove.contains(i))
         .collect();
     if kept.is_empty() {
-        // Nothing stays: write the list anew.
-        let items: Vec<String> = plan
-            .add
-            .iter()
-            .map(|s| quote_like(entries.first().map(|e| &text[e.0..e.1]), format, s))
-            .collect();
-        let (start, end) = if flow {
-            (ls + (text[ls..].len() - text[ls..].trim_start().len()), le)
-        } else {
-            // A block list: from the first entry's dash to the end of the last entry's line.
-            let first = entries.first().ok_or("its `scopes` list is empty")?;
-            let dash = text[..first.0].rfind('-').ok_or("unexpected list layout")?;
-            let last = entries.last().expect("not empty");
-            (dash, line_end(text, last.1))
-        };
-        let new = if flow || items.is_empty() {
-            format!("[{}]", items.join(", "))
-        } else {
-            let indent = &text[line_start(text, start)..start];
-            let indent: String = indent
-                .chars()
-                .map(|c| if c == '-' { ' ' } else { c })
-                .collect();
-            let mut s = String::new();
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    s.push('\n');
-                    s.push_str(&indent);
-                }
-                s.push_str("- ");
-                s.push_str(item);
-            }
-            s
-        };
-        out.push(Edit {
-            start,
-            end,
-            text: new,
-        });
-        return Ok(out);
+        return Ok(vec![new_list(&list, &plan.add)?]);
     }
+    if !list.flow {
+        return block_edits(&list, plan, &kept);
+    }
+    let (open, close) = list.brackets()?;
+    if !text[open..close].contains('\n') {
+        return Ok(vec![inline_list(&list, plan, &kept, open, close)]);
+    }
+    let alone = (0..list.entries.len()).all(|i| {
+        let (s, e) = list.entries[i];
+        alone_on_line(text, s, e, format)
+    });
+    if alone {
+        return lines_edits(&list, plan, &kept);
+    }
+    Err(
+        "its `scopes` list spreads over several lines with several entries on one: edit it by hand"
+            .into(),
+    )
+}
+
+/// Every entry goes: the list is written anew, `[added]` or (a block list) one `- added` line
+/// each.
+fn new_list(list: &List<'_>, add: &[String]) -> Result<Edit, String> {
+    let text = list.text;
+    let items = list.quoted(add, (!list.entries.is_empty()).then_some(0));
+    let (start, end) = if list.flow {
+        let s = list.start + (text[list.start..].len() - text[list.start..].trim_start().len());
+        (s, list.end)
+    } else {
+        // A block list: from the first entry's dash to the end of the last entry's line.
+        let first = list.entries.first().ok_or("its `scopes` list is empty")?;
+        let dash = text[..first.0].rfind('-').ok_or("unexpected list layout")?;
+        let last = list.entries.last().expect("not empty");
+        (dash, line_end(text, last.1))
+    };
+    let new = if list.flow || items.is_empty() {
+        format!("[{}]", items.join(", "))
+    } else {
+        let indent: String = text[line_start(text, start)..start]
+            .chars()
+            .map(|c| if c == '-' { ' ' } else { c })
+            .collect();
+        items
+            .iter()
+            .map(|i| format!("- {i}"))
+            .collect::<Vec<_>>()
+            .join(&format!("\n{indent}"))
+    };
+    Ok(Edit {
+        start,
+        end,
+        text: new,
+    })
+}
+
+/// A block list (`- scope` lines): removed entries lose their line, added ones follow the
+/// last kept entry with its indentation.
+fn block_edits(list: &List<'_>, plan: &Plan<'_>, kept: &[usize]) -> Result<Vec<Edit>, String> {
+    let text = list.text;
+    let mut out = Vec::new();
     for &i in &plan.remove {
-        let (s, e) = entries[i];
-        if alone_on_line(text, s, e, format) {
-            let start = line_start(text, s);
-            let end = (line_end(text, e) + 1).min(text.len());
-            out.push(Edit {
-                start,
-                end,
-                text: String::new(),
-            });
-        } else if flow {
-            // Inline: drop the entry and the separator after it, or before it when last.
-            let after = &text[e..le];
-            let trimmed = after.trim_start();
-            if let Some(rest) = trimmed.strip_prefix(',') {
-                let gap = after.len() - rest.trim_start().len();
-                out.push(Edit {
-                    start: s,
-                    end: e + gap,
-                    text: String::new(),
-                });
-            } else {
-                let before = text[ls..s].trim_end();
-                let comma = before.rfind(',').map(|c| ls + c).unwrap_or(s);
-                out.push(Edit {
-                    start: comma,
-                    end: e,
-                    text: String::new(),
-                });
-            }
-        } else {
+        let (s, e) = list.entries[i];
+        if !alone_on_line(text, s, e, list.format) {
             return Err("a block-list entry shares its line with something else".into());
         }
+        out.push(delete_line(text, s, e));
     }
-    if !plan.add.is_empty() {
-        let last = *kept.last().expect("some kept");
-        let (ks, ke) = entries[last];
-        let sample = Some(&text[ks..ke]);
-        let items: Vec<String> = plan
-            .add
-            .iter()
-            .map(|s| quote_like(sample, format, s))
-            .collect();
-        if !flow {
-            let indent_end = text[..ks].rfind('-').ok_or("unexpected list layout")?;
-            let ls0 = line_start(text, ks);
-            let indent = &text[ls0..indent_end];
-            let at = (line_end(text, ke) + 1).min(text.len());
-            let mut s = String::new();
-            if at == text.len() && !text.ends_with('\n') {
-                s.push('\n');
-            }
-            for item in &items {
-                s.push_str(indent);
-                s.push_str("- ");
-                s.push_str(item);
-                s.push('\n');
-            }
-            out.push(Edit {
-                start: at,
-                end: at,
-                text: s,
-            });
-        } else if alone_on_line(text, ks, ke, format) {
-            // A multi-line array: one entry per line, like the others.
-            let ls0 = line_start(text, ks);
-            let indent = text[ls0..ks].to_string();
-            let trailing_comma = text[ke..].trim_start().starts_with(',');
-            let after_entry = if trailing_comma {
-                ke + text[ke..].find(',').expect("a comma") + 1
-            } else {
-                ke
-            };
-            let mut s = String::new();
-            for (n, item) in items.iter().enumerate() {
-                if n > 0 || !trailing_comma {
-                    s.push(',');
-                }
-                s.push('\n');
-                s.push_str(&indent);
-                s.push_str(item);
-            }
-            if trailing_comma {
-                s.push(',');
-            }
-            out.push(Edit {
-                start: after_entry,
-                end: after_entry,
-                text: s,
-            });
+    if plan.add.is_empty() {
+        return Ok(out);
+    }
+    let last = *kept.last().expect("some kept");
+    let (ks, ke) = list.entries[last];
+    let dash = text[..ks].rfind('-').ok_or("unexpected list layout")?;
+    let indent = &text[line_start(text, ks)..dash];
+    let at = (line_end(text, ke) + 1).min(text.len());
+    let mut s = String::new();
+    if at == text.len() && !text.ends_with('\n') {
+        s.push('\n');
+    }
+    for item in list.quoted(&plan.add, Some(last)) {
+        s.push_str(indent);
+        s.push_str("- ");
+        s.push_str(&item);
+        s.push('\n');
+    }
+    out.push(Edit {
+        start: at,
+        end: at,
+        text: s,
+    });
+    Ok(out)
+}
+
+fn delete_line(text: &str, s: usize, e: usize) -> Edit {
+    Edit {
+        start: line_start(text, s),
+        end: (line_end(text, e) + 1).min(text.len()),
+        text: String::new(),
+    }
+}
+
+/// A flow list on one line (no comment can be inside it): written anew from the kept entries
+/// as written and the added ones, with its padding, separator and trailing comma.
+fn inline_list(
+    list: &List<'_>,
+    plan: &Plan<'_>,
+    kept: &[usize],
+    open: usize,
+    close: usize,
+) -> Edit {
+    let text = list.text;
+    let first = list.entries[0].0;
+    let pad_left = &text[open + 1..first];
+    let pad_left = if pad_left.trim().is_empty() {
+        pad_left
+    } else {
+        ""
+    };
+    let last_entry = list.entries.len() - 1;
+    let trailing = list.comma_after(last_entry).is_some();
+    let tail_from = list
+        .comma_after(last_entry)
+        .map_or(list.entries[last_entry].1, |c| c + 1);
+    let pad_right = &text[tail_from..close];
+    let pad_right = if pad_right.trim().is_empty() {
+        pad_right
+    } else {
+        ""
+    };
+    let sep = if list.entries.len() > 1 {
+        let gap = &text[list.entries[0].1..list.entries[1].0];
+        if gap.trim() == "," {
+            gap.to_string()
         } else {
-            let s: String = items.iter().map(|i| format!(", {i}")).collect();
+            ", ".into()
+        }
+    } else {
+        ", ".into()
+    };
+    let mut items: Vec<String> = kept.iter().map(|&i| list.sample(i).to_string()).collect();
+    items.extend(list.quoted(&plan.add, kept.last().copied()));
+    Edit {
+        start: open,
+        end: close + 1,
+        text: format!(
+            "[{pad_left}{}{}{pad_right}]",
+            items.join(&sep),
+            if trailing { "," } else { "" }
+        ),
+    }
+}
+
+/// A flow list with one entry per line: removed entries lose their line; added ones follow
+/// the last kept entry, one per line; the last entry ends with a comma exactly when the
+/// original's did (JSON allows none).
+fn lines_edits(list: &List<'_>, plan: &Plan<'_>, kept: &[usize]) -> Result<Vec<Edit>, String> {
+    let text = list.text;
+    let mut out: Vec<Edit> = plan
+        .remove
+        .iter()
+        .map(|&i| delete_line(text, list.entries[i].0, list.entries[i].1))
+        .collect();
+    let last_entry = list.entries.len() - 1;
+    let trailing = list.comma_after(last_entry).is_some();
+    let last_kept = *kept.last().expect("some kept");
+    let comma = list.comma_after(last_kept);
+    if plan.add.is_empty() {
+        if let (Some(c), false) = (comma, trailing) {
+            // The last kept entry is last now: no comma after it.
+            out.push(Edit {
+                start: c,
+                end: c + 1,
+                text: String::new(),
+            });
+        }
+        return Ok(out);
+    }
+    let (ks, ke) = list.entries[last_kept];
+    let at = line_end(text, ke);
+    // The comma the last kept entry now needs goes right after it (before a comment); when
+    // nothing follows it on its line, it leads the inserted text (one edit at one offset).
+    let lead = match comma {
+        Some(_) => "",
+        None if at == ke => ",",
+        None => {
             out.push(Edit {
                 start: ke,
                 end: ke,
-                text: s,
+                text: ",".into(),
             });
+            ""
         }
-    }
+    };
+    let indent = &text[line_start(text, ks)..ks];
+    let items = list.quoted(&plan.add, Some(last_kept));
+    out.push(Edit {
+        start: at,
+        end: at,
+        text: format!(
+            "{lead}\n{indent}{}{}",
+            items.join(&format!(",\n{indent}")),
+            if trailing { "," } else { "" }
+        ),
+    });
     Ok(out)
+}
+
+/// Adds `scopes` to a JSON object or YAML flow mapping closing at `close`: after its last
+/// value, on a line of its own (indented like `name`) when the object spreads over lines.
+fn add_key_to_object(
+    text: &str,
+    ts: usize,
+    close: usize,
+    name_at: usize,
+    format: Format,
+    list: &str,
+) -> Edit {
+    let key = if format == Format::Json {
+        "\"scopes\": "
+    } else {
+        "scopes: "
+    };
+    let last_value = ts + text[ts..close].trim_end().len();
+    let comma = if text[ts..last_value].ends_with(',') {
+        ""
+    } else {
+        ","
+    };
+    let text_out = if text[last_value..close].contains('\n') {
+        let line = &text[line_start(text, name_at)..];
+        let indent = &line[..line.len() - line.trim_start().len()];
+        format!("{comma}\n{indent}{key}{list}")
+    } else {
+        format!("{comma} {key}{list}")
+    };
+    Edit {
+        start: last_value,
+        end: last_value,
+        text: text_out,
+    }
 }
 
 /// Adds a `scopes` key to a token that has none.
@@ -308,23 +462,14 @@ fn add_key(plan: &Plan<'_>, text: &str, format: Format) -> Result<Vec<Edit>, Str
     let name_at = v.name_span.start as usize;
     let body = text[ts..te].trim_end();
     if body.ends_with('}') {
-        // JSON object or YAML flow mapping.
-        let close = ts + body.len() - 1;
-        let sep = if format == Format::Json {
-            "\"scopes\": "
-        } else {
-            "scopes: "
-        };
-        let sep_before = if text[ts..close].trim_end().ends_with(',') {
-            " "
-        } else {
-            ", "
-        };
-        return Ok(vec![Edit {
-            start: close,
-            end: close,
-            text: format!("{sep_before}{sep}{list}"),
-        }]);
+        return Ok(vec![add_key_to_object(
+            text,
+            ts,
+            ts + body.len() - 1,
+            name_at,
+            format,
+            &list,
+        )]);
     }
     // The key column: where the `name` key starts on its line.
     let ls0 = line_start(text, name_at);

@@ -72,15 +72,21 @@ impl Rule for MissingScope {
                 message.push_str(&format!(" ({} refused)", s.refused));
             }
             if let Some(day) = s.first_time.and_then(crate::usage::day_of) {
-                message.push_str(&format!(", first on {day}"));
+                message.push_str(&format!(", first on {day} UTC"));
             }
             message.push_str(&format!(" at {}", usage.describe(s.first)));
             out.push(
                 FindingBuilder::for_token(&Self::META, t, message)
                     .scope(name)
-                    .help(format!(
-                        "add `{name}` to `scopes` if the integration needs it, or stop the calls"
-                    ))
+                    .help(if s.refused_only() {
+                        format!(
+                            "add `{name}` to `scopes` if the integration needs it, or stop the calls (no request needing it succeeded, so `scopeward suggest` adds it only with `--include-refused`)"
+                        )
+                    } else {
+                        format!(
+                            "add `{name}` to `scopes` if the integration needs it, or stop the calls"
+                        )
+                    })
                     .label(format!("no `{name}` here"))
                     .at(at),
             );

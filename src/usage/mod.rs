@@ -1,28 +1,44 @@
 //! Usage logs: which token (SID) called which catalogue operation, and when.
 //!
-//! [`read`] takes HTTP request logs — combined/common log format (nginx, Apache, Squid),
-//! Squid's native format, JSON lines, HAR 1.2, each possibly gzip-compressed; detected per
-//! file — and aggregates them per SID: the time window, request counts, the scopes the
-//! requests needed (refused ones included), and where each SID and scope was first seen.
+//! [`read_with`] takes HTTP request logs — combined/common log format (nginx, Apache, Squid),
+//! Squid's native format, JSON lines (nginx templates, Caddy), HAR 1.2, or a usage summary
+//! from a warehouse (CSV or JSON lines), each possibly gzip-compressed; detected per file —
+//! and aggregates them per SID: the time window, request counts, the scopes the requests
+//! needed (refused ones included), and where each SID and scope was first seen (the earliest
+//! request in time). Logs are streamed: memory does not grow with their size.
 //!
 //! Nothing of a log line is kept but those facts: no line text, header, query string or
-//! password. Lines that are not impact.com requests are skipped; lines that do not parse
-//! are counted per file, never fatal. A file that cannot be read (missing, corrupt gzip,
-//! not UTF-8, a broken HAR) is an error naming it, and the other files are still read.
+//! password. Lines that are not impact.com requests are skipped; impact.com requests that
+//! name no SID are counted as unattributable, with the operation they called, so that its
+//! scope is never called unused; lines that do not parse and times that cannot be read are
+//! counted per file, never fatal. A file that cannot be read (missing, corrupt gzip, not
+//! UTF-8, a broken HAR) is an error naming it, and the other files are still read.
 
+mod agg;
+mod har;
+mod json;
+mod notes;
 mod parse;
+mod read;
 mod route;
+pub mod sql;
+mod summary;
+mod time;
 
 use std::path::{Path, PathBuf};
 
-use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use crate::catalogue::{Catalogues, ScopeId, ScopeSet};
 use crate::model::{AccountType, Day};
 
-pub use parse::basic_user;
-pub use route::{Method, NotRouted, OpMatch, Routed, Router, Url, is_impact_host, plausible_sid};
+pub use parse::{Status, basic_user};
+pub use route::{
+    HostFilter, Method, NoSid, NotRouted, OpMatch, Routed, Router, Url, is_impact_host,
+    is_sid_user, plausible_sid,
+};
+pub use summary::FIELDS as SUMMARY_FIELDS;
+pub use time::{day_of, time_text};
 
 /// The format a log file was read as.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -32,42 +48,137 @@ pub enum LogFormat {
     Text,
     JsonLines,
     Har,
+    /// A usage summary (SPEC §8) as CSV.
+    SummaryCsv,
+    /// A usage summary as JSON lines.
+    SummaryJsonLines,
 }
 
 impl LogFormat {
+    /// Its name in prose ("not in … format").
     pub fn as_str(self) -> &'static str {
         match self {
             LogFormat::Text => "access log",
             LogFormat::JsonLines => "JSON lines",
             LogFormat::Har => "HAR",
+            LogFormat::SummaryCsv => "usage summary CSV",
+            LogFormat::SummaryJsonLines => "usage summary JSON lines",
         }
+    }
+
+    /// Its name in JSON output.
+    pub fn code(self) -> &'static str {
+        match self {
+            LogFormat::Text => "text",
+            LogFormat::JsonLines => "json-lines",
+            LogFormat::Har => "har",
+            LogFormat::SummaryCsv => "summary-csv",
+            LogFormat::SummaryJsonLines => "summary-json-lines",
+        }
+    }
+
+    /// A summary counts requests per row, a log per line (HAR: per entry).
+    pub fn is_summary(self) -> bool {
+        matches!(self, LogFormat::SummaryCsv | LogFormat::SummaryJsonLines)
     }
 }
 
-/// One log file read.
+/// impact.com requests that no token could be given, by why.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
+pub struct Unattributed {
+    /// No SID in the path, and the log records no user (Apache's `%u` is `-`; Squid and
+    /// Caddy do not log the Basic-auth user of a request they forward).
+    pub no_user: u64,
+    /// No SID in the path, and the logged user is not SID-shaped (a proxy's own login).
+    pub user_not_sid: u64,
+    /// An impact.com host, but a path no catalogue operation has.
+    pub unknown_operation: u64,
+}
+
+impl Unattributed {
+    pub fn total(&self) -> u64 {
+        self.no_user + self.user_not_sid + self.unknown_operation
+    }
+
+    fn add(&mut self, o: &Unattributed) {
+        self.no_user += o.no_user;
+        self.user_not_sid += o.user_not_sid;
+        self.unknown_operation += o.unknown_operation;
+    }
+}
+
+/// One log file read: what it held.
 #[derive(Clone, Debug)]
 pub struct LogFile {
     /// The path as given, scrubbed of anything secret-shaped.
     pub display: String,
     pub format: LogFormat,
+    /// A text log mostly in Squid's native format (else common/combined).
+    pub squid: bool,
     pub gzip: bool,
-    /// Lines (HAR: entries) read.
+    /// Lines (HAR: entries; a summary: rows, and its header) read.
     pub lines: u64,
+    /// impact.com requests: attributed to a token, or not.
+    pub impact_requests: u64,
     /// impact.com requests attributed to a token.
     pub requests: u64,
     /// Lines that are not impact.com requests.
     pub skipped: u64,
-    /// impact.com requests with no SID in the path and no Basic-auth user.
+    /// Requests to hosts `--usage-host` does not name.
+    pub other_host: u64,
+    /// impact.com requests no token could be given (the sum of `unattributed_reasons`).
     pub unattributed: u64,
+    pub unattributed_reasons: Unattributed,
+    /// The operations those requests called, when known: account type, scope, requests.
+    pub unverifiable: Vec<(AccountType, ScopeId, u64)>,
     /// `CONNECT` tunnels to impact.com hosts: a proxy that does not inspect TLS sees no path.
     pub tunnels: u64,
+    /// impact.com requests logged with their query cut off (`…?`: Squid's default
+    /// `strip_query_terms on`), so a `_method=DELETE` override cannot be seen.
+    pub stripped_queries: u64,
     /// Lines not in the file's format.
     pub malformed: u64,
     /// The first malformed line's number.
     pub first_malformed: Option<u64>,
-    /// Earliest and latest request time of the impact.com requests in it.
+    /// Requests whose time field could not be read (counted, still used, never timed).
+    pub bad_time: u64,
+    pub first_bad_time: Option<u64>,
+    /// Requests the log gives no time.
+    pub no_time: u64,
+    /// Requests last seen before `--since` (ignored).
+    pub before_since: u64,
+    /// Earliest and latest time of the impact.com requests in it.
     pub first_time: Option<i64>,
     pub last_time: Option<i64>,
+}
+
+impl LogFile {
+    fn new(display: String, format: LogFormat, gzip: bool) -> LogFile {
+        LogFile {
+            display,
+            format,
+            squid: false,
+            gzip,
+            lines: 0,
+            impact_requests: 0,
+            requests: 0,
+            skipped: 0,
+            other_host: 0,
+            unattributed: 0,
+            unattributed_reasons: Unattributed::default(),
+            unverifiable: Vec::new(),
+            tunnels: 0,
+            stripped_queries: 0,
+            malformed: 0,
+            first_malformed: None,
+            bad_time: 0,
+            first_bad_time: None,
+            no_time: 0,
+            before_since: 0,
+            first_time: None,
+            last_time: None,
+        }
+    }
 }
 
 /// A place in a log: the file (an index into [`Usage::files`]) and the line, or for HAR
@@ -85,9 +196,62 @@ pub struct ScopeUse {
     pub requests: u64,
     /// Of which refused (401/403).
     pub refused: u64,
+    /// Of which let through (a 1xx, 2xx or 3xx answer).
+    pub ok: u64,
+    /// The earliest request needing it (in time; ties: in the logs).
     pub first: LogLocation,
     pub first_time: Option<i64>,
     pub last_time: Option<i64>,
+}
+
+impl ScopeUse {
+    fn new(scope: ScopeId, first: LogLocation) -> ScopeUse {
+        ScopeUse {
+            scope,
+            requests: 0,
+            refused: 0,
+            ok: 0,
+            first,
+            first_time: None,
+            last_time: None,
+        }
+    }
+
+    fn count(
+        &mut self,
+        n: u64,
+        ok: bool,
+        refused: bool,
+        first: Option<i64>,
+        last: Option<i64>,
+        at: LogLocation,
+    ) {
+        self.requests += n;
+        self.refused += if refused { n } else { 0 };
+        self.ok += if ok { n } else { 0 };
+        if agg::earlier(first, at, self.first_time, self.first) {
+            self.first = at;
+        }
+        self.first_time = agg::min_opt(self.first_time, first);
+        self.last_time = agg::max_opt(self.last_time, last);
+    }
+
+    fn merge(&mut self, o: &ScopeUse) {
+        if agg::earlier(o.first_time, o.first, self.first_time, self.first) {
+            self.first = o.first;
+        }
+        self.requests += o.requests;
+        self.refused += o.refused;
+        self.ok += o.ok;
+        self.first_time = agg::min_opt(self.first_time, o.first_time);
+        self.last_time = agg::max_opt(self.last_time, o.last_time);
+    }
+
+    /// No request needing it was let through: every one refused, failed, or of unknown
+    /// outcome. Such evidence does not grant a scope (`suggest --include-refused` lets it).
+    pub fn refused_only(&self) -> bool {
+        self.ok == 0
+    }
 }
 
 /// Requests an agency token sent through the passthrough
@@ -112,7 +276,7 @@ pub struct TokenUsage {
     pub unmatched: u64,
     pub first_time: Option<i64>,
     pub last_time: Option<i64>,
-    /// Where the SID first appears.
+    /// Where its earliest request is.
     pub first_seen: LogLocation,
     /// Scopes of the token's own catalogue that its requests needed, refused ones included.
     pub needed: ScopeSet,
@@ -125,8 +289,8 @@ pub struct TokenUsage {
 }
 
 impl TokenUsage {
-    /// A SID first seen on `line` of the log being read, with nothing counted yet.
-    fn new(sid: &str, account_type: AccountType, line: u64) -> Self {
+    /// A SID first seen at `at`, with nothing counted yet.
+    fn new(sid: &str, account_type: AccountType, at: LogLocation) -> Self {
         TokenUsage {
             sid: sid.to_string(),
             account_type,
@@ -135,7 +299,7 @@ impl TokenUsage {
             unmatched: 0,
             first_time: None,
             last_time: None,
-            first_seen: LogLocation { file: 0, line },
+            first_seen: at,
             needed: ScopeSet::EMPTY,
             scopes: Vec::new(),
             passthrough: Passthrough::default(),
@@ -143,16 +307,7 @@ impl TokenUsage {
         }
     }
 
-    /// Sets the log file of every location (counted while reading one file).
-    fn place_in(&mut self, file: u32) {
-        self.first_seen.file = file;
-        for u in &mut self.scopes {
-            u.first.file = file;
-        }
-        self.scopes.sort_by_key(|x| x.scope);
-    }
-
-    /// Adds what a later part of the logs says about the same SID: the one merge of usage
+    /// Adds what another part of the logs says about the same SID: the one merge of usage
     /// counts (chunks of a file, then files). Requests under another account type than this
     /// one's are counted in `other_type`, those it had counted there included.
     fn merge(&mut self, o: TokenUsage) {
@@ -160,12 +315,15 @@ impl TokenUsage {
             self.other_type += o.requests + o.other_type;
             return;
         }
+        if agg::earlier(o.first_time, o.first_seen, self.first_time, self.first_seen) {
+            self.first_seen = o.first_seen;
+        }
         self.requests += o.requests;
         self.refused += o.refused;
         self.unmatched += o.unmatched;
         self.other_type += o.other_type;
-        self.first_time = min_opt(self.first_time, o.first_time);
-        self.last_time = max_opt(self.last_time, o.last_time);
+        self.first_time = agg::min_opt(self.first_time, o.first_time);
+        self.last_time = agg::max_opt(self.last_time, o.last_time);
         self.passthrough.requests += o.passthrough.requests;
         self.passthrough.brand_scopes = self
             .passthrough
@@ -174,12 +332,7 @@ impl TokenUsage {
         self.needed = self.needed.union(o.needed);
         for u in o.scopes {
             match self.scopes.iter_mut().find(|x| x.scope == u.scope) {
-                Some(x) => {
-                    x.requests += u.requests;
-                    x.refused += u.refused;
-                    x.first_time = min_opt(x.first_time, u.first_time);
-                    x.last_time = max_opt(x.last_time, u.last_time);
-                }
+                Some(x) => x.merge(&u),
                 None => self.scopes.push(u),
             }
         }
@@ -200,18 +353,26 @@ impl TokenUsage {
     }
 }
 
-/// The day (UTC) of a Unix time.
-pub fn day_of(secs: i64) -> Option<Day> {
-    jiff::Timestamp::from_second(secs)
-        .ok()
-        .map(|t| Day(t.to_zoned(jiff::tz::TimeZone::UTC).date()))
+/// How logs are read.
+#[derive(Clone, Debug)]
+pub struct UsageOptions {
+    /// `--usage-host`: only these logged hosts count (empty: any).
+    pub hosts: Vec<String>,
+    /// `--since`: entries last seen before this Unix second are ignored.
+    pub since: Option<i64>,
+    /// Bytes per chunk counted in parallel (small values in tests, to put boundaries
+    /// everywhere).
+    pub chunk_bytes: usize,
 }
 
-/// A Unix time as RFC 3339 (UTC, seconds).
-pub fn time_text(secs: i64) -> String {
-    jiff::Timestamp::from_second(secs)
-        .map(|t| t.to_string())
-        .unwrap_or_else(|_| secs.to_string())
+impl Default for UsageOptions {
+    fn default() -> Self {
+        UsageOptions {
+            hosts: Vec::new(),
+            since: None,
+            chunk_bytes: read::CHUNK,
+        }
+    }
 }
 
 /// What a set of usage logs says, per SID.
@@ -220,6 +381,11 @@ pub struct Usage {
     pub files: Vec<LogFile>,
     tokens: Vec<TokenUsage>,
     by_sid: FxHashMap<String, usize>,
+    /// Per account type, the scopes of operations requests called that no token could be
+    /// given: unverifiable from these logs.
+    unverifiable: [ScopeSet; 3],
+    /// `--since`, when given.
+    pub since: Option<i64>,
     /// Where each SID first appears, as a span in a run's source map (see [`Usage::place`]).
     spans: FxHashMap<String, crate::source::Span>,
 }
@@ -243,14 +409,20 @@ impl Usage {
         self.by_sid.get(sid).map(|&i| &self.tokens[i])
     }
 
-    /// Every SID seen, in order of first appearance, with where it was first seen.
+    /// Every SID seen, in order of its earliest request, with where that is.
     pub fn sids(&self) -> impl Iterator<Item = (&str, LogLocation)> {
         self.tokens.iter().map(|t| (t.sid.as_str(), t.first_seen))
     }
 
-    /// Every token's usage, in order of first appearance.
+    /// Every token's usage, in order of its earliest request.
     pub fn tokens(&self) -> &[TokenUsage] {
         &self.tokens
+    }
+
+    /// Scopes of `account_type` that requests needed which no token could be given (no SID
+    /// in the path, no SID-shaped user): whether a token uses them, these logs cannot say.
+    pub fn unverifiable(&self, account_type: AccountType) -> ScopeSet {
+        self.unverifiable[account_type as usize]
     }
 
     /// Gives each SID's first appearance a place findings can point at: per log file, a
@@ -307,7 +479,7 @@ impl Usage {
         self.spans.get(sid).copied()
     }
 
-    /// `path:line` (or `path entry N` for HAR) of a location.
+    /// `path:line` (or `path entry N` for HAR, `path row N` for a summary) of a location.
     pub fn describe(&self, at: LogLocation) -> String {
         match self.files.get(at.file as usize) {
             Some(f) if f.format == LogFormat::Har => format!("{} entry {}", f.display, at.line),
@@ -316,11 +488,18 @@ impl Usage {
         }
     }
 
-    /// Earliest and latest request over every file.
+    /// Earliest and latest impact.com request over every file.
     pub fn window(&self) -> (Option<i64>, Option<i64>) {
         let first = self.files.iter().filter_map(|f| f.first_time).min();
         let last = self.files.iter().filter_map(|f| f.last_time).max();
         (first, last)
+    }
+
+    /// How many calendar days (UTC) the logs cover, first and last day included; `None`
+    /// when no request has a time.
+    pub fn window_days(&self) -> Option<i64> {
+        let (a, b) = self.window();
+        Some(day_of(a?)?.days_until(day_of(b?)?) + 1)
     }
 
     /// Requests attributed to a token, over every file.
@@ -333,117 +512,109 @@ impl Usage {
         inputs: &[(&str, &[u8])],
         catalogues: &Catalogues,
     ) -> (Usage, Vec<UsageError>) {
-        let router = Router::new(catalogues);
-        let mut usage = Usage::default();
-        let mut errors = Vec::new();
+        Usage::from_bytes_with(inputs, catalogues, &UsageOptions::default())
+    }
+
+    /// [`Usage::from_bytes`] with options.
+    pub fn from_bytes_with(
+        inputs: &[(&str, &[u8])],
+        catalogues: &Catalogues,
+        options: &UsageOptions,
+    ) -> (Usage, Vec<UsageError>) {
+        let mut reader = Reader::new(catalogues, options);
         for (name, bytes) in inputs {
-            usage.add(name, bytes, &router, &mut errors);
+            reader.add(name, *bytes);
         }
-        (usage, errors)
+        reader.finish()
     }
+}
 
-    fn add(&mut self, name: &str, bytes: &[u8], router: &Router, errors: &mut Vec<UsageError>) {
-        let display = crate::redact::scrub(name).into_owned();
-        let fail = |message: String| UsageError {
-            path: display.clone(),
-            message,
-        };
-        let gzip = bytes.starts_with(&[0x1f, 0x8b]);
-        let inflated;
-        let bytes = if gzip {
-            let mut out = Vec::new();
-            let d = flate2::read::MultiGzDecoder::new(bytes);
-            // Bounded, so a gzip bomb is an error and not an exhausted machine.
-            let mut d = std::io::Read::take(d, MAX_INFLATED + 1);
-            if let Err(e) = std::io::Read::read_to_end(&mut d, &mut out) {
-                errors.push(fail(format!("cannot decompress (corrupt gzip?): {e}")));
-                return;
-            }
-            if out.len() as u64 > MAX_INFLATED {
-                errors.push(fail(format!(
-                    "decompresses to more than {} GB: split the log",
-                    MAX_INFLATED >> 30
-                )));
-                return;
-            }
-            inflated = out;
-            &inflated[..]
-        } else {
-            bytes
-        };
-        let text = match std::str::from_utf8(bytes) {
-            Ok(t) => t,
-            Err(e) => {
-                let at = e.valid_up_to();
-                let line = memchr::memchr_iter(b'\n', &bytes[..at]).count() + 1;
-                errors.push(fail(format!(
-                    "not valid UTF-8 (line {line}, byte {at}): is it a log file?"
-                )));
-                return;
-            }
-        };
-        let file = self.files.len() as u32;
-        let format = if parse::looks_like_har(text) {
-            LogFormat::Har
-        } else if text.trim_start().starts_with('{') {
-            LogFormat::JsonLines
-        } else {
-            LogFormat::Text
-        };
-        let agg = match format {
-            LogFormat::Har => match parse::har(text) {
-                Ok(reqs) => {
-                    let mut agg = Agg::default();
-                    for (i, r) in reqs.iter().enumerate() {
-                        agg.lines += 1;
-                        agg.request(router, r, i as u64 + 1);
-                    }
-                    agg
-                }
-                Err(message) => {
-                    errors.push(fail(message));
-                    return;
-                }
+/// Reads logs one after another into one [`Usage`].
+struct Reader<'a> {
+    router: Router,
+    hosts: HostFilter,
+    options: &'a UsageOptions,
+    usage: Usage,
+    errors: Vec<UsageError>,
+}
+
+impl<'a> Reader<'a> {
+    fn new(catalogues: &Catalogues, options: &'a UsageOptions) -> Self {
+        Reader {
+            router: Router::new(catalogues),
+            hosts: HostFilter::new(&options.hosts),
+            options,
+            usage: Usage {
+                since: options.since,
+                ..Usage::default()
             },
-            _ => aggregate_lines(text, format, router),
-        };
-        self.files.push(LogFile {
-            display,
-            format,
-            gzip,
-            lines: agg.lines,
-            requests: agg.requests,
-            skipped: agg.skipped,
-            unattributed: agg.unattributed,
-            tunnels: agg.tunnels,
-            malformed: agg.malformed,
-            first_malformed: agg.first_malformed,
-            first_time: agg.first_time,
-            last_time: agg.last_time,
-        });
-        self.merge(file, agg);
+            errors: Vec::new(),
+        }
     }
 
-    fn merge(&mut self, file: u32, agg: Agg) {
-        let mut sids: Vec<(String, TokenUsage)> = agg.sids.into_iter().collect();
-        sids.sort_by_key(|(_, s)| s.first_seen.line);
-        for (sid, mut s) in sids {
-            s.place_in(file);
-            match self.by_sid.get(&sid) {
-                Some(&i) => self.tokens[i].merge(s),
+    /// Reads one log; a log that cannot be read is an error, and adds nothing.
+    fn add(&mut self, name: &str, raw: impl std::io::Read + Send) {
+        let display = crate::redact::scrub(name).into_owned();
+        let mut ctx = agg::Ctx {
+            router: &self.router,
+            hosts: &self.hosts,
+            since: self.options.since,
+            format: LogFormat::Text,
+            columns: None,
+        };
+        let read = match read::read(raw, &mut ctx, self.options.chunk_bytes) {
+            Ok(r) => r,
+            Err(message) => {
+                self.errors.push(UsageError {
+                    path: display,
+                    message,
+                });
+                return;
+            }
+        };
+        let index = self.usage.files.len() as u32;
+        let (file, tokens) = read
+            .agg
+            .finish(index, LogFile::new(display, read.format, read.gzip));
+        self.usage.files.push(file);
+        for t in tokens {
+            match self.usage.by_sid.get(&t.sid) {
+                Some(&i) => self.usage.tokens[i].merge(t),
                 None => {
-                    self.by_sid.insert(sid, self.tokens.len());
-                    self.tokens.push(s);
+                    self.usage
+                        .by_sid
+                        .insert(t.sid.clone(), self.usage.tokens.len());
+                    self.usage.tokens.push(t);
                 }
             }
         }
+    }
+
+    /// The usage, its tokens in order of their earliest request.
+    fn finish(mut self) -> (Usage, Vec<UsageError>) {
+        let u = &mut self.usage;
+        u.tokens.sort_by_key(|t| {
+            (
+                t.first_time.unwrap_or(i64::MAX),
+                t.first_seen,
+                t.sid.clone(),
+            )
+        });
+        u.by_sid = u
+            .tokens
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.sid.clone(), i))
+            .collect();
+        u.unverifiable = agg::unverifiable_sets(&u.files);
+        (self.usage, self.errors)
     }
 }
 
 /// Reads usage logs. Files that cannot be read are reported in the errors, each naming its
 /// file, and the others are still read.
 pub fn read(paths: &[PathBuf], catalogues: &Catalogues) -> (Usage, Vec<UsageError>) {
-    read_from(paths, Path::new(""), catalogues)
+    read_with(paths, Path::new(""), catalogues, &UsageOptions::default())
 }
 
 /// [`read`] with paths shown relative to `cwd`.
@@ -452,15 +623,34 @@ pub fn read_from(
     cwd: &Path,
     catalogues: &Catalogues,
 ) -> (Usage, Vec<UsageError>) {
-    let router = Router::new(catalogues);
-    let mut usage = Usage::default();
-    let mut errors = Vec::new();
+    read_with(paths, cwd, catalogues, &UsageOptions::default())
+}
+
+/// [`read_from`] with options. `-` reads standard input.
+pub fn read_with(
+    paths: &[PathBuf],
+    cwd: &Path,
+    catalogues: &Catalogues,
+    options: &UsageOptions,
+) -> (Usage, Vec<UsageError>) {
+    let mut reader = Reader::new(catalogues, options);
     for p in paths {
+        if p.as_os_str() == "-" {
+            reader.add("<stdin>", std::io::stdin());
+            continue;
+        }
         let display = crate::source::display_path(p, cwd);
         let full = crate::source::on_disk(cwd, p);
-        match std::fs::read(&full) {
-            Ok(bytes) => usage.add(&display, &bytes, &router, &mut errors),
-            Err(e) => errors.push(UsageError {
+        let opened = std::fs::File::open(&full).and_then(|f| {
+            if f.metadata()?.is_dir() {
+                Err(std::io::Error::from(std::io::ErrorKind::IsADirectory))
+            } else {
+                Ok(f)
+            }
+        });
+        match opened {
+            Ok(file) => reader.add(&display, file),
+            Err(e) => reader.errors.push(UsageError {
                 path: crate::redact::scrub(&display).into_owned(),
                 message: match e.kind() {
                     std::io::ErrorKind::NotFound => {
@@ -477,214 +667,7 @@ pub fn read_from(
             }),
         }
     }
-    (usage, errors)
-}
-
-fn min_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
-    match (a, b) {
-        (Some(x), Some(y)) => Some(x.min(y)),
-        (x, y) => x.or(y),
-    }
-}
-
-fn max_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
-    match (a, b) {
-        (Some(x), Some(y)) => Some(x.max(y)),
-        (x, y) => x.or(y),
-    }
-}
-
-/// The aggregate of some lines of one file. Line numbers are relative to the chunk until
-/// [`Agg::shift`] makes them absolute.
-#[derive(Debug, Default)]
-struct Agg {
-    lines: u64,
-    requests: u64,
-    skipped: u64,
-    unattributed: u64,
-    tunnels: u64,
-    malformed: u64,
-    first_malformed: Option<u64>,
-    first_time: Option<i64>,
-    last_time: Option<i64>,
-    sids: FxHashMap<String, TokenUsage>,
-}
-
-impl Agg {
-    fn line(&mut self, router: &Router, format: LogFormat, text: &str, line: u64) {
-        self.lines += 1;
-        let text = text.strip_suffix('\r').unwrap_or(text);
-        if text.trim().is_empty() {
-            return;
-        }
-        let parsed = match format {
-            LogFormat::JsonLines => parse::json_line(text),
-            _ => parse::text_line(text),
-        };
-        match parsed {
-            parse::Line::Request(r) => self.request(router, &r, line),
-            parse::Line::Other => self.skipped += 1,
-            parse::Line::Malformed => {
-                self.malformed += 1;
-                if self.first_malformed.is_none() {
-                    self.first_malformed = Some(line);
-                }
-            }
-        }
-    }
-
-    fn request(&mut self, router: &Router, r: &parse::Request<'_>, line: u64) {
-        let method = match Method::parse(&r.method) {
-            Some(m) => m,
-            None if r.method.eq_ignore_ascii_case("HEAD") => Method::Get,
-            None if r.method.eq_ignore_ascii_case("CONNECT") => {
-                let host = r.target.rsplit_once(':').map_or(&*r.target, |(h, _)| h);
-                if is_impact_host(host) {
-                    self.tunnels += 1;
-                } else {
-                    self.skipped += 1;
-                }
-                return;
-            }
-            None => {
-                self.skipped += 1;
-                return;
-            }
-        };
-        let routed = match router.route(method, &r.target, r.user.as_deref()) {
-            Ok(routed) => routed,
-            Err(NotRouted::Foreign) => {
-                self.skipped += 1;
-                return;
-            }
-            Err(NotRouted::NoSid) => {
-                self.unattributed += 1;
-                return;
-            }
-        };
-        self.requests += 1;
-        self.first_time = min_opt(self.first_time, r.time);
-        self.last_time = max_opt(self.last_time, r.time);
-        let refused = matches!(r.status, Some(401 | 403));
-        let s = match self.sids.get_mut(routed.sid) {
-            Some(s) => s,
-            None => self
-                .sids
-                .entry(routed.sid.to_string())
-                .or_insert_with(|| TokenUsage::new(routed.sid, routed.account_type, line)),
-        };
-        if s.account_type != routed.account_type {
-            s.other_type += 1;
-            return;
-        }
-        s.requests += 1;
-        s.refused += u64::from(refused);
-        s.first_time = min_opt(s.first_time, r.time);
-        s.last_time = max_opt(s.last_time, r.time);
-        match routed.op {
-            OpMatch::Unknown => s.unmatched += 1,
-            OpMatch::Op { scope, .. } if routed.passthrough => {
-                s.passthrough.requests += 1;
-                s.passthrough.brand_scopes.insert(scope);
-            }
-            OpMatch::Op { scope, .. } => {
-                s.needed.insert(scope);
-                let u = match s.scopes.iter().position(|u| u.scope == scope) {
-                    Some(i) => &mut s.scopes[i],
-                    None => {
-                        s.scopes.push(ScopeUse {
-                            scope,
-                            requests: 0,
-                            refused: 0,
-                            first: LogLocation { file: 0, line },
-                            first_time: None,
-                            last_time: None,
-                        });
-                        s.scopes.last_mut().expect("just pushed")
-                    }
-                };
-                u.requests += 1;
-                u.refused += u64::from(refused);
-                u.first_time = min_opt(u.first_time, r.time);
-                u.last_time = max_opt(u.last_time, r.time);
-            }
-        }
-    }
-
-    /// Makes line numbers absolute: the chunk starts after `before` lines.
-    fn shift(&mut self, before: u64) {
-        self.first_malformed = self.first_malformed.map(|l| l + before);
-        for s in self.sids.values_mut() {
-            s.first_seen.line += before;
-            for u in &mut s.scopes {
-                u.first.line += before;
-            }
-        }
-    }
-
-    /// Adds a later chunk's aggregate.
-    fn absorb(&mut self, other: Agg) {
-        self.lines += other.lines;
-        self.requests += other.requests;
-        self.skipped += other.skipped;
-        self.unattributed += other.unattributed;
-        self.tunnels += other.tunnels;
-        self.malformed += other.malformed;
-        self.first_malformed = self.first_malformed.or(other.first_malformed);
-        self.first_time = min_opt(self.first_time, other.first_time);
-        self.last_time = max_opt(self.last_time, other.last_time);
-        for (sid, o) in other.sids {
-            match self.sids.get_mut(&sid) {
-                None => {
-                    self.sids.insert(sid, o);
-                }
-                Some(s) => s.merge(o),
-            }
-        }
-    }
-}
-
-/// The most a gzip-compressed log may inflate to.
-const MAX_INFLATED: u64 = 4 << 30;
-
-/// Chunks of about this many bytes are parsed in parallel.
-const CHUNK: usize = 1 << 20;
-
-/// Parses and aggregates a line-oriented file, chunk by chunk in parallel, then merges the
-/// chunks in order (so "first seen" is the first line of the file).
-fn aggregate_lines(text: &str, format: LogFormat, router: &Router) -> Agg {
-    let bytes = text.as_bytes();
-    let mut bounds = vec![0];
-    let mut at = 0;
-    while at < bytes.len() {
-        let target = (at + CHUNK).min(bytes.len());
-        let end = if target == bytes.len() {
-            target
-        } else {
-            memchr::memchr(b'\n', &bytes[target..]).map_or(bytes.len(), |p| target + p + 1)
-        };
-        bounds.push(end);
-        at = end;
-    }
-    let chunks: Vec<Agg> = bounds
-        .par_windows(2)
-        .map(|w| {
-            let chunk = &text[w[0]..w[1]];
-            let mut agg = Agg::default();
-            let mut n = 0u64;
-            for line in chunk.split_terminator('\n') {
-                n += 1;
-                agg.line(router, format, line, n);
-            }
-            agg
-        })
-        .collect();
-    let mut total = Agg::default();
-    for mut c in chunks {
-        c.shift(total.lines);
-        total.absorb(c);
-    }
-    total
+    reader.finish()
 }
 
 #[cfg(test)]
@@ -702,6 +685,13 @@ mod tests {
         format!(
             "10.0.0.1 - - [{day:02}/Nov/2026:10:00:00 +0000] \"{method} {path} HTTP/1.1\" {status} 12 \"-\" \"client\"\n"
         )
+    }
+
+    fn gz(bytes: &[u8]) -> Vec<u8> {
+        use std::io::Write;
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(bytes).unwrap();
+        gz.finish().unwrap()
     }
 
     #[test]
@@ -738,7 +728,7 @@ mod tests {
         assert!(errors.is_empty());
         let f = &u.files[0];
         assert_eq!((f.lines, f.requests, f.skipped, f.malformed), (8, 5, 1, 1));
-        assert_eq!(f.tunnels, 1);
+        assert_eq!((f.tunnels, f.impact_requests), (1, 5));
         assert_eq!(f.first_malformed, Some(1));
         let t = u.token(SID).unwrap();
         assert_eq!(t.account_type, AccountType::Brand);
@@ -750,78 +740,365 @@ mod tests {
             ["actions:read", "conversions:write"]
         );
         let actions = t.scope(brand.scope_id("actions:read").unwrap()).unwrap();
-        assert_eq!((actions.requests, actions.first.line), (2, 2));
+        assert_eq!(
+            (actions.requests, actions.ok, actions.first.line),
+            (2, 2, 2)
+        );
         assert_eq!(u.describe(actions.first), "access.log:2");
         let conv = t
             .scope(brand.scope_id("conversions:write").unwrap())
             .unwrap();
-        assert_eq!((conv.requests, conv.refused), (1, 1));
+        assert_eq!((conv.requests, conv.refused, conv.ok), (1, 1, 0));
+        assert!(conv.refused_only());
         assert_eq!(t.first_day().unwrap().to_string(), "2026-11-02");
         assert_eq!(t.last_day().unwrap().to_string(), "2026-11-05");
         let sids: Vec<_> = u.sids().map(|(s, at)| (s.to_string(), at.line)).collect();
         assert_eq!(sids, [(SID.to_string(), 2), (SID2.to_string(), 6)]);
         assert_eq!(u.token(SID2).unwrap().account_type, AccountType::Partner);
+        assert_eq!(u.window_days(), Some(4));
+    }
+
+    /// Every number a read gives, to compare two reads.
+    fn facts(u: &Usage) -> String {
+        let mut s = String::new();
+        for f in &u.files {
+            let mut f = f.clone();
+            f.display.clear();
+            s += &format!("{f:?}\n");
+        }
+        for t in u.tokens() {
+            s += &format!("{t:?}\n");
+        }
+        s
     }
 
     #[test]
-    fn chunks_merge_in_file_order() {
-        // Enough lines for several chunks: first-seen lines must be absolute.
+    fn chunks_of_any_size_read_the_same() {
         let mut log = String::new();
-        let line = clf(1, "GET", &format!("/Advertisers/{SID}/Ads"), 200);
-        while log.len() < 3 * CHUNK {
-            log += &line;
+        for day in 1..=28 {
+            log += &clf(day, "GET", &format!("/Advertisers/{SID}/Ads"), 200);
+            log += "not a log line\n";
+            log += &clf(29 - day, "PUT", &format!("/Advertisers/{SID}/Ads/1"), 403);
+            log += &clf(
+                day,
+                "GET",
+                &format!("/Mediapartners/{SID2}/PromoCodes"),
+                200,
+            );
         }
-        let before = log.lines().count() as u64;
-        log += &clf(9, "PUT", &format!("/Advertisers/{SID}/Ads/1"), 200);
-        log += "not a log line\n";
-        let (u, _) = usage("big.log", &log);
+        let cats = Catalogues::builtin();
+        let read = |chunk: usize, bytes: &[u8]| {
+            let options = UsageOptions {
+                chunk_bytes: chunk,
+                ..UsageOptions::default()
+            };
+            let (u, errors) = Usage::from_bytes_with(&[("x.log", bytes)], &cats, &options);
+            assert!(errors.is_empty(), "{errors:?}");
+            facts(&u)
+        };
+        let whole = read(1 << 20, log.as_bytes());
+        for chunk in [1, 7, 64, 333, 4096] {
+            assert_eq!(read(chunk, log.as_bytes()), whole, "chunks of {chunk}");
+        }
+        let whole_gz = read(1 << 20, &gz(log.as_bytes()));
+        assert_eq!(whole_gz.replace("gzip: true", "gzip: false"), whole);
+        assert_eq!(read(5, &gz(log.as_bytes())), whole_gz);
+        // The earliest PUT is on day 1, at the last line of the PUTs' run.
+        let (u, _) = usage("x.log", &log);
         let t = u.token(SID).unwrap();
-        assert_eq!(t.requests, before + 1);
-        let brand = Catalogues::builtin();
-        let w = t
-            .scope(brand.get(AccountType::Brand).scope_id("ads:write").unwrap())
-            .unwrap();
-        assert_eq!(w.first.line, before + 1);
-        assert_eq!(u.files[0].first_malformed, Some(before + 2));
+        let brand = cats.get(AccountType::Brand);
+        let w = t.scope(brand.scope_id("ads:write").unwrap()).unwrap();
+        assert_eq!(w.first.line, 28 * 4 - 1);
+    }
+
+    #[test]
+    fn first_follows_time_whatever_the_order_of_files() {
+        let cats = Catalogues::builtin();
+        let old = clf(1, "GET", &format!("/Advertisers/{SID}/Ads"), 200);
+        let new = clf(9, "GET", "/healthz", 200)
+            + &clf(9, "GET", &format!("/Advertisers/{SID}/Ads"), 200);
+        for order in [
+            [("old.log", &old), ("new.log", &new)],
+            [("new.log", &new), ("old.log", &old)],
+        ] {
+            let inputs: Vec<(&str, &[u8])> =
+                order.iter().map(|(n, t)| (*n, t.as_bytes())).collect();
+            let (u, _) = Usage::from_bytes(&inputs, &cats);
+            let t = u.token(SID).unwrap();
+            assert_eq!(u.describe(t.first_seen), "old.log:1");
+            assert_eq!(u.describe(t.scopes[0].first), "old.log:1");
+        }
     }
 
     #[test]
     fn gzip_and_bad_files_are_named() {
-        use std::io::Write;
         let text = clf(1, "GET", &format!("/Advertisers/{SID}/Ads"), 200);
-        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-        gz.write_all(text.as_bytes()).unwrap();
-        let gz = gz.finish().unwrap();
+        let gz = gz(text.repeat(2000).as_bytes());
         let corrupt = &gz[..gz.len() / 2];
         let latin1 = b"10.0.0.1 - caf\xe9 [01/Nov/2026:10:00:00 +0000] \"GET / HTTP/1.1\" 200 1\n";
+        let definition = b"account:\n  type: brand\ntokens: []\n";
         let (u, errors) = Usage::from_bytes(
             &[
                 ("a.log.gz", &gz[..]),
                 ("b.log.gz", corrupt),
                 ("c.log", &latin1[..]),
+                ("tokens.yaml", &definition[..]),
             ],
             &Catalogues::builtin(),
         );
         assert_eq!(u.files.len(), 1);
         assert!(u.files[0].gzip);
-        assert_eq!(u.token(SID).unwrap().requests, 1);
+        assert_eq!(u.token(SID).unwrap().requests, 2000);
         let paths: Vec<&str> = errors.iter().map(|e| e.path.as_str()).collect();
-        assert_eq!(paths, ["b.log.gz", "c.log"]);
-        assert!(errors[1].message.contains("UTF-8"), "{}", errors[1]);
+        assert_eq!(paths, ["b.log.gz", "c.log", "tokens.yaml"]);
+        assert!(errors[0].message.contains("gzip"), "{}", errors[0]);
+        assert!(errors[1].message.contains("UTF-8 (line 1"), "{}", errors[1]);
+        assert!(errors[2].message.contains("definition"), "{}", errors[2]);
+    }
+
+    #[test]
+    fn an_overlong_line_is_malformed_and_skipped() {
+        let mut log = clf(1, "GET", &format!("/Advertisers/{SID}/Ads"), 200);
+        log.push_str(&"x".repeat(9 << 20));
+        log.push('\n');
+        log += &clf(2, "GET", &format!("/Advertisers/{SID}/Ads"), 200);
+        let (u, errors) = usage("x.log", &log);
+        assert!(errors.is_empty());
+        let f = &u.files[0];
+        assert_eq!((f.lines, f.malformed, f.first_malformed), (3, 1, Some(2)));
+        assert_eq!(u.token(SID).unwrap().requests, 2);
+    }
+
+    #[test]
+    fn unattributable_requests_make_their_scopes_unverifiable() {
+        let mut log = clf(1, "GET", &format!("/Advertisers/{SID}/Ads"), 200);
+        log += &clf(2, "POST", "https://trkapi.impact.com/PageLoad", 200);
+        log += "1793527200.000 5 10.0.0.2 TCP_MISS/200 10 POST https://trkapi.impact.com/PageLoad svcimpactsync01 HIER_DIRECT/1.2.3.4 -\n";
+        log += "1793527200.000 5 10.0.0.2 TCP_MISS/200 10 POST https://api.impact.com/Advertisers/IRyMQiCNtwrt1804207G3t8Pn6NyzfyDw1/Actions? - HIER_DIRECT/1.2.3.4 -\n";
+        let (u, _) = usage("x.log", &log);
+        let f = &u.files[0];
+        assert_eq!(f.unattributed_reasons.no_user, 1);
+        assert_eq!(f.unattributed_reasons.user_not_sid, 1);
+        assert_eq!(f.stripped_queries, 1);
+        assert!(u.token("svcimpactsync01").is_none());
+        let cats = Catalogues::builtin();
+        let brand = cats.get(AccountType::Brand);
+        assert_eq!(
+            brand.names_of(u.unverifiable(AccountType::Brand)),
+            ["page-loads:write"]
+        );
+        assert!(u.unverifiable(AccountType::Partner).is_empty());
+        let notes = f.notes(&cats).join("\n");
+        assert!(
+            notes.contains("page-loads:write (2) cannot be verified"),
+            "{notes}"
+        );
+        assert!(notes.contains("strip_query_terms"), "{notes}");
+    }
+
+    #[test]
+    fn since_and_unreadable_times() {
+        let mut log = clf(1, "GET", &format!("/Advertisers/{SID}/Ads"), 200);
+        log += &clf(20, "GET", &format!("/Advertisers/{SID}/Actions"), 200);
+        log += &format!(
+            "10.0.0.1 - - [31/Feb/2026:10:00:00 +0000] \"GET /Advertisers/{SID}/Deals HTTP/1.1\" 200 1\n"
+        );
+        let options = UsageOptions {
+            since: time::text("2026-11-10T00:00:00Z"),
+            ..UsageOptions::default()
+        };
+        let (u, _) = Usage::from_bytes_with(
+            &[("x.log", log.as_bytes())],
+            &Catalogues::builtin(),
+            &options,
+        );
+        let f = &u.files[0];
+        assert_eq!(
+            (f.before_since, f.bad_time, f.first_bad_time),
+            (1, 1, Some(3))
+        );
+        let t = u.token(SID).unwrap();
+        // The unreadable time still counts the request (deals:read), but not in the window.
+        assert_eq!(t.requests, 2);
+        assert_eq!(t.first_day().unwrap().to_string(), "2026-11-20");
+        assert!(
+            f.notes(&Catalogues::builtin())
+                .iter()
+                .any(|n| n.contains("cannot be read (first: line 3)"))
+        );
+    }
+
+    #[test]
+    fn a_summary_reads_like_the_log_it_summarises() {
+        let cats = Catalogues::builtin();
+        let mut log = clf(1, "GET", &format!("/Advertisers/{SID}/Ads"), 200);
+        log += &clf(3, "GET", &format!("/Advertisers/{SID}/Ads"), 200);
+        log += &clf(2, "POST", &format!("/Advertisers/{SID}/Conversions"), 403);
+        log += &clf(
+            2,
+            "POST",
+            &format!("https://proxy.internal/Advertisers/{SID}/Actions?_method=DELETE"),
+            200,
+        );
+        let csv = format!(
+            "sid,method,path,status,count,first_seen,last_seen\n\
+             {SID},GET,/Advertisers/{SID}/Ads,2xx,2,2026-11-01T10:00:00Z,2026-11-03T10:00:00Z\n\
+             {SID},POST,/Advertisers/{SID}/Conversions,403,1,2026-11-02T10:00:00Z,2026-11-02T10:00:00Z\n\
+             {SID},DELETE,https://proxy.internal/Advertisers/{SID}/Actions,2xx,1,2026-11-02T10:00:00Z,2026-11-02T10:00:00Z\n"
+        );
+        let jsonl: String = csv
+            .lines()
+            .skip(1)
+            .map(|l| {
+                let f: Vec<&str> = l.split(',').collect();
+                format!(
+                    "{{\"sid\":\"{}\",\"method\":\"{}\",\"path\":\"{}\",\"status\":\"{}\",\"count\":{},\"first_seen\":\"{}\",\"last_seen\":\"{}\"}}\n",
+                    f[0], f[1], f[2], f[3], f[4], f[5], f[6]
+                )
+            })
+            .collect();
+        let tokens = |name: &str, text: &str| {
+            let (u, errors) = Usage::from_bytes(&[(name, text.as_bytes())], &cats);
+            assert!(errors.is_empty(), "{errors:?}");
+            let mut t = u.tokens()[0].clone();
+            t.first_seen = LogLocation { file: 0, line: 0 };
+            for s in &mut t.scopes {
+                s.first = t.first_seen;
+            }
+            (u.files[0].format, format!("{t:?}"))
+        };
+        let (_, raw) = tokens("raw.log", &log);
+        assert_eq!(tokens("s.csv", &csv), (LogFormat::SummaryCsv, raw.clone()));
+        assert_eq!(
+            tokens("s.jsonl", &jsonl),
+            (LogFormat::SummaryJsonLines, raw)
+        );
+    }
+
+    /// A line of each format, with `{x}` where text may be put.
+    fn templates() -> Vec<(&'static str, String)> {
+        vec![
+            (
+                "clf",
+                format!(
+                    "10.0.0.1 - {{x}} [01/Nov/2026:10:00:00 +0000] \"GET /Advertisers/{SID}/Ads?q={{x}} HTTP/1.1\" 200 12 \"{{x}}\" \"{{x}}\"\n"
+                ),
+            ),
+            (
+                "squid",
+                format!(
+                    "1793527200.{{x}} 5 10.0.0.2 TCP_MISS/200 10 GET https://api.impact.com/Advertisers/{SID}/Ads?{{x}} {{x}} HIER_DIRECT/1.2.3.4 text/{{x}}\n"
+                ),
+            ),
+            (
+                "jsonl",
+                format!(
+                    "{{\"time\":\"2026-11-01T10:00:00Z{{x}}\",\"method\":\"GET\",\"url\":\"/Advertisers/{SID}/Ads{{x}}\",\"status\":200,\"ua\":\"{{x}}\"}}\n"
+                ),
+            ),
+            (
+                "har",
+                format!(
+                    "{{\"log\":{{\"comment\":\"{{x}}\",\"entries\":[{{\"startedDateTime\":\"2026-11-01T10:00:00Z\",\"request\":{{\"method\":\"GET\",\"url\":\"https://api.impact.com/Advertisers/{SID}/Ads?{{x}}\",\"headers\":[{{\"name\":\"{{x}}\",\"value\":\"{{x}}\"}}]}},\"response\":{{\"status\":200}}}}]}}}}\n"
+                ),
+            ),
+            (
+                "csv",
+                format!(
+                    "sid,method,path,status,count,first_seen,last_seen\n{SID},GET,/Advertisers/{SID}/Ads{{x}},2xx,1,2026-11-01T10:00:00Z{{x}},{{x}}\n"
+                ),
+            ),
+            (
+                "summary-jsonl",
+                format!(
+                    "{{\"sid\":\"{SID}\",\"method\":\"GET\",\"path\":\"/Advertisers/{SID}/Ads{{x}}\",\"status\":\"2xx\",\"count\":1,\"first_seen\":\"{{x}}\",\"last_seen\":\"2026-11-01T10:00:00Z\"}}\n"
+                ),
+            ),
+        ]
+    }
+
+    /// Reads one log with a router built once (building one per read is most of a small read).
+    fn read_one(router: &Router, bytes: &[u8], chunk: usize) -> Result<String, String> {
+        let hosts = HostFilter::default();
+        let mut ctx = agg::Ctx {
+            router,
+            hosts: &hosts,
+            since: None,
+            format: LogFormat::Text,
+            columns: None,
+        };
+        read::read(bytes, &mut ctx, chunk).map(|r| {
+            let (f, tokens) = r
+                .agg
+                .finish(0, LogFile::new(String::new(), r.format, r.gzip));
+            format!("{f:?}{tokens:?}")
+        })
+    }
+
+    #[test]
+    fn multi_byte_characters_at_every_boundary_of_every_reader() {
+        let router = router();
+        for (name, template) in templates() {
+            let line = template.replace("{x}", "");
+            for ch in ["é", "€", "😀"] {
+                // A character at every byte offset of the line, read in chunks of every size.
+                for at in (0..=line.len()).filter(|at| line.is_char_boundary(*at)) {
+                    let text = format!("{}{ch}{}", &line[..at], &line[at..]);
+                    for chunk in [1, 3, 1 << 20] {
+                        let _ = read_one(router, text.as_bytes(), chunk);
+                    }
+                    let _ = read_one(router, &gz(text.as_bytes()), 2);
+                }
+                // A run of them straddling the 4 KiB a format is detected on.
+                for pad in 4090..4100 {
+                    let filler = "a".repeat(pad);
+                    let text = template.replace("{x}", &format!("{filler}{ch}{ch}"));
+                    let read = read_one(router, text.as_bytes(), 1 << 20);
+                    assert!(read.is_ok() || name == "har", "{name}: {read:?}");
+                    assert_eq!(
+                        read_one(router, &gz(text.as_bytes()), 4096).is_ok(),
+                        read.is_ok()
+                    );
+                }
+            }
+        }
+    }
+
+    fn router() -> &'static Router {
+        static ROUTER: std::sync::OnceLock<Router> = std::sync::OnceLock::new();
+        ROUTER.get_or_init(|| Router::new(&Catalogues::builtin()))
     }
 
     proptest::proptest! {
         #[test]
         fn arbitrary_lines_never_panic(line in "\\PC{0,200}", path in "[/A-Za-z0-9.?&=_:{}%-]{0,80}") {
-            let cats = Catalogues::builtin();
+            let router = router();
             let text = format!(
                 "{line}\n1.2.3.4 - - [01/Nov/2026:00:00:00 +0000] \"GET {path} HTTP/1.1\" 200 1\n{{\"url\":\"{path}\",\"method\":\"GET\"}}\n/Advertisers/{path}\n"
             );
-            let _ = Usage::from_bytes(&[("x.log", text.as_bytes())], &cats);
-            let _ = Usage::from_bytes(&[("x.jsonl", format!("{{{line}").as_bytes())], &cats);
-            let router = Router::new(&cats);
-            let _ = router.route(Method::Get, &path, Some(&line));
-            let _ = router.route(Method::Post, &format!("https://api.impact.com/Agencies/IRaaaaaaaaaaaa/Advertisers/{path}"), None);
+            let _ = read_one(router, text.as_bytes(), 1 << 20);
+            let _ = read_one(router, format!("{{{line}").as_bytes(), 1 << 20);
+            let _ = read_one(router, format!("sid,method,path,status,count,first_seen,last_seen\n{line}\n").as_bytes(), 1 << 20);
+            let hosts = HostFilter::default();
+            let _ = router.route(Method::Get, &path, Some(&line), Some(&line), &hosts);
+            let _ = router.route(Method::Post, &format!("https://api.impact.com/Agencies/IRaaaaaaaaaaaa/Advertisers/{path}"), None, None, &hosts);
+        }
+
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..600), chunk in 1usize..64) {
+            let router = router();
+            let _ = read_one(router, &bytes, chunk);
+            let mut gzipped = vec![0x1f, 0x8b];
+            gzipped.extend_from_slice(&bytes);
+            let _ = read_one(router, &gzipped, chunk);
+            let _ = read_one(router, &gz(&bytes), chunk);
+            let mut har = b"{\"log\":{\"entries\":[".to_vec();
+            har.extend_from_slice(&bytes);
+            let _ = read_one(router, &har, chunk);
+            for (_, template) in templates() {
+                let text = template.replace("{x}", &String::from_utf8_lossy(&bytes));
+                let _ = read_one(router, text.as_bytes(), chunk);
+            }
         }
     }
 

@@ -10,7 +10,7 @@ use crate::catalogue::{Access, Catalogues, ScopeId};
 use crate::model::AccountType;
 
 /// HTTP methods the catalogues use.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Method {
     Get,
     Post,
@@ -51,6 +51,8 @@ struct OpPattern {
 #[derive(Debug, Default)]
 struct TypeRoutes {
     ops: Vec<OpPattern>,
+    /// Indices into `ops` by method and number of segments (what `find` looks through).
+    index: rustc_hash::FxHashMap<(Method, usize), Vec<usize>>,
 }
 
 /// What a path under a base resolved to.
@@ -63,12 +65,18 @@ pub enum OpMatch {
 }
 
 impl TypeRoutes {
+    fn push(&mut self, op: OpPattern) {
+        self.index
+            .entry((op.method, op.segs.len()))
+            .or_default()
+            .push(self.ops.len());
+        self.ops.push(op);
+    }
+
     fn find(&self, method: Method, segs: &[&str]) -> OpMatch {
         let mut best: Option<&OpPattern> = None;
-        for op in &self.ops {
-            if op.method != method || op.segs.len() != segs.len() {
-                continue;
-            }
+        let candidates = self.index.get(&(method, segs.len()));
+        for op in candidates.into_iter().flatten().map(|&i| &self.ops[i]) {
             let fits = op.segs.iter().zip(segs).all(|(p, s)| match p {
                 Seg::Lit(l) => l.eq_ignore_ascii_case(s),
                 Seg::Param => !s.is_empty(),
@@ -108,13 +116,62 @@ pub struct Routed<'a> {
     pub passthrough: bool,
 }
 
+/// Why an impact.com request could not be given to a token.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum NoSid {
+    /// No SID in the path, and the log records no user (Apache's `%u` is `-`; Squid and Caddy
+    /// do not log the Basic-auth user of a request they forward).
+    NoUser,
+    /// No SID in the path, and the logged user is not SID-shaped (a proxy's own login, such
+    /// as Squid's `svcimpactsync01`).
+    UserNotSid,
+    /// An impact.com host, but a path no catalogue operation has.
+    UnknownOperation,
+}
+
 /// Why a request was not attributed to a token.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum NotRouted {
-    /// Not an impact.com request (another host, another path).
+    /// Not an impact.com request (another path, on another host).
     Foreign,
-    /// An impact.com request whose SID is nowhere: not in the path, no Basic-auth user.
-    NoSid,
+    /// A host that `--usage-host` does not name.
+    OtherHost,
+    /// An impact.com request whose SID is nowhere; `op` is the operation it called, when
+    /// known (the account type whose catalogue has it, and its scope).
+    Unattributable {
+        why: NoSid,
+        op: Option<(AccountType, ScopeId)>,
+    },
+}
+
+/// Which logged hosts count (`--usage-host`): empty, any.
+#[derive(Clone, Debug, Default)]
+pub struct HostFilter(Vec<String>);
+
+impl HostFilter {
+    pub fn new(hosts: &[String]) -> HostFilter {
+        HostFilter(
+            hosts
+                .iter()
+                .map(|h| {
+                    strip_port(h.trim())
+                        .trim_end_matches('.')
+                        .to_ascii_lowercase()
+                })
+                .filter(|h| !h.is_empty())
+                .collect(),
+        )
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Whether a logged host counts.
+    pub fn allows(&self, host: &str) -> bool {
+        let host = strip_port(host).trim_end_matches('.');
+        self.0.is_empty() || self.0.iter().any(|h| h.eq_ignore_ascii_case(host))
+    }
 }
 
 fn split_template(path: &str) -> Vec<Seg> {
@@ -164,7 +221,7 @@ impl Router {
                         continue;
                     };
                     let literals = rel.iter().filter(|s| matches!(s, Seg::Lit(_))).count();
-                    table.ops.push(OpPattern {
+                    table.push(OpPattern {
                         method,
                         segs: rel.into_boxed_slice(),
                         literals,
@@ -177,69 +234,140 @@ impl Router {
         Router { by_type, off_base }
     }
 
+    /// The paths of the operations outside every base path (`/PageLoad`, …), as templates.
+    pub fn off_base_paths(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .off_base
+            .ops
+            .iter()
+            .map(|op| {
+                op.segs
+                    .iter()
+                    .map(|s| match s {
+                        Seg::Lit(l) => format!("/{l}"),
+                        Seg::Param => "/{}".to_string(),
+                    })
+                    .collect()
+            })
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
     /// Routes one request. `target` is what the log recorded: a path (`/Advertisers/…?x=1`)
-    /// or an absolute URL. `user` is the Basic-auth user, if the log has one.
+    /// or an absolute URL; `host` the host the log recorded beside it (a JSON `host` field),
+    /// if any; `user` the Basic-auth user, if the log has one.
+    ///
+    /// A path with an impact.com base path and a SID is impact.com traffic whatever host was
+    /// logged (a reverse proxy logs its own name), and so is a path of an operation outside
+    /// the base paths (`/PageLoad`); `hosts` (`--usage-host`) narrows which logged hosts count.
     pub fn route<'a>(
         &self,
         method: Method,
         target: &'a str,
+        host: Option<&str>,
         user: Option<&'a str>,
+        hosts: &HostFilter,
     ) -> Result<Routed<'a>, NotRouted> {
         let url = Url::split(target);
-        if let Some(host) = url.host {
-            if !is_impact_host(host) {
-                return Err(NotRouted::Foreign);
+        let host = url.host.or(host).filter(|h| !h.is_empty());
+        if let Some(h) = host {
+            if !hosts.allows(h) {
+                return Err(NotRouted::OtherHost);
             }
         }
+        // An impact.com host, or one `--usage-host` names: its unknown paths are impact.com's.
+        let impact_host = host.is_some_and(|h| is_impact_host(h) || !hosts.is_empty());
         let method = url.method_override.unwrap_or(method);
         let mut buf = [""; MAX_SEGS];
         let Some(n) = segments(url.path, &mut buf) else {
-            return if url.host.is_some() {
-                Err(NotRouted::NoSid)
-            } else {
-                Err(NotRouted::Foreign)
-            };
+            return Err(unknown_or_foreign(impact_host));
         };
         let segs = &buf[..n];
-        if segs.len() >= 2 {
-            if let Some(ty) = base_type(segs[0]) {
-                if plausible_sid(segs[1]) {
-                    let sid = segs[1];
-                    let rest = &segs[2..];
-                    let mut op = self.by_type[ty as usize].find(method, rest);
-                    let mut passthrough = false;
-                    if ty == AccountType::Agency
-                        && op == OpMatch::Unknown
-                        && rest.len() >= 3
-                        && base_type(rest[0]) == Some(AccountType::Brand)
-                    {
-                        passthrough = true;
-                        op = self.by_type[AccountType::Brand as usize].find(method, &rest[2..]);
-                    }
-                    return Ok(Routed {
-                        sid,
-                        account_type: ty,
-                        op,
-                        passthrough,
-                    });
-                }
-            }
+        if let Some(routed) = self.under_base(method, segs, impact_host)? {
+            return Ok(routed);
         }
         // Off-base operations (tracking and call-data hosts): the SID is the Basic-auth user.
-        let op = self.off_base.find(method, segs);
-        let user = user.or(url.user).filter(|u| plausible_sid(u));
-        match (op, user) {
-            (OpMatch::Op { .. }, Some(sid)) => Ok(Routed {
-                sid,
-                account_type: AccountType::Brand,
-                op,
-                passthrough: false,
-            }),
-            (OpMatch::Op { .. }, None) => Err(NotRouted::NoSid),
-            // An impact.com host, but a path of no known base.
-            (OpMatch::Unknown, _) if url.host.is_some() => Err(NotRouted::NoSid),
-            (OpMatch::Unknown, _) => Err(NotRouted::Foreign),
+        match self.off_base.find(method, segs) {
+            op @ OpMatch::Op { scope, .. } => {
+                let user = user.or(url.user).filter(|u| !u.is_empty() && *u != "-");
+                match user {
+                    Some(u) if is_sid_user(u) => Ok(Routed {
+                        sid: u,
+                        account_type: AccountType::Brand,
+                        op,
+                        passthrough: false,
+                    }),
+                    Some(_) => Err(NotRouted::Unattributable {
+                        why: NoSid::UserNotSid,
+                        op: Some((AccountType::Brand, scope)),
+                    }),
+                    None => Err(NotRouted::Unattributable {
+                        why: NoSid::NoUser,
+                        op: Some((AccountType::Brand, scope)),
+                    }),
+                }
+            }
+            OpMatch::Unknown => Err(unknown_or_foreign(impact_host)),
         }
+    }
+
+    /// A path under a base path: with a SID, the token's request; without one, on an
+    /// impact.com host, an unattributable request to the operation the rest of the path names.
+    fn under_base<'a>(
+        &self,
+        method: Method,
+        segs: &[&'a str],
+        impact_host: bool,
+    ) -> Result<Option<Routed<'a>>, NotRouted> {
+        let (Some(first), Some(second)) = (segs.first(), segs.get(1)) else {
+            return Ok(None);
+        };
+        let Some(ty) = base_type(first) else {
+            return Ok(None);
+        };
+        let rest = &segs[2..];
+        let mut op = self.by_type[ty as usize].find(method, rest);
+        let mut passthrough = false;
+        if ty == AccountType::Agency
+            && op == OpMatch::Unknown
+            && rest.len() >= 3
+            && base_type(rest[0]) == Some(AccountType::Brand)
+        {
+            passthrough = true;
+            op = self.by_type[AccountType::Brand as usize].find(method, &rest[2..]);
+        }
+        if plausible_sid(second) {
+            return Ok(Some(Routed {
+                sid: second,
+                account_type: ty,
+                op,
+                passthrough,
+            }));
+        }
+        if !impact_host {
+            return Ok(None);
+        }
+        let owner = if passthrough { AccountType::Brand } else { ty };
+        Err(NotRouted::Unattributable {
+            why: NoSid::NoUser,
+            op: match op {
+                OpMatch::Op { scope, .. } => Some((owner, scope)),
+                OpMatch::Unknown => None,
+            },
+        })
+    }
+}
+
+fn unknown_or_foreign(impact_host: bool) -> NotRouted {
+    if impact_host {
+        NotRouted::Unattributable {
+            why: NoSid::UnknownOperation,
+            op: None,
+        }
+    } else {
+        NotRouted::Foreign
     }
 }
 
@@ -262,8 +390,10 @@ fn segments<'a>(path: &'a str, out: &mut [&'a str; MAX_SEGS]) -> Option<usize> {
     if n > 0 {
         let last = out[n - 1];
         for ext in [".json", ".xml"] {
-            if last.len() > ext.len() && last[last.len() - ext.len()..].eq_ignore_ascii_case(ext) {
-                out[n - 1] = &last[..last.len() - ext.len()];
+            // Compared as bytes: an ASCII suffix ends on a character boundary.
+            let cut = last.len().saturating_sub(ext.len());
+            if cut > 0 && last.as_bytes()[cut..].eq_ignore_ascii_case(ext.as_bytes()) {
+                out[n - 1] = &last[..cut];
             }
         }
     }
@@ -285,20 +415,29 @@ fn base_type(seg: &str) -> Option<AccountType> {
 }
 
 /// An Account SID as it appears in paths: `IR` and alphanumerics (34 characters in every
-/// public sample; any length from 10 is accepted, since the shape is not documented).
+/// public sample; any length from 10 to 64 is accepted under a base path, since the shape is
+/// not documented).
 pub fn plausible_sid(s: &str) -> bool {
-    (10..=64).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric())
+    (10..=64).contains(&s.len())
+        && s.starts_with("IR")
+        && s.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+/// Whether a logged user (Basic auth, with no base path to vouch for it) is an Account SID:
+/// `IR` and 30 to 40 alphanumerics. A proxy's own login (`svcimpactsync01`) is not.
+pub fn is_sid_user(s: &str) -> bool {
+    (32..=42).contains(&s.len()) && plausible_sid(s)
 }
 
 /// Hosts of impact.com's APIs: `api.impact.com`, `trkapi.impact.com`, the legacy
 /// `api.impactradius.com`, and any other subdomain of those two.
 pub fn is_impact_host(host: &str) -> bool {
-    let host = host.trim_end_matches('.');
+    let host = strip_port(host).trim_end_matches('.').as_bytes();
     let ends = |suffix: &str| {
+        let cut = host.len().wrapping_sub(suffix.len());
         host.len() >= suffix.len()
-            && host[host.len() - suffix.len()..].eq_ignore_ascii_case(suffix)
-            && (host.len() == suffix.len()
-                || host.as_bytes()[host.len() - suffix.len() - 1] == b'.')
+            && host[cut..].eq_ignore_ascii_case(suffix.as_bytes())
+            && (cut == 0 || host[cut - 1] == b'.')
     };
     ends("impact.com") || ends("impactradius.com")
 }
@@ -319,21 +458,25 @@ impl<'a> Url<'a> {
         let mut rest = target;
         let mut host = None;
         let mut user = None;
-        if let Some(p) = rest.find("://") {
-            if rest[..p].bytes().all(|b| b.is_ascii_alphabetic()) {
-                let after = &rest[p + 3..];
-                let end = after.find(['/', '?', '#']).unwrap_or(after.len());
-                let mut authority = &after[..end];
-                if let Some(at) = authority.rfind('@') {
-                    let userinfo = &authority[..at];
-                    user = Some(userinfo.split(':').next().unwrap_or(""));
-                    authority = &authority[at + 1..];
-                }
-                host = Some(strip_port(authority));
-                rest = &after[end..];
+        // `scheme://`: letters, then `://` (a path starts with `/` and has none).
+        let b = target.as_bytes();
+        let letters = b.iter().take_while(|c| c.is_ascii_alphabetic()).count();
+        if letters > 0 && b[letters..].starts_with(b"://") {
+            let after = &target[letters + 3..];
+            let end = after
+                .bytes()
+                .position(|c| matches!(c, b'/' | b'?' | b'#'))
+                .unwrap_or(after.len());
+            let mut authority = &after[..end];
+            if let Some(at) = memchr::memrchr(b'@', authority.as_bytes()) {
+                let userinfo = &authority[..at];
+                user = Some(userinfo.split(':').next().unwrap_or(""));
+                authority = &authority[at + 1..];
             }
+            host = Some(strip_port(authority));
+            rest = &after[end..];
         }
-        let (path, query) = match rest.find(['?', '#']) {
+        let (path, query) = match memchr::memchr2(b'?', b'#', rest.as_bytes()) {
             Some(q) if rest.as_bytes()[q] == b'?' => {
                 let query = &rest[q + 1..];
                 let query = query.split('#').next().unwrap_or("");
@@ -342,7 +485,8 @@ impl<'a> Url<'a> {
             Some(q) => (&rest[..q], ""),
             None => (rest, ""),
         };
-        let method_override = if query.is_empty() {
+        // Only a query with an underscore can hold `_method`.
+        let method_override = if memchr::memchr(b'_', query.as_bytes()).is_none() {
             None
         } else {
             query.split('&').find_map(|kv| {
@@ -377,7 +521,15 @@ mod tests {
     fn route(method: &str, target: &str, user: Option<&str>) -> Option<(String, String, bool)> {
         let cats = Catalogues::builtin();
         let r = Router::new(&cats);
-        let routed = r.route(Method::parse(method).unwrap(), target, user).ok()?;
+        let routed = r
+            .route(
+                Method::parse(method).unwrap(),
+                target,
+                None,
+                user,
+                &HostFilter::default(),
+            )
+            .ok()?;
         let cat = cats.get(if routed.passthrough {
             AccountType::Brand
         } else {
@@ -443,23 +595,19 @@ mod tests {
             ),
             "ads:read"
         );
+        // Behind a reverse proxy the logged host is the proxy's: the path decides.
         assert_eq!(
-            route(
+            scope(
                 "GET",
-                &format!("https://example.com/Advertisers/{SID}/Ads"),
-                None
+                &format!("https://proxy.internal:8443/Advertisers/{SID}/Ads")
             ),
-            None
-        );
-        assert_eq!(
-            route(
-                "GET",
-                &format!("https://notimpact.com/Advertisers/{SID}/Ads"),
-                None
-            ),
-            None
+            "ads:read"
         );
         assert_eq!(route("GET", "/healthz", None), None);
+        assert_eq!(
+            route("GET", "https://notimpact.com/Advertisers/x/Ads", None),
+            None
+        );
     }
 
     #[test]
@@ -530,6 +678,151 @@ mod tests {
             route("POST", "https://trkapi.impact.com/PageLoad", None),
             None
         );
+    }
+
+    fn why(
+        method: &str,
+        target: &str,
+        host: Option<&str>,
+        user: Option<&str>,
+        hosts: &[&str],
+    ) -> NotRouted {
+        let cats = Catalogues::builtin();
+        let hosts: Vec<String> = hosts.iter().map(|h| h.to_string()).collect();
+        Router::new(&cats)
+            .route(
+                Method::parse(method).unwrap(),
+                target,
+                host,
+                user,
+                &HostFilter::new(&hosts),
+            )
+            .unwrap_err()
+    }
+
+    #[test]
+    fn unattributable_requests_say_why_and_which_operation() {
+        let cats = Catalogues::builtin();
+        let page_loads = cats
+            .get(AccountType::Brand)
+            .scope_id("page-loads:write")
+            .unwrap();
+        let op = Some((AccountType::Brand, page_loads));
+        assert_eq!(
+            why("POST", "/PageLoad", None, None, &[]),
+            NotRouted::Unattributable {
+                why: NoSid::NoUser,
+                op
+            }
+        );
+        // A proxy's own login is not a SID.
+        assert_eq!(
+            why(
+                "POST",
+                "https://trkapi.impact.com/PageLoad",
+                None,
+                Some("svcimpactsync01"),
+                &[]
+            ),
+            NotRouted::Unattributable {
+                why: NoSid::UserNotSid,
+                op
+            }
+        );
+        assert_eq!(
+            why("GET", "https://api.impact.com/robots.txt", None, None, &[]),
+            NotRouted::Unattributable {
+                why: NoSid::UnknownOperation,
+                op: None
+            }
+        );
+        // A base path without a SID, on an impact.com host: the operation is known.
+        let actions = cats
+            .get(AccountType::Brand)
+            .scope_id("actions:read")
+            .unwrap();
+        assert_eq!(
+            why(
+                "GET",
+                "https://api.impact.com/Advertisers/%7Bsid%7D/Actions",
+                None,
+                None,
+                &[]
+            ),
+            NotRouted::Unattributable {
+                why: NoSid::NoUser,
+                op: Some((AccountType::Brand, actions))
+            }
+        );
+        assert_eq!(
+            why("GET", "https://cdn.example/app.js", None, None, &[]),
+            NotRouted::Foreign
+        );
+    }
+
+    #[test]
+    fn usage_host_narrows_logged_hosts() {
+        let path = format!("/Advertisers/{SID}/Ads");
+        let cats = Catalogues::builtin();
+        let r = Router::new(&cats);
+        let hosts = HostFilter::new(&["Proxy.Internal:443".to_string()]);
+        assert!(
+            r.route(Method::Get, &path, Some("proxy.internal"), None, &hosts)
+                .is_ok()
+        );
+        assert!(
+            r.route(Method::Get, &path, None, None, &hosts).is_ok(),
+            "no host logged"
+        );
+        assert_eq!(
+            why(
+                "GET",
+                &path,
+                Some("other.internal"),
+                None,
+                &["proxy.internal"]
+            ),
+            NotRouted::OtherHost
+        );
+        // A host it names is impact.com's: its unknown paths are unattributable, not foreign.
+        assert_eq!(
+            why(
+                "GET",
+                "/status",
+                Some("proxy.internal"),
+                None,
+                &["proxy.internal"]
+            ),
+            NotRouted::Unattributable {
+                why: NoSid::UnknownOperation,
+                op: None
+            }
+        );
+    }
+
+    #[test]
+    fn sids_are_sid_shaped() {
+        assert!(plausible_sid(SID));
+        assert!(!plausible_sid("svcimpactsync01"));
+        assert!(!plausible_sid("1234567890ab"));
+        assert!(is_sid_user(SID));
+        assert!(!is_sid_user("IRonman2000"));
+        assert!(!is_sid_user("svcimpactsync01"));
+    }
+
+    #[test]
+    fn multi_byte_text_never_splits() {
+        for s in [
+            "/Advertisers/IRaaaaaaaaaaé.json",
+            "/x/ééééé",
+            "/x/aé.json",
+            "/a/é",
+        ] {
+            let _ = route("GET", s, None);
+        }
+        assert!(!is_impact_host("éimpact.com"));
+        assert!(is_impact_host("API.impact.com:443"));
+        assert!(!is_impact_host("é"));
     }
 
     #[test]
