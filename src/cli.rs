@@ -86,6 +86,28 @@ pub struct ReportArgs {
     /// Turn these rules off (comma-separated ids), for this run.
     #[arg(long, value_name = "RULE,…", value_delimiter = ',')]
     pub disable: Vec<String>,
+    /// Also write the report in FORMAT to PATH, in the same run (repeatable:
+    /// `--report sarif=scopeward.sarif --report junit=report.xml`).
+    #[arg(long, value_name = "FORMAT=PATH", value_parser = parse_report)]
+    pub report: Vec<(OutputFormat, PathBuf)>,
+}
+
+/// `FORMAT=PATH` of `--report`.
+fn parse_report(text: &str) -> Result<(OutputFormat, PathBuf), String> {
+    let (format, path) = text
+        .split_once('=')
+        .ok_or_else(|| format!("`{text}`: write FORMAT=PATH, e.g. sarif=scopeward.sarif"))?;
+    let format = <OutputFormat as ValueEnum>::from_str(format.trim(), true).map_err(|_| {
+        let names: Vec<String> = OutputFormat::value_variants()
+            .iter()
+            .filter_map(|v| v.to_possible_value().map(|p| p.get_name().to_string()))
+            .collect();
+        format!("`{format}` is not a format: one of {}", names.join(", "))
+    })?;
+    if path.trim().is_empty() {
+        return Err(format!("`{text}`: the path is missing"));
+    }
+    Ok((format, PathBuf::from(path)))
 }
 
 /// How the commands that read definitions read their inputs.
@@ -125,6 +147,7 @@ impl ReportArgs {
             write_baseline: None,
             select: Vec::new(),
             disable: Vec::new(),
+            report: Vec::new(),
         }
     }
 }

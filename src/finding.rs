@@ -105,6 +105,11 @@ pub struct RuleMeta {
     /// Rules whose finding on the same token already says this one: it is then not reported
     /// (`sensitive-write` under `full-access`).
     pub implied_by: &'static [&'static str],
+    /// SARIF `security-severity` (0.0–10.0; GitHub ranks alerts by it: 9+ critical, 7+ high,
+    /// 4+ medium, else low), when the rule's default severity does not say it well.
+    pub security_severity: Option<&'static str>,
+    /// SARIF `precision` (`very-high`, `high`, `medium`, `low`): how often a finding is real.
+    pub precision: &'static str,
 }
 
 impl RuleMeta {
@@ -112,14 +117,25 @@ impl RuleMeta {
         self.options.iter().find(|o| o.name == name)
     }
 
-    /// A URL where the rule's documentation can be read.
-    /// The rule's section of `docs/rules.md` (generated from the registry) in the repository.
+    /// A URL where the rule's documentation can be read: its section of `docs/rules.md`
+    /// (generated from the registry) as released with this version.
     pub fn help_uri(&self) -> String {
         format!(
-            "{}/blob/main/docs/rules.md#{}",
+            "{}/blob/v{}/docs/rules.md#{}",
             env!("CARGO_PKG_REPOSITORY"),
+            env!("CARGO_PKG_VERSION"),
             self.id
         )
+    }
+
+    /// The SARIF `security-severity`: the rule's own, else from its default severity.
+    pub fn security_severity(&self) -> &'static str {
+        self.security_severity
+            .unwrap_or(match self.default_severity {
+                Severity::Error => "7.5",
+                Severity::Warning => "5.0",
+                Severity::Info => "2.0",
+            })
     }
 }
 

@@ -137,3 +137,127 @@ fn no_format_ever_prints_a_planted_secret() {
         }
     }
 }
+
+#[test]
+fn concise_is_one_line_per_finding_then_the_summary() {
+    let text = render_examples("concise");
+    let lines: Vec<&str> = text.lines().collect();
+    let json: serde_json::Value = serde_json::from_str(&render_examples("json")).unwrap();
+    let findings = json["findings"].as_array().unwrap();
+    assert_eq!(lines.len(), findings.len() + 1, "{text}");
+    for (line, f) in lines.iter().zip(findings) {
+        let loc = &f["location"];
+        let expected = format!(
+            "{}:{}:{}: {}[{}] {}",
+            loc["path"].as_str().unwrap(),
+            loc["line"],
+            loc["column"],
+            f["severity"].as_str().unwrap(),
+            f["rule"].as_str().unwrap(),
+            f["message"].as_str().unwrap()
+        );
+        assert_eq!(*line, expected);
+    }
+    assert!(
+        lines
+            .last()
+            .unwrap()
+            .starts_with("Checked 3 files, 10 tokens:"),
+        "{text}"
+    );
+    insta::assert_snapshot!("concise", text);
+}
+
+#[test]
+fn report_writes_more_formats_in_the_same_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let sarif = dir.path().join("out.sarif");
+    let junit = dir.path().join("out.xml");
+    let mut cmd = bare();
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["check", "examples/", "--as-of", AS_OF, "--format", "github"])
+        .arg("--report")
+        .arg(format!("sarif={}", sarif.display()))
+        .arg("--report")
+        .arg(format!("junit={}", junit.display()))
+        .env_remove("GITHUB_STEP_SUMMARY");
+    let out = run(cmd);
+    assert_eq!(out.code, 1, "{}", out.all());
+    assert!(out.stdout.starts_with("::"), "{}", out.stdout);
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&sarif).unwrap()).unwrap();
+    assert_eq!(doc["version"], "2.1.0");
+    assert!(
+        std::fs::read_to_string(&junit)
+            .unwrap()
+            .starts_with("<?xml")
+    );
+    // A format that is not one, or no path, is refused before anything runs.
+    for bad in ["xlsx=out.xlsx", "sarif", "sarif="] {
+        let mut cmd = bare();
+        cmd.args(["check", "examples/", "--report", bad]);
+        assert_eq!(run(cmd).code, 2, "{bad}");
+    }
+}
+
+#[test]
+fn json_and_sarif_say_what_suppressed_and_what_the_baseline_did() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("acme-tokens.yaml"),
+        "account: {type: brand}\ntokens:\n  # scopeward: ignore[full-access] migrating\n  - name: x\n    scopes: [\"*\"]\n  - name: y\n    scopes: [\"*\"]\n",
+    )
+    .unwrap();
+    let sw = |args: &[&str]| {
+        let mut cmd = bare();
+        cmd.current_dir(dir.path())
+            .args(args)
+            .args(["--as-of", AS_OF]);
+        run(cmd)
+    };
+    sw(&["check", "--write-baseline", "b.json"]);
+    // y's findings are in the baseline; one baseline entry no longer matches once y is fixed.
+    std::fs::write(
+        dir.path().join("acme-tokens.yaml"),
+        "account: {type: brand}\ntokens:\n  # scopeward: ignore[full-access] migrating\n  - name: x\n    scopes: [\"*\"]\n  - name: y\n    description: d\n    scopes: [\"*\"]\n",
+    )
+    .unwrap();
+    let out = sw(&["check", "--baseline", "b.json", "--format", "json"]);
+    let summary = &out.json()["summary"];
+    assert_eq!(summary["suppressed_by"]["inline"], 1, "{summary}");
+    assert!(
+        summary["suppressed_by"]["baseline"].as_u64().unwrap() > 0,
+        "{summary}"
+    );
+    assert!(
+        summary["baseline"]["fixed"].as_u64().unwrap() >= 1,
+        "{summary}"
+    );
+    assert_eq!(summary["skipped"], 0);
+    let out = sw(&["check", "--baseline", "b.json", "--format", "sarif"]);
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let fixed = &doc["runs"][0]["properties"]["baseline"]["fixed"];
+    assert_eq!(fixed, &summary["baseline"]["fixed"]);
+    for rule in doc["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap()
+    {
+        let sev: f64 = rule["properties"]["security-severity"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!((0.0..=10.0).contains(&sev), "{rule}");
+        assert!(
+            ["very-high", "high", "medium", "low"]
+                .contains(&rule["properties"]["precision"].as_str().unwrap()),
+            "{rule}"
+        );
+    }
+    let out = sw(&["check", "--baseline", "b.json"]);
+    assert!(
+        out.stdout.contains("by the baseline") && out.stdout.contains("1 inline"),
+        "{}",
+        out.stdout
+    );
+}

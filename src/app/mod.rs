@@ -343,6 +343,21 @@ fn finish(g: &GlobalArgs, r: &ReportArgs, report: &Report, catalogues: &Catalogu
     }) {
         return usage_error(e);
     }
+    // `--report FORMAT=PATH`: the same report in more formats, never coloured.
+    let plain = RenderOptions {
+        color: false,
+        ..opts.clone()
+    };
+    for (format, path) in &r.report {
+        let written = std::fs::File::create(path).and_then(|f| {
+            let mut out = std::io::BufWriter::with_capacity(OUTPUT_BUFFER, f);
+            output::write(report, *format, &plain, catalogues, &mut out)?;
+            out.flush()
+        });
+        if let Err(e) = written {
+            return usage_error(format!("cannot write {}: {e}", path.display()));
+        }
+    }
     if report.incomplete() {
         EXIT_ERROR
     } else if report.findings.iter().any(|f| f.severity >= fail_on(r)) {

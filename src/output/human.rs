@@ -550,7 +550,21 @@ pub fn summary_line(report: &Report, opts: &RenderOptions) -> String {
         parts.push(paint(&format!("{} info", c.info), opts, Severity::Info));
     }
     if !report.suppressed.is_empty() {
-        parts.push(format!("{} suppressed", report.suppressed.len()));
+        let by = super::json::suppressed_by(report);
+        let how: Vec<String> = [
+            (by.baseline, "by the baseline"),
+            (by.inline, "inline"),
+            (by.config, "in scopeward.toml"),
+        ]
+        .into_iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, what)| format!("{n} {what}"))
+        .collect();
+        parts.push(format!(
+            "{} suppressed ({})",
+            report.suppressed.len(),
+            how.join(", ")
+        ));
     }
     let findings = if parts.is_empty() {
         "no findings".to_string()

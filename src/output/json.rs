@@ -147,6 +147,28 @@ pub struct Summary {
     pub warning: usize,
     pub info: usize,
     pub suppressed: usize,
+    /// Files the walk found that are not token definitions (no top-level `account`/`tokens`).
+    pub skipped: usize,
+    /// How the suppressed findings were silenced.
+    pub suppressed_by: SuppressedBy,
+    /// What the baseline did, when one was applied.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BaselineSummary>,
+}
+
+#[derive(Serialize, Default)]
+pub struct SuppressedBy {
+    pub inline: usize,
+    pub config: usize,
+    pub baseline: usize,
+}
+
+#[derive(Serialize)]
+pub struct BaselineSummary {
+    /// Findings the baseline accepted.
+    pub matched: usize,
+    /// Entries that match nothing any more.
+    pub fixed: usize,
 }
 
 pub fn location(sources: &SourceMap, span: Span) -> Option<Location<'_>> {
@@ -201,8 +223,26 @@ pub fn build(report: &Report) -> JsonReport<'_> {
             warning: counts.warning,
             info: counts.info,
             suppressed: report.suppressed.len(),
+            skipped: report.skipped.len(),
+            suppressed_by: suppressed_by(report),
+            baseline: report.baseline.as_ref().map(|b| BaselineSummary {
+                matched: b.matched,
+                fixed: b.fixed,
+            }),
         },
     }
+}
+
+pub fn suppressed_by(report: &Report) -> SuppressedBy {
+    let mut by = SuppressedBy::default();
+    for s in &report.suppressed {
+        match s.by.kind {
+            crate::report::SuppressionKind::Inline => by.inline += 1,
+            crate::report::SuppressionKind::Config => by.config += 1,
+            crate::report::SuppressionKind::Baseline => by.baseline += 1,
+        }
+    }
+    by
 }
 
 /// Writes the document (pretty-printed, then a line feed) as it is serialised.

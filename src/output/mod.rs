@@ -2,6 +2,7 @@
 //! an `io::Write` as it goes. Every text that came from an input passes through
 //! [`crate::inert`] (which scrubs it) on its way out.
 
+pub mod concise;
 pub mod github;
 pub mod html;
 pub mod human;
@@ -20,6 +21,8 @@ use crate::report::Report;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum OutputFormat {
     Human,
+    /// One line per finding: `PATH:LINE:COL: SEVERITY[RULE] MESSAGE`, then the summary.
+    Concise,
     Json,
     /// GitHub Actions workflow commands, and a Markdown summary to `$GITHUB_STEP_SUMMARY`.
     Github,
@@ -77,6 +80,7 @@ pub fn write(
 ) -> io::Result<()> {
     match format {
         OutputFormat::Human => human::write(report, opts, out),
+        OutputFormat::Concise => concise::write(report, opts, out),
         OutputFormat::Json => json::write(report, out),
         OutputFormat::Github => github::write(report, out),
         OutputFormat::Junit => junit::write(report, opts, out),

@@ -148,6 +148,15 @@ struct Described {
 #[serde(rename_all = "camelCase")]
 struct RunProperties {
     as_of: String,
+    /// What the baseline did, when one was applied: findings it accepted, entries fixed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline: Option<BaselineCounts>,
+}
+
+#[derive(Serialize)]
+struct BaselineCounts {
+    fixed: usize,
+    matched: usize,
 }
 
 #[derive(Serialize)]
@@ -191,6 +200,9 @@ struct Help {
 
 #[derive(Serialize)]
 struct Tags {
+    precision: &'static str,
+    #[serde(rename = "security-severity")]
+    security_severity: &'static str,
     tags: [&'static str; 1],
 }
 
@@ -360,7 +372,11 @@ fn rule(meta: &'static RuleMeta) -> SarifRule {
         help_uri: meta.help_uri(),
         id: meta.id,
         name: pascal_case(meta.id),
-        properties: Tags { tags: ["security"] },
+        properties: Tags {
+            precision: meta.precision,
+            security_severity: meta.security_severity(),
+            tags: ["security"],
+        },
         short_description: text(meta.summary),
     }
 }
@@ -509,6 +525,10 @@ fn build(report: &Report) -> Log<'_> {
             },
             properties: RunProperties {
                 as_of: report.as_of.to_string(),
+                baseline: report.baseline.as_ref().map(|b| BaselineCounts {
+                    fixed: b.fixed,
+                    matched: b.matched,
+                }),
             },
             results: Results { report, index },
             tool: Tool {

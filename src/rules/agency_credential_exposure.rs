@@ -33,6 +33,7 @@ declare_rule! {
         options: {},
         on_observed: true,
         implied_by: ["full-access", "legacy-token"],
+        security_severity: "7.0",
     }
 }
 

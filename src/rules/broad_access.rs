@@ -35,6 +35,7 @@ declare_rule! {
             max_write_categories: usize = 5, range (0, 128), "how many categories a token may write to";
         },
         on_observed: true,
+        security_severity: "6.0",
     }
 }
 

@@ -35,6 +35,8 @@ declare_rule! {
         summary: "`scan`: an impact.com Auth Token (with its SID or other context) in a file",
         options: {},
         needs: Scan,
+        security_severity: "9.5",
+        precision: "high",
     }
 }
 

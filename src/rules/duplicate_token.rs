@@ -33,6 +33,7 @@ declare_rule! {
         severity: Error,
         summary: "two tokens share a name or a SID within one account",
         options: {},
+        security_severity: "3.0",
     }
 }
 

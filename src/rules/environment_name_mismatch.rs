@@ -30,6 +30,8 @@ declare_rule! {
         severity: Warning,
         summary: "the token's name names another environment (`dev`, `stg`, `prod`, …) than the one it declares",
         options: {},
+        security_severity: "3.0",
+        precision: "medium",
     }
 }
 

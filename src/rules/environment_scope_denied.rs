@@ -37,6 +37,7 @@ declare_rule! {
         severity: Error,
         summary: "a scope matched by the environment's `deny` patterns",
         options: {},
+        security_severity: "7.0",
     }
 }
 

@@ -40,6 +40,7 @@ declare_rule! {
         severity: Warning,
         summary: "a contact outside the environment's `allowed_contact_domains`",
         options: {},
+        security_severity: "3.5",
     }
 }
 

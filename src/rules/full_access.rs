@@ -32,6 +32,7 @@ declare_rule! {
         options: {},
         on_observed: true,
         implied_by: ["legacy-token"],
+        security_severity: "8.5",
     }
 }
 

@@ -51,6 +51,7 @@ declare_rule! {
         summary: "live: the API rejects the SID/Auth Token (401)",
         options: {},
         needs: Live,
+        security_severity: "6.0",
     }
 }
 

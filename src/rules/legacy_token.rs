@@ -31,6 +31,7 @@ declare_rule! {
         summary: "a legacy token: upgrade it to a scoped access token (error for read-write)",
         options: {},
         severity_note: "error for read-write",
+        security_severity: "7.0",
     }
 }
 

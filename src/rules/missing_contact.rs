@@ -27,6 +27,7 @@ declare_rule! {
         severity: Warning,
         summary: "no primary contact",
         options: {},
+        security_severity: "2.0",
     }
 }
 

@@ -27,6 +27,7 @@ declare_rule! {
         severity: Warning,
         summary: "no description",
         options: {},
+        security_severity: "1.0",
     }
 }
 

@@ -27,6 +27,7 @@ declare_rule! {
         severity: Warning,
         summary: "a token declares no environment",
         options: {},
+        security_severity: "2.0",
     }
 }
 

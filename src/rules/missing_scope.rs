@@ -38,6 +38,8 @@ declare_rule! {
         summary: "with usage logs: a logged request needs a scope the token lacks",
         options: {},
         needs: Usage,
+        security_severity: "3.0",
+        precision: "high",
     }
 }
 

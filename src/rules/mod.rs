@@ -52,6 +52,8 @@ macro_rules! declare_rule {
     (@needs $needs:ident) => { $crate::finding::Needs::$needs };
     (@observed) => { false };
     (@observed $o:literal) => { $o };
+    (@precision) => { "very-high" };
+    (@precision $p:literal) => { $p };
     (@note) => { None };
     (@note $n:literal) => { Some($n) };
     (
@@ -67,7 +69,9 @@ macro_rules! declare_rule {
             $(, needs: $needs:ident)?
             $(, on_observed: $observed:literal)?
             $(, severity_note: $note:literal)?
-            $(, implied_by: [$($implied:literal),* $(,)?])? $(,)?
+            $(, implied_by: [$($implied:literal),* $(,)?])?
+            $(, security_severity: $secsev:literal)?
+            $(, precision: $precision:literal)? $(,)?
         }
     ) => {
         $(#[doc = $doc])*
@@ -90,6 +94,8 @@ macro_rules! declare_rule {
                 on_observed: declare_rule!(@observed $($observed)?),
                 severity_note: declare_rule!(@note $($note)?),
                 implied_by: &[$($($implied),*)?],
+                security_severity: declare_rule!(@note $($secsev)?),
+                precision: declare_rule!(@precision $($precision)?),
             };
         }
 

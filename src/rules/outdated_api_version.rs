@@ -29,6 +29,7 @@ declare_rule! {
         severity: Warning,
         summary: "`api_version` older than the catalogue's latest (unknown version: error)",
         options: {},
+        security_severity: "2.0",
     }
 }
 

@@ -33,6 +33,7 @@ declare_rule! {
         options: {
             days: i64 = 365, range (1, 36500), "the longest an Auth Token may go without a reset";
         },
+        security_severity: "5.0",
     }
 }
 

@@ -43,6 +43,7 @@ declare_rule! {
         summary: "live: effective access differs from the declared scopes (granted but undeclared reads: error; declared reads refused: warning)",
         options: {},
         needs: Live,
+        security_severity: "7.0",
     }
 }
 

@@ -31,6 +31,8 @@ declare_rule! {
         severity: Error,
         summary: "a value looks like an Auth Token, or a key such as `auth_token`/`password` carries a value; output redacts it",
         options: {},
+        security_severity: "9.0",
+        precision: "high",
     }
 }
 

@@ -32,6 +32,7 @@ declare_rule! {
         summary: "write on a `high`-sensitivity category without a `justification`",
         options: {},
         implied_by: ["full-access", "legacy-token"],
+        security_severity: "6.5",
     }
 }
 

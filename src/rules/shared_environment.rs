@@ -33,6 +33,7 @@ declare_rule! {
         severity: Error,
         summary: "one token (same name or SID) serves more than one environment",
         options: {},
+        security_severity: "6.5",
     }
 }
 

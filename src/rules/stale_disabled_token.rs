@@ -33,6 +33,7 @@ declare_rule! {
         options: {
             days: i64 = 30, range (0, 36500), "days a disabled token may linger";
         },
+        security_severity: "2.0",
     }
 }
 

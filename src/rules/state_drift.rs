@@ -44,6 +44,7 @@ declare_rule! {
         summary: "live: declared disabled but authenticates, or declared enabled but refused",
         options: {},
         needs: Live,
+        security_severity: "6.5",
     }
 }
 

@@ -29,6 +29,7 @@ declare_rule! {
         severity: Error,
         summary: "the environment is not in the policy's list",
         options: {},
+        security_severity: "3.0",
     }
 }
 

@@ -32,6 +32,7 @@ declare_rule! {
         severity: Error,
         summary: "a scope not in the catalogue for the account type (did-you-mean; says if another account type has it)",
         options: {},
+        security_severity: "3.0",
     }
 }
 

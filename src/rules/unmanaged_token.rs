@@ -43,6 +43,8 @@ declare_rule! {
         summary: "live or usage: a token SID that no definition declares",
         options: {},
         needs: LiveOrUsage,
+        security_severity: "6.0",
+        precision: "high",
     }
 }
 

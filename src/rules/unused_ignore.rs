@@ -32,6 +32,7 @@ declare_rule! {
         severity: Warning,
         summary: "an inline or configured ignore that silenced nothing (an expired one: its finding returns)",
         options: {},
+        security_severity: "1.0",
     }
 }
 

@@ -49,6 +49,7 @@ declare_rule! {
             min_window_days: i64 = 30, range (1, 3650), "days the usage logs must cover before a scope counts as unused";
         },
         needs: Usage,
+        precision: "medium",
     }
 }
 

@@ -35,6 +35,8 @@ declare_rule! {
         options: {
             days: i64 = 90, range (1, 36500), "days without use before a token counts as unused";
         },
+        security_severity: "4.5",
+        precision: "high",
     }
 }
 
