@@ -89,6 +89,13 @@ pub(super) fn run(g: &GlobalArgs, args: &Args<'_>) -> u8 {
                 s.reason
             );
         }
+        let mut edited = edited;
+        if let Some(base) = edit::rebase_paths(&mut edited, &cwd) {
+            note!(
+                "note: the diff's paths are relative to {}: apply it there (cd {0} && git apply)",
+                base.display()
+            );
+        }
         doc.diff = Some(edit::unified_diff(&edited));
     }
     let text = match args.format {

@@ -10,6 +10,7 @@
 //!   tables) or before its closing brace (JSON, YAML flow mappings).
 
 use std::collections::BTreeMap;
+use std::path::{Component, Path, PathBuf};
 
 use super::plan::Plan;
 use crate::source::{FileId, SourceMap};
@@ -72,8 +73,52 @@ pub fn apply(
     (out, skipped)
 }
 
+/// Makes the paths of edited files fit a diff's headers. `git apply` and `patch` refuse a path
+/// that leaves the directory they run in (`a/../x`, `a//abs`): when one does, every path is
+/// made relative to the files' common folder, which is returned — the diff applies there.
+pub fn rebase_paths(files: &mut [(String, String, String)], cwd: &Path) -> Option<PathBuf> {
+    let outside = |p: &str| {
+        let p = Path::new(p);
+        p.is_absolute() || p.components().any(|c| c == Component::ParentDir)
+    };
+    if !files.iter().any(|(p, _, _)| outside(p)) {
+        return None;
+    }
+    let full: Vec<PathBuf> = files
+        .iter()
+        .map(|(p, _, _)| lexical(&cwd.join(p)))
+        .collect();
+    let mut base = full.first()?.parent()?.to_path_buf();
+    for p in &full[1..] {
+        while !p.starts_with(&base) {
+            base = base.parent()?.to_path_buf();
+        }
+    }
+    for ((path, _, _), full) in files.iter_mut().zip(&full) {
+        *path = crate::source::display_path(full, &base);
+    }
+    Some(base)
+}
+
+/// `a/./b/../c` as `a/c`, without asking the file system.
+fn lexical(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            c => out.push(c.as_os_str()),
+        }
+    }
+    out
+}
+
 /// A unified diff (`a/PATH`, `b/PATH`, as `git apply` and `patch -p1` read it) of the edited
-/// files, with anything secret-shaped redacted.
+/// files, with anything secret-shaped redacted. A path with control characters, quotes or
+/// non-ASCII is quoted C-style as git writes it, so a file name can never start a header of
+/// its own.
 pub fn unified_diff(files: &[(String, String, String)]) -> String {
     let mut s = String::new();
     for (path, old, new) in files {
@@ -81,7 +126,10 @@ pub fn unified_diff(files: &[(String, String, String)]) -> String {
         let text = diff
             .unified_diff()
             .context_radius(3)
-            .header(&format!("a/{path}"), &format!("b/{path}"))
+            .header(
+                &crate::inert::diff_path(&format!("a/{path}")),
+                &crate::inert::diff_path(&format!("b/{path}")),
+            )
             .to_string();
         s.push_str(&text);
         if !text.is_empty() && !text.ends_with('\n') {
