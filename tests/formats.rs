@@ -261,3 +261,38 @@ fn json_and_sarif_say_what_suppressed_and_what_the_baseline_did() {
         out.stdout
     );
 }
+
+#[test]
+fn human_output_never_wraps_inside_a_scope_name() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("acme-tokens.yaml"),
+        "account: {type: brand}\ntokens:\n  - name: a-rather-long-token-name-for-wrapping\n    scopes: [promo-code-exception-lists:writ, tracking-value-requests:red, action-inquiries:wirte]\n",
+    )
+    .unwrap();
+    for width in ["60", "71", "83", "97"] {
+        let mut cmd = bare();
+        cmd.current_dir(dir.path()).env("COLUMNS", width).args([
+            "check",
+            "--as-of",
+            AS_OF,
+            "--select",
+            "unknown-scope",
+        ]);
+        let out = run(cmd);
+        for scope in [
+            "promo-code-exception-lists",
+            "tracking-value-requests",
+            "action-inquiries",
+        ] {
+            let whole = out.stdout.lines().filter(|l| l.contains(scope)).count();
+            assert!(whole > 0, "width {width}: `{scope}` split:\n{}", out.stdout);
+            for l in out.stdout.lines() {
+                assert!(
+                    !l.trim_end().ends_with("promo-") && !l.trim_end().ends_with("tracking-"),
+                    "width {width}: {l}"
+                );
+            }
+        }
+    }
+}
