@@ -296,33 +296,18 @@ pub fn basic_user(header: &str) -> Option<String> {
 }
 
 fn base64_decode(s: &str) -> Option<Vec<u8>> {
-    fn val(c: u8) -> Option<u32> {
-        Some(match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' | b'-' => 62,
-            b'/' | b'_' => 63,
-            _ => return None,
-        } as u32)
-    }
-    let s = s.trim_end_matches('=');
+    use base64::Engine as _;
+    use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+    // Clients pad or not, and some proxies log the URL-safe alphabet: accept all four.
+    const CONFIG: GeneralPurposeConfig = GeneralPurposeConfig::new()
+        .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+        .with_decode_allow_trailing_bits(true);
+    const STANDARD: GeneralPurpose = GeneralPurpose::new(&base64::alphabet::STANDARD, CONFIG);
+    const URL_SAFE: GeneralPurpose = GeneralPurpose::new(&base64::alphabet::URL_SAFE, CONFIG);
     if s.len() > 1024 {
         return None;
     }
-    let mut out = Vec::with_capacity(s.len() * 3 / 4);
-    let mut acc = 0u32;
-    let mut bits = 0;
-    for c in s.bytes() {
-        acc = (acc << 6) | val(c)?;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
-        }
-    }
-    Some(out)
+    STANDARD.decode(s).or_else(|_| URL_SAFE.decode(s)).ok()
 }
 
 /// serde_json's messages may quote the input: say only what kind of problem it is.
@@ -444,6 +429,22 @@ mod tests {
         let auth = "Basic SVJhYmNkZWZnaGlqOlhrM3ZQOXFMbU4yYUI3Y0Q0ZUY2Z0g4aksxc1Q1dVcw";
         assert_eq!(basic_user(auth).as_deref(), Some("IRabcdefghij"));
         assert_eq!(basic_user("Bearer x"), None);
+        // "IRab:p?>" padded and unpadded; "IRab:p?>>???" (its base64 has `+` and `/`) in both alphabets.
+        assert_eq!(basic_user("basic SVJhYjpwPz4=").as_deref(), Some("IRab"));
+        assert_eq!(basic_user("Basic SVJhYjpwPz4").as_deref(), Some("IRab"));
+        assert_eq!(
+            basic_user("Basic SVJhYjpwPz4+Pz8/").as_deref(),
+            Some("IRab")
+        );
+        assert_eq!(
+            basic_user("Basic SVJhYjpwPz4-Pz8_").as_deref(),
+            Some("IRab")
+        );
+        // Not base64, no colon, an empty user, or a user that is not text: no user.
+        assert_eq!(basic_user("Basic ***"), None);
+        assert_eq!(basic_user("Basic SVJhYg=="), None);
+        assert_eq!(basic_user("Basic OnA="), None);
+        assert_eq!(basic_user("Basic //46cA=="), None);
         assert!(!looks_like_har(r#"{"time":1,"url":"/x","method":"GET"}"#));
         // JSON lines whose first record is cut, with a `log` field in the records.
         assert!(!looks_like_har(
