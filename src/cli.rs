@@ -393,6 +393,8 @@ pub struct UsageArgs {
     pub usage_host: Vec<String>,
     /// `--since`.
     pub since: Option<Since>,
+    /// `--max-usage-size`.
+    pub max_usage_size: u64,
 }
 
 impl clap::FromArgMatches for UsageArgs {
@@ -409,6 +411,10 @@ impl clap::FromArgMatches for UsageArgs {
             logs,
             usage_host,
             since: m.get_one::<Since>("since").copied(),
+            max_usage_size: m
+                .get_one::<u64>("max_usage_size")
+                .copied()
+                .unwrap_or(crate::usage::DEFAULT_MAX_USAGE_SIZE),
         })
     }
 
@@ -452,6 +458,18 @@ impl Args for UsageArgs {
                 .value_name("DATE")
                 .value_parser(parse_since)
                 .help("Ignore log entries before DATE (YYYY-MM-DD, UTC, or an RFC 3339 time)."),
+        )
+        .arg(
+            clap::Arg::new("max_usage_size")
+                .long("max-usage-size")
+                .value_name("SIZE")
+                .value_parser(parse_size)
+                .default_value("100G")
+                .help(
+                    "Read at most SIZE of each usage log, after decompression (e.g. 500G); a \
+                     longer log, or an endless stream, is an error. Logs stream, so this bounds \
+                     time, not memory.",
+                ),
         )
     }
 

@@ -397,6 +397,7 @@ fn usage_options(args: &crate::cli::UsageArgs) -> crate::usage::UsageOptions {
     crate::usage::UsageOptions {
         hosts: args.usage_host.clone(),
         since: args.since.map(|s| s.0),
+        max_bytes: args.max_usage_size,
         ..crate::usage::UsageOptions::default()
     }
 }

@@ -138,6 +138,8 @@ pub struct LogFile {
     pub stripped_queries: u64,
     /// Lines not in the file's format.
     pub malformed: u64,
+    /// NUL bytes dropped (a hole left by truncating the log in place).
+    pub nul_bytes: u64,
     /// The first malformed line's number.
     pub first_malformed: Option<u64>,
     /// Requests whose time field could not be read (counted, still used, never timed).
@@ -170,6 +172,7 @@ impl LogFile {
             tunnels: 0,
             stripped_queries: 0,
             malformed: 0,
+            nul_bytes: 0,
             first_malformed: None,
             bad_time: 0,
             first_bad_time: None,
@@ -363,7 +366,12 @@ pub struct UsageOptions {
     /// Bytes per chunk counted in parallel (small values in tests, to put boundaries
     /// everywhere).
     pub chunk_bytes: usize,
+    /// `--max-usage-size`: the most bytes read of one log, after decompression.
+    pub max_bytes: u64,
 }
+
+/// `--max-usage-size` by default: far beyond a real log, short of an endless stream.
+pub const DEFAULT_MAX_USAGE_SIZE: u64 = 100 << 30;
 
 impl Default for UsageOptions {
     fn default() -> Self {
@@ -371,6 +379,7 @@ impl Default for UsageOptions {
             hosts: Vec::new(),
             since: None,
             chunk_bytes: read::CHUNK,
+            max_bytes: DEFAULT_MAX_USAGE_SIZE,
         }
     }
 }
@@ -562,7 +571,12 @@ impl<'a> Reader<'a> {
             format: LogFormat::Text,
             columns: None,
         };
-        let read = match read::read(raw, &mut ctx, self.options.chunk_bytes) {
+        let read = match read::read(
+            raw,
+            &mut ctx,
+            self.options.chunk_bytes,
+            self.options.max_bytes,
+        ) {
             Ok(r) => r,
             Err(message) => {
                 self.errors.push(UsageError {
@@ -573,9 +587,10 @@ impl<'a> Reader<'a> {
             }
         };
         let index = self.usage.files.len() as u32;
-        let (file, tokens) = read
+        let (mut file, tokens) = read
             .agg
             .finish(index, LogFile::new(display, read.format, read.gzip));
+        file.nul_bytes = read.nul_bytes;
         self.usage.files.push(file);
         for t in tokens {
             match self.usage.by_sid.get(&t.sid) {
@@ -1027,7 +1042,7 @@ mod tests {
             format: LogFormat::Text,
             columns: None,
         };
-        read::read(bytes, &mut ctx, chunk).map(|r| {
+        read::read(bytes, &mut ctx, chunk, DEFAULT_MAX_USAGE_SIZE).map(|r| {
             let (f, tokens) = r
                 .agg
                 .finish(0, LogFile::new(String::new(), r.format, r.gzip));

@@ -72,6 +72,12 @@ impl LogFile {
                 self.first_malformed.unwrap_or(0)
             ));
         }
+        if self.nul_bytes > 0 {
+            out.push(format!(
+                "{name}: {} skipped (a log truncated in place while its server wrote on, as logrotate's copytruncate does, holds them)",
+                plural(self.nul_bytes, "NUL byte", "NUL bytes"),
+            ));
+        }
         if self.unattributed > 0 {
             out.push(self.unattributed_note(catalogues));
         }

@@ -4,7 +4,8 @@
 //! the log. A HAR document is parsed as a stream, entry by entry.
 
 use std::io::{BufRead, BufReader, Read};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use rayon::iter::{ParallelBridge, ParallelIterator};
 
@@ -28,6 +29,8 @@ pub(super) struct Read1 {
     pub format: LogFormat,
     pub gzip: bool,
     pub agg: Agg,
+    /// NUL bytes dropped from it.
+    pub nul_bytes: u64,
 }
 
 /// Why a log could not be read (the message never quotes it).
@@ -37,22 +40,121 @@ fn gzip_error(e: &std::io::Error) -> ReadError {
     format!("cannot decompress (corrupt gzip?): {e}")
 }
 
-/// Reads one log: `raw` is the file (or stream) as stored.
+/// Reads one log: `raw` is the file (or stream) as stored; at most `limit` bytes of it
+/// (after decompression) are read.
 pub(super) fn read(
     raw: impl Read + Send,
     ctx: &mut Ctx<'_>,
     chunk: usize,
+    limit: u64,
 ) -> Result<Read1, ReadError> {
     let mut raw = BufReader::with_capacity(READ, raw);
     let magic = raw
         .fill_buf()
         .map_err(|e| format!("cannot read the usage log: {e}"))?;
     let gzip = magic.starts_with(&[0x1f, 0x8b]);
-    let mut reader: Box<dyn Read + Send> = if gzip {
+    let inner: Box<dyn Read + Send> = if gzip {
         Box::new(flate2::read::MultiGzDecoder::new(raw))
     } else {
         Box::new(raw)
     };
+    let guard = Guard {
+        inner,
+        read: 0,
+        limit,
+        refused: Arc::default(),
+    };
+    let refused = Arc::clone(&guard.refused);
+    let nuls = Arc::new(AtomicU64::new(0));
+    let reader = NulSkip {
+        inner: guard,
+        dropped: Arc::clone(&nuls),
+    };
+    // What the guard refused is the reason, whatever the parser made of the error it saw.
+    let mut read =
+        read_guarded(reader, ctx, chunk, gzip).map_err(|e| refused.get().cloned().unwrap_or(e))?;
+    read.nul_bytes = nuls.load(Ordering::Relaxed);
+    Ok(read)
+}
+
+/// Drops NUL bytes: a log truncated in place while its server kept writing (logrotate's
+/// `copytruncate`) starts with a hole of them, and no log format writes one. They are
+/// counted and said; the lines around them are read as usual.
+struct NulSkip<R> {
+    inner: R,
+    dropped: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for NulSkip<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        loop {
+            let n = self.inner.read(buf)?;
+            let Some(first) = memchr::memchr(0, &buf[..n]) else {
+                return Ok(n);
+            };
+            // A run of NUL bytes is dropped whole (checked 64 bytes at a time, which
+            // vectorises), so even an endless one is read at the speed of the disk.
+            if buf[first..n]
+                .chunks(64)
+                .all(|c| c.iter().fold(0, |a, &b| a | b) == 0)
+            {
+                self.dropped
+                    .fetch_add((n - first) as u64, Ordering::Relaxed);
+                if first > 0 {
+                    return Ok(first);
+                }
+                continue;
+            }
+            let mut kept = first;
+            for i in first..n {
+                let b = buf[i];
+                buf[kept] = b;
+                kept += usize::from(b != 0);
+            }
+            self.dropped.fetch_add((n - kept) as u64, Ordering::Relaxed);
+            // Only NUL bytes: read on (the guard ends an endless stream of them).
+            if kept > 0 {
+                return Ok(kept);
+            }
+        }
+    }
+}
+
+/// Stops a log that goes on past `--max-usage-size` (an endless stream, `/dev/zero`, a
+/// decompression bomb), so every run ends.
+struct Guard<R> {
+    inner: R,
+    read: u64,
+    limit: u64,
+    refused: Arc<OnceLock<ReadError>>,
+}
+
+impl<R: Read> Read for Guard<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if let Some(why) = self.refused.get() {
+            return Err(std::io::Error::other(why.clone()));
+        }
+        let n = self.inner.read(buf)?;
+        self.read += n as u64;
+        if self.read > self.limit {
+            let why = self.refused.get_or_init(|| {
+                format!(
+                    "longer than {} (--max-usage-size): stopped reading it; raise the cap to read it all",
+                    crate::source::human_size(self.limit)
+                )
+            });
+            return Err(std::io::Error::other(why.clone()));
+        }
+        Ok(n)
+    }
+}
+
+fn read_guarded(
+    mut reader: impl Read + Send,
+    ctx: &mut Ctx<'_>,
+    chunk: usize,
+    gzip: bool,
+) -> Result<Read1, ReadError> {
     let mut head = Vec::with_capacity(HEAD);
     (&mut reader)
         .take(HEAD as u64)
@@ -100,6 +202,7 @@ pub(super) fn read(
         format: ctx.format,
         gzip,
         agg,
+        nul_bytes: 0,
     })
 }
 

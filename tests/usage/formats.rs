@@ -662,3 +662,103 @@ fn refused_only_evidence_is_granted_only_when_asked() {
         out.stdout
     );
 }
+
+/// What `audit --usage` found, as (rule, token, scope).
+fn usage_findings(dir: &Path, log: &str) -> (Vec<(String, String, String)>, String) {
+    let out = run(sw(
+        dir,
+        &["audit", "tokens", "--usage", log, "--format", "json"],
+    ));
+    assert!(out.code < 2, "{log}: {}", out.all());
+    (findings(&out), out.stderr)
+}
+
+#[test]
+fn a_log_truncated_in_place_reads_as_if_it_had_no_hole() {
+    // logrotate's `copytruncate` empties a log while its server keeps writing at its old
+    // offset: the file starts with a hole of NUL bytes (here longer than the head read to
+    // tell the format), then whole lines.
+    for (name, text, detected, _) in logs() {
+        if name.ends_with(".har") {
+            continue;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        setup_tokens(dir.path());
+        write(dir.path(), &format!("logs/{name}"), &text);
+        let mut holed = vec![0u8; 200 << 10];
+        holed.extend_from_slice(text.as_bytes());
+        // And a second hole between lines, as a second truncation leaves.
+        let cut = holed.len() - text.len() / 2;
+        let cut = cut + holed[cut..].iter().position(|b| *b == b'\n').unwrap() + 1;
+        holed.splice(cut..cut, std::iter::repeat_n(0u8, 5000));
+        std::fs::write(dir.path().join("logs/holed.log"), &holed).unwrap();
+        std::fs::write(dir.path().join("logs/holed.log.gz"), gzip(&holed)).unwrap();
+
+        let (want, _) = usage_findings(dir.path(), &format!("logs/{name}"));
+        assert!(
+            want.iter().any(|f| f.0 == "unused-scope"),
+            "{name}: {want:?}"
+        );
+        for holed in ["logs/holed.log", "logs/holed.log.gz"] {
+            let (got, stderr) = usage_findings(dir.path(), holed);
+            assert_eq!(got, want, "{name} as {holed}:\n{stderr}");
+            assert!(
+                stderr.contains(&format!("usage: {holed}: {detected}")),
+                "{name}: {stderr}"
+            );
+            assert!(
+                stderr.contains(&format!("{holed}: 209800 NUL bytes skipped")),
+                "{name}: {stderr}"
+            );
+            let summary = stderr
+                .lines()
+                .find(|l| l.starts_with(&format!("usage: {holed}:")))
+                .unwrap();
+            assert!(summary.contains(" 0 malformed"), "{name}: {summary}");
+        }
+    }
+}
+
+#[test]
+fn an_endless_or_exploding_log_stops_at_the_cap_and_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    setup_tokens(dir.path());
+    let (_, text, ..) = logs().into_iter().next().unwrap();
+    // 64 MiB of log lines, compressed to a fraction of that.
+    let line = text.lines().next().unwrap().to_string() + "\n";
+    let big = line.repeat((64 << 20) / line.len() + 1);
+    std::fs::write(dir.path().join("bomb.log.gz"), gzip(big.as_bytes())).unwrap();
+    let mut cases = vec!["bomb.log.gz"];
+    if Path::new("/dev/zero").exists() {
+        cases.push("/dev/zero");
+    }
+    for log in cases {
+        let mut cmd = sw(
+            dir.path(),
+            &["audit", "tokens", "--usage", log, "--max-usage-size", "16M"],
+        );
+        // A bound proving the run ends, far above what it takes.
+        cmd.timeout(std::time::Duration::from_secs(120));
+        let out = run(cmd);
+        assert_eq!(out.code, 2, "{log}: {}", out.all());
+        assert!(
+            out.all()
+                .contains("longer than 16 MiB (--max-usage-size): stopped reading it"),
+            "{log}: {}",
+            out.all()
+        );
+    }
+    // Under the cap, the same log is read whole.
+    let out = run(sw(
+        dir.path(),
+        &[
+            "audit",
+            "tokens",
+            "--usage",
+            "bomb.log.gz",
+            "--max-usage-size",
+            "65M",
+        ],
+    ));
+    assert!(out.code < 2, "{}", out.all());
+}
