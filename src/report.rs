@@ -14,7 +14,7 @@ use crate::tree::de::Sp;
 pub struct Report {
     pub sources: SourceMap,
     /// Findings that count (not suppressed).
-    pub findings: Vec<Finding>,
+    pub findings: Vec<Box<Finding>>,
     /// Findings silenced by an ignore or the baseline, kept for formats that show them.
     pub suppressed: Vec<Suppressed>,
     /// What the baseline did, when one was given.
@@ -129,7 +129,7 @@ pub struct Suppression {
 
 #[derive(Clone, Debug)]
 pub struct Suppressed {
-    pub finding: Finding,
+    pub finding: Box<Finding>,
     pub by: Suppression,
 }
 

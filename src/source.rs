@@ -323,7 +323,12 @@ pub fn read_file(path: &Path, display: String, cap: u64) -> (SourceFile, Option<
     let read = if is_stdin(path) {
         read_capped(std::io::stdin().lock(), cap)
     } else {
-        std::fs::File::open(path).and_then(|f| read_capped(f, cap))
+        std::fs::File::open(path).and_then(|f| {
+            // A regular file says its size: read it into one buffer of that size, not one
+            // that doubles as it fills (twice the memory, and a copy per doubling).
+            let size = f.metadata().map_or(0, |m| m.len());
+            read_capped_sized(f, cap, size)
+        })
     };
     let empty = |problem| {
         (
@@ -356,8 +361,20 @@ pub fn read_file(path: &Path, display: String, cap: u64) -> (SourceFile, Option<
 
 /// Reads at most `cap` bytes; `None` when there is more.
 pub fn read_capped(r: impl std::io::Read, cap: u64) -> std::io::Result<Option<Vec<u8>>> {
+    read_capped_sized(r, cap, 0)
+}
+
+/// [`read_capped`] of an input expected to hold `size` bytes (a hint: it may hold more, or
+/// less, and 0 means unknown).
+fn read_capped_sized(
+    r: impl std::io::Read,
+    cap: u64,
+    size: u64,
+) -> std::io::Result<Option<Vec<u8>>> {
     use std::io::Read;
-    let mut bytes = Vec::new();
+    // One byte more than expected, so reading to the end needs no growth.
+    let hint = usize::try_from(size.min(cap).saturating_add(1)).unwrap_or(0);
+    let mut bytes = Vec::with_capacity(if size == 0 { 0 } else { hint });
     r.take(cap.saturating_add(1)).read_to_end(&mut bytes)?;
     Ok((bytes.len() as u64 <= cap).then_some(bytes))
 }

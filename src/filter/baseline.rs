@@ -116,10 +116,10 @@ impl BaselineFile {
 /// Moves the findings a baseline accepts into `suppressed`; returns the rest and what the
 /// baseline did. Each entry accepts one finding with its fingerprint.
 pub fn apply(
-    findings: Vec<Finding>,
+    findings: Vec<Box<Finding>>,
     base: &BaselineFile,
     suppressed: &mut Vec<Suppressed>,
-) -> (Vec<Finding>, BaselineStats) {
+) -> (Vec<Box<Finding>>, BaselineStats) {
     let mut counts = base.counts();
     let mut kept = Vec::with_capacity(findings.len());
     let mut matched = 0;
@@ -147,7 +147,10 @@ pub fn apply(
 /// `--write-baseline`: records the report's findings in a baseline at `path`, then applies it
 /// to the report (they all become suppressed). Returns how many it recorded.
 pub fn record(report: &mut Report, path: &Path) -> Result<usize, String> {
-    let baseline = BaselineFile::from_findings(report.findings.iter(), report.as_of.to_string());
+    let baseline = BaselineFile::from_findings(
+        report.findings.iter().map(|f| &**f),
+        report.as_of.to_string(),
+    );
     baseline.write(path)?;
     let findings = std::mem::take(&mut report.findings);
     let (rest, stats) = apply(findings, &baseline, &mut report.suppressed);

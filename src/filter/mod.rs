@@ -32,7 +32,7 @@ pub struct FilterInput<'a> {
 }
 
 pub struct Filtered {
-    pub active: Vec<Finding>,
+    pub active: Vec<Box<Finding>>,
     pub suppressed: Vec<Suppressed>,
     pub errors: Vec<InputError>,
     pub baseline: Option<BaselineStats>,
@@ -70,7 +70,7 @@ fn rule_enabled(input: &FilterInput<'_>, id: &str) -> bool {
 
 /// Applies the ignores (unless `--no-ignores`), reports those that silenced nothing, then the
 /// baseline.
-pub fn apply(findings: Vec<Finding>, input: &FilterInput<'_>) -> Filtered {
+pub fn apply(findings: Vec<Box<Finding>>, input: &FilterInput<'_>) -> Filtered {
     let mut out = Filtered {
         active: findings,
         suppressed: Vec::new(),
@@ -81,6 +81,7 @@ pub fn apply(findings: Vec<Finding>, input: &FilterInput<'_>) -> Filtered {
         let (mut inline, errors) = InlineIgnores::collect(input);
         out.errors = errors;
         let mut config = ConfigIgnores::new(input.policy);
+        // Findings are boxed: this moves pointers, never the findings themselves.
         let mut kept = Vec::with_capacity(out.active.len());
         for mut f in std::mem::take(&mut out.active) {
             let by = match inline.silences(input, &mut f) {
@@ -309,9 +310,9 @@ fn matches(input: &FilterInput<'_>, ig: &Ignore, f: &Finding) -> bool {
 /// token (same account, same file), reported or suppressed, already implies
 /// (`RuleMeta::implied_by`).
 fn drop_implied(
-    active: Vec<Finding>,
+    active: Vec<Box<Finding>>,
     suppressed: Vec<Suppressed>,
-) -> (Vec<Finding>, Vec<Suppressed>) {
+) -> (Vec<Box<Finding>>, Vec<Suppressed>) {
     let present: std::collections::HashSet<(ImpliedKey<'_>, &'static str)> = active
         .iter()
         .chain(suppressed.iter().map(|s| &s.finding))
@@ -328,16 +329,12 @@ fn drop_implied(
     let keep_active: Vec<bool> = active.iter().map(|f| !implied(f)).collect();
     let keep_suppressed: Vec<bool> = suppressed.iter().map(|s| !implied(&s.finding)).collect();
     drop(present);
-    let active = active
-        .into_iter()
-        .zip(keep_active)
-        .filter_map(|(f, keep)| keep.then_some(f))
-        .collect();
-    let suppressed = suppressed
-        .into_iter()
-        .zip(keep_suppressed)
-        .filter_map(|(s, keep)| keep.then_some(s))
-        .collect();
+    let (mut active, mut suppressed) = (active, suppressed);
+    // In place, as above.
+    let mut keep = keep_active.into_iter();
+    active.retain(|_| keep.next().unwrap_or(true));
+    let mut keep = keep_suppressed.into_iter();
+    suppressed.retain(|_| keep.next().unwrap_or(true));
     (active, suppressed)
 }
 

@@ -489,6 +489,7 @@ pub fn write(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io::
         .findings
         .iter()
         .filter(|f| !(opts.quiet && f.severity < opts.fail_on))
+        .map(|f| &**f)
         .collect();
     for chunk in shown.chunks(CHUNK) {
         let rendered: Vec<String> = chunk

@@ -21,7 +21,7 @@ impl FindingBuilder {
 /// Where rules put findings. Applies the policy's severity for the rule on the way in.
 pub struct Sink<'a> {
     policy: &'a Policy,
-    findings: Vec<Finding>,
+    findings: Vec<Box<Finding>>,
 }
 
 impl<'a> Sink<'a> {
@@ -36,11 +36,11 @@ impl<'a> Sink<'a> {
         let proposed = (f.severity != f.rule.default_severity).then_some(f.severity);
         if let Some(s) = self.policy.severity(f.rule, proposed) {
             f.severity = s;
-            self.findings.push(f);
+            self.findings.push(Box::new(f));
         }
     }
 
-    pub fn into_findings(self) -> Vec<Finding> {
+    pub fn into_findings(self) -> Vec<Box<Finding>> {
         self.findings
     }
 
