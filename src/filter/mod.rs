@@ -313,18 +313,33 @@ fn drop_implied(
     active: Vec<Box<Finding>>,
     suppressed: Vec<Suppressed>,
 ) -> (Vec<Box<Finding>>, Vec<Suppressed>) {
-    let present: std::collections::HashSet<(ImpliedKey<'_>, &'static str)> = active
+    // Only the findings of rules some other rule is implied by matter here (a few rules;
+    // serial work over every finding, so it is kept to a pass and a fast hash).
+    let mut implying: Vec<&'static str> = Vec::new();
+    let mut seen: Vec<*const crate::finding::RuleMeta> = Vec::new();
+    for f in active.iter().chain(suppressed.iter().map(|s| &s.finding)) {
+        if !f.rule.implied_by.is_empty() && !seen.contains(&std::ptr::from_ref(f.rule)) {
+            seen.push(std::ptr::from_ref(f.rule));
+            implying.extend(f.rule.implied_by.iter().copied());
+        }
+    }
+    if implying.is_empty() {
+        return (active, suppressed);
+    }
+    let present: rustc_hash::FxHashSet<(ImpliedKey<'_>, &'static str)> = active
         .iter()
         .chain(suppressed.iter().map(|s| &s.finding))
+        .filter(|f| implying.contains(&f.rule.id))
         .filter_map(|f| Some((implied_key(f)?, f.rule.id)))
         .collect();
     let implied = |f: &Finding| {
-        implied_key(f).is_some_and(|k| {
-            f.rule
-                .implied_by
-                .iter()
-                .any(|by| present.contains(&(k, *by)))
-        })
+        !f.rule.implied_by.is_empty()
+            && implied_key(f).is_some_and(|k| {
+                f.rule
+                    .implied_by
+                    .iter()
+                    .any(|by| present.contains(&(k, *by)))
+            })
     };
     let keep_active: Vec<bool> = active.iter().map(|f| !implied(f)).collect();
     let keep_suppressed: Vec<bool> = suppressed.iter().map(|s| !implied(&s.finding)).collect();
