@@ -413,7 +413,7 @@ fn has_pyyaml() -> bool {
 
 /// Every `--format` of `check`.
 const FORMATS: &[&str] = &[
-    "human", "json", "sarif", "github", "junit", "markdown", "html",
+    "human", "concise", "json", "sarif", "github", "junit", "markdown", "html",
 ];
 
 /// Bytes `check` writes in `format` (to `--output`, once).

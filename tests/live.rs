@@ -641,7 +641,7 @@ fn no_format_leaks_a_secret() {
     let srv = server();
     let dir = workspace();
     for format in [
-        "human", "json", "sarif", "github", "junit", "markdown", "html",
+        "human", "concise", "json", "sarif", "github", "junit", "markdown", "html",
     ] {
         let out = audit(dir.path(), &srv.base, &["--format", format]);
         assert_eq!(out.code, 1, "{format}: {}", out.stderr);
@@ -1121,7 +1121,7 @@ fn a_secret_echoed_by_the_server_goes_nowhere() {
     }));
     let dir = reports_token(HOSTILE_SCOPES);
     for format in [
-        "json", "human", "sarif", "github", "markdown", "html", "junit",
+        "json", "human", "concise", "sarif", "github", "markdown", "html", "junit",
     ] {
         let (out, took) = hostile_audit(dir.path(), &srv.base(), &["--format", format]);
         assert!(took < Duration::from_secs(30), "took {took:?}");

@@ -154,7 +154,7 @@ fn finds_credentials_at_their_exact_places_and_walks_like_ripgrep() {
 fn no_format_prints_a_secret() {
     let dir = planted_tree();
     for format in [
-        "human", "json", "sarif", "github", "junit", "markdown", "html",
+        "human", "concise", "json", "sarif", "github", "junit", "markdown", "html",
     ] {
         let out = scan(dir.path(), &["--format", format]);
         assert_eq!(out.code, 1, "{format}: {}", out.stderr);

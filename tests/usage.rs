@@ -548,7 +548,7 @@ fn planted_auth_tokens_never_reach_any_output() {
         );
     };
     for format in [
-        "human", "json", "sarif", "github", "junit", "markdown", "html",
+        "human", "concise", "json", "sarif", "github", "junit", "markdown", "html",
     ] {
         let mut args: Vec<String> = vec!["audit".into(), "tokens".into()];
         args.extend(usage_args.iter().cloned());
