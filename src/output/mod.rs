@@ -111,7 +111,7 @@ pub fn to_string(f: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> String {
 /// of the Markdown, JUnit and HTML formats. Findings about no token come last, under `None`.
 pub fn by_token(report: &Report) -> Vec<(Option<TokenKey<'_>>, Vec<&Finding>)> {
     let mut groups: Vec<(Option<TokenKey<'_>>, Vec<&Finding>)> = Vec::new();
-    let mut index: std::collections::HashMap<Option<TokenKey<'_>>, usize> = Default::default();
+    let mut index: rustc_hash::FxHashMap<Option<TokenKey<'_>>, usize> = Default::default();
     for f in &report.findings {
         let key = f.token.as_deref().map(|name| TokenKey {
             account_type: f.account_type.map_or("", |t| t.as_str()),
