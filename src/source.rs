@@ -379,6 +379,12 @@ fn read_capped_sized(
     Ok((bytes.len() as u64 <= cap).then_some(bytes))
 }
 
+/// `1 file`, `3 files`: a count with the word that agrees with it.
+pub fn plural<N: std::fmt::Display + PartialEq + From<u8>>(n: N, one: &str, many: &str) -> String {
+    let word = if n == N::from(1) { one } else { many };
+    format!("{n} {word}")
+}
+
 /// `1.5 MiB`, `100 MiB`, `512 KiB`, `10 bytes`.
 pub fn human_size(n: u64) -> String {
     const UNITS: [(u64, &str); 3] = [(1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")];

@@ -4,6 +4,7 @@
 //! skipping hidden files and folders. Globs match the path relative to the policy file's
 //! directory (or, without one, the working directory).
 
+use crate::source::plural;
 use std::path::{Path, PathBuf};
 
 use crate::diag::{Failure, io_reason};
@@ -145,8 +146,6 @@ fn glob_path(path: &Path, base: &Path) -> PathBuf {
 /// and definitions the walk does not read (in hidden folders, or ignored by `.gitignore`).
 pub fn why_empty(paths: &[PathBuf], policy: &Policy, cwd: &Path, found: &Discovery) -> Vec<String> {
     let mut why = Vec::new();
-    let plural =
-        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     if found.not_included > 0 {
         why.push(format!(
             "{} with a definition extension matched no include glob",

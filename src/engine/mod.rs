@@ -483,7 +483,7 @@ fn finish(model: Model, rules: &RuleSet<'_>, options: &CheckOptions) -> Report {
 }
 
 fn into_inventory(files: &mut [FileModel]) -> Vec<TokenView> {
-    let take = |s: &mut String| std::mem::take(s);
+    use std::mem::take;
     let mut out = Vec::with_capacity(files.iter().map(|f| f.tokens.len()).sum());
     for f in files {
         let Some(account) = &f.account else { continue };

@@ -7,6 +7,7 @@
 //! Policy that forbids any request. Every user-supplied text is HTML-escaped and scrubbed of
 //! anything shaped like a secret; no source snippet is ever shown.
 
+use crate::source::plural;
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::io;
@@ -112,10 +113,6 @@ fn code_spans(escaped: String) -> String {
         }
     }
     out
-}
-
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// `path:line:col`, or nothing where a finding has no place in a file.

@@ -2,6 +2,7 @@
 //! and one summary line. Sources are read through a line index (miette's default lookup scans
 //! the file from the start for every diagnostic) and with secrets masked.
 
+use crate::source::plural;
 use std::fmt::{self, Write as _};
 use std::io::{self, Write};
 use std::sync::Arc;
@@ -446,9 +447,6 @@ fn error_diag(e: &InputError, sources: &Sources<'_>) -> Diag {
     }
 }
 
-/// Findings rendered in parallel this many at a time, then written in order.
-const CHUNK: usize = 2048;
-
 /// Writes the report for a terminal as it is rendered.
 pub fn write(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
     let theme = if opts.color {
@@ -491,19 +489,13 @@ pub fn write(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io::
         .filter(|f| !(opts.quiet && f.severity < opts.fail_on))
         .map(|f| &**f)
         .collect();
-    for chunk in shown.chunks(CHUNK) {
-        let rendered: Vec<String> = chunk
-            .par_iter()
-            .map(|f| {
-                let mut s = String::new();
-                let _ = handler.render_report(&mut s, &finding_diag(f, &sources));
-                s.push('\n');
-                s
-            })
-            .collect();
-        for s in rendered {
-            out.write_all(s.as_bytes())?;
-        }
+    for s in super::par_map_ordered(&shown, |f| {
+        let mut s = String::new();
+        let _ = handler.render_report(&mut s, &finding_diag(f, &sources));
+        s.push('\n');
+        s
+    }) {
+        out.write_all(s.as_bytes())?;
     }
     if !opts.quiet {
         writeln!(out, "{}", summary_line(report, opts))?;
@@ -525,10 +517,6 @@ fn paint(text: &str, opts: &RenderOptions, severity: Severity) -> String {
         Severity::Warning => text.yellow().bold().to_string(),
         Severity::Info => text.cyan().bold().to_string(),
     }
-}
-
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// `Checked 3 files, 12 tokens: 2 errors, 5 warnings, 1 info.`

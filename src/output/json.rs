@@ -29,22 +29,15 @@ pub struct JsonReport<'a> {
     pub summary: Summary,
 }
 
-/// Findings prepared at once for serialising.
-const CHUNK: usize = 4096;
-
 /// `findings`, one [`JsonFinding`] at a time.
 pub struct Findings<'a>(&'a Report);
 
 impl Serialize for Findings<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        // Scrubbing and locating a finding is most of its cost: done in parallel a chunk at a
-        // time, serialised in order (a chunk in memory, never the whole list).
-        use rayon::prelude::*;
-        s.collect_seq(self.0.findings.chunks(CHUNK).flat_map(|chunk| {
-            chunk
-                .par_iter()
-                .map(|f| finding(self.0, f))
-                .collect::<Vec<_>>()
+        // Scrubbing and locating a finding is most of its cost: done in parallel, serialised
+        // in order.
+        s.collect_seq(super::par_map_ordered(&self.0.findings, |f| {
+            finding(self.0, f)
         }))
     }
 }

@@ -26,19 +26,13 @@ pub fn write(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io::
         out,
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"scopeward\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\">\n  <testsuite name=\"scopeward check\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"0\">\n"
     )?;
-    // Cases render in parallel a chunk at a time and are written in order.
-    use rayon::prelude::*;
-    for chunk in groups.chunks(1024) {
-        let rendered: Vec<Vec<u8>> = chunk
-            .par_iter()
-            .map(|(key, findings)| {
-                let mut buf = Vec::new();
-                case(&mut buf, report, opts, key.as_ref(), findings).map(|()| buf)
-            })
-            .collect::<io::Result<_>>()?;
-        for buf in rendered {
-            out.write_all(&buf)?;
-        }
+    // Cases render in parallel and are written in order.
+    let cases = super::par_map_ordered(&groups, |(key, findings)| {
+        let mut buf = Vec::new();
+        case(&mut buf, report, opts, key.as_ref(), findings).map(|()| buf)
+    });
+    for buf in cases {
+        out.write_all(&buf?)?;
     }
     if input_case {
         out.write_all(b"    <testcase name=\"input\" classname=\"scopeward\">\n")?;

@@ -101,6 +101,19 @@ pub fn render(
 }
 
 /// The text a writing function produces.
+/// `f` of every item, computed in parallel a chunk at a time and yielded in order: renderers
+/// spread the work over the cores while holding one chunk of results, never the whole output.
+pub fn par_map_ordered<'a, T: Sync, R: Send + 'a>(
+    items: &'a [T],
+    f: impl Fn(&'a T) -> R + Sync + 'a,
+) -> impl Iterator<Item = R> + 'a {
+    use rayon::prelude::*;
+    const CHUNK: usize = 2048;
+    items
+        .chunks(CHUNK)
+        .flat_map(move |chunk| chunk.par_iter().map(&f).collect::<Vec<_>>())
+}
+
 pub fn to_string(f: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> String {
     let mut buf = Vec::new();
     f(&mut buf).expect("writing to memory does not fail");

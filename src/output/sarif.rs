@@ -456,24 +456,14 @@ struct Results<'a> {
 impl Serialize for Results<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let (report, index) = (self.report, &self.index);
-        // Built in parallel a chunk at a time, serialised in order (as JSON's findings).
-        use rayon::prelude::*;
+        // Built in parallel, serialised in order.
         s.collect_seq(
-            report
-                .findings
-                .chunks(4096)
-                .flat_map(|chunk| {
-                    chunk
-                        .par_iter()
-                        .map(|f| result(report, index, f))
-                        .collect::<Vec<_>>()
-                })
-                .chain(
-                    report
-                        .suppressed
-                        .iter()
-                        .map(|s| suppressed(report, index, s)),
-                ),
+            super::par_map_ordered(&report.findings, |f| result(report, index, f)).chain(
+                report
+                    .suppressed
+                    .iter()
+                    .map(|s| suppressed(report, index, s)),
+            ),
         )
     }
 }

@@ -5,10 +5,7 @@
 
 use super::{LogFile, LogFormat, Usage, day_of};
 use crate::catalogue::Catalogues;
-
-fn plural(n: u64, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
+use crate::source::plural;
 
 impl LogFile {
     /// The format as detected, in words.
