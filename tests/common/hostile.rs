@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use base64::Engine as _;
+use crate::common::impact::{basic, http_response};
 
 /// What the server received.
 #[derive(Clone, Debug)]
@@ -231,18 +231,7 @@ fn serve(
 }
 
 fn reply(stream: &mut TcpStream, reply: Reply, closed: &AtomicBool) -> std::io::Result<()> {
-    let whole = |status: u16, phrase: &str, extra: &[(String, String)], body: &str| {
-        let mut out = format!(
-            "HTTP/1.1 {status} {phrase}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n",
-            body.len()
-        );
-        for (k, v) in extra {
-            out.push_str(&format!("{k}: {v}\r\n"));
-        }
-        out.push_str("\r\n");
-        out.push_str(body);
-        out
-    };
+    let whole = http_response;
     match reply {
         Reply::Json(status, extra, body) => {
             stream.write_all(whole(status, "X", &extra, &body).as_bytes())?
@@ -313,12 +302,4 @@ fn reset(stream: &TcpStream) {
             std::mem::size_of::<libc::linger>() as libc::socklen_t,
         );
     }
-}
-
-fn basic(value: &str) -> Option<(String, String)> {
-    let b64 = value.strip_prefix("Basic ")?;
-    let raw = base64::engine::general_purpose::STANDARD.decode(b64).ok()?;
-    let text = String::from_utf8(raw).ok()?;
-    let (user, pass) = text.split_once(':')?;
-    Some((user.to_string(), pass.to_string()))
 }

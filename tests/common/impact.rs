@@ -317,21 +317,26 @@ fn serve_one(
     let (status, body, extra) = answer(&record, credentials.as_ref(), tokens, counts);
     record.status = status;
     received.lock().unwrap().push(record);
+    stream.write_all(http_response(status, "X", &extra, &body).as_bytes())?;
+    stream.flush()
+}
+
+/// A whole HTTP/1.1 answer with a JSON body, its length, `extra` headers, and no keep-alive.
+pub fn http_response(status: u16, phrase: &str, extra: &[(String, String)], body: &str) -> String {
     let mut out = format!(
-        "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n",
+        "HTTP/1.1 {status} {phrase}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n",
         body.len()
     );
     for (k, v) in extra {
         out.push_str(&format!("{k}: {v}\r\n"));
     }
     out.push_str("\r\n");
-    out.push_str(&body);
-    stream.write_all(out.as_bytes())?;
-    stream.flush()
+    out.push_str(body);
+    out
 }
 
 /// The `(user, password)` of a Basic `Authorization` header.
-fn basic(value: &str) -> Option<(String, String)> {
+pub fn basic(value: &str) -> Option<(String, String)> {
     let b64 = value.strip_prefix("Basic ")?;
     let raw = base64::engine::general_purpose::STANDARD.decode(b64).ok()?;
     let text = String::from_utf8(raw).ok()?;
