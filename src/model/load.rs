@@ -191,7 +191,7 @@ pub fn load_staged<S: TokenStage>(
     stage: &S,
 ) -> Staged<S::Output> {
     let (mut out, mut scanned) = rayon::join(
-        || load_structure(file, format, text, stage),
+        || load_structure(file, format, text, stage, CUT),
         || redact::scan_comments(text),
     );
     if !out.parsed {
@@ -259,7 +259,28 @@ fn locked<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-impl<S: TokenStage> Pipeline<'_, S> {
+impl<'s, S: TokenStage> Pipeline<'s, S> {
+    fn new(stage: &'s S) -> Self {
+        Pipeline {
+            stage,
+            account: OnceLock::new(),
+            outputs: Mutex::new(Vec::new()),
+            deferred: Mutex::new(Vec::new()),
+            errors: Mutex::new(Vec::new()),
+            secrets: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// A root entry the parser finished: an account without secrets in it reads the same now
+    /// as after parsing.
+    fn see_root(&self, key: &str, node: &Node<'_>) {
+        if key == "account" {
+            if let Ok(account) = from_node::<AccountDoc>(node) {
+                let _ = self.account.set(account);
+            }
+        }
+    }
+
     fn convert(&self, batch: Vec<(usize, Node<'_>)>) {
         let mut docs = Vec::with_capacity(batch.len());
         for (i, node) in batch {
@@ -290,11 +311,27 @@ impl<S: TokenStage> Pipeline<'_, S> {
     }
 }
 
+/// When one YAML file is cut into pieces parsed in parallel (see [`yaml::plan_pieces`]): from
+/// what size, and about how large each piece is.
+#[derive(Clone, Copy)]
+struct Cut {
+    from: usize,
+    piece: usize,
+}
+
+/// Files under 4 MiB parse fast enough whole; pieces of 1 MiB keep both cores busy on a 35 MB
+/// file, and bound what waits to be converted to about one piece per core.
+const CUT: Cut = Cut {
+    from: 4 << 20,
+    piece: 1 << 20,
+};
+
 fn load_structure<S: TokenStage>(
     file: FileId,
     format: Format,
     text: &str,
     stage: &S,
+    cut: Cut,
 ) -> Staged<S::Output> {
     let mut out = Staged {
         format,
@@ -306,15 +343,20 @@ fn load_structure<S: TokenStage>(
         not_definition: false,
         not_a_table: false,
     };
-    let pipeline = Pipeline {
-        stage,
-        account: OnceLock::new(),
-        outputs: Mutex::new(Vec::new()),
-        deferred: Mutex::new(Vec::new()),
-        errors: Mutex::new(Vec::new()),
-        secrets: Mutex::new(Vec::new()),
+    let mut pipeline = Pipeline::new(stage);
+    let pieced =
+        (format == Format::Yaml && text.len() >= cut.from && rayon::current_num_threads() > 1)
+            .then(|| parse_pieces(file, text, &pipeline, cut.piece))
+            .flatten();
+    let parsed = match pieced {
+        Some(root) => Ok(root),
+        None => {
+            // Whole, with a fresh pipeline: nothing from a failed attempt is kept.
+            pipeline = Pipeline::new(stage);
+            parse_root(file, format, text, &pipeline)
+        }
     };
-    let mut root = match parse_root(file, format, text, &pipeline) {
+    let mut root = match parsed {
         Ok(root) => root,
         Err(e) => {
             out.errors.push(e.into());
@@ -334,6 +376,67 @@ fn load_structure<S: TokenStage>(
     }
     pipeline.finish(&mut out);
     out
+}
+
+/// Parses a large YAML document in pieces, on every core, each piece's tokens handed to the
+/// pipeline as they are parsed. `None` when the document cannot be cut, or a piece did not
+/// parse alone: the caller then parses it whole.
+fn parse_pieces<'t, S: TokenStage>(
+    file: FileId,
+    text: &'t str,
+    pipeline: &Pipeline<'_, S>,
+    piece_bytes: usize,
+) -> Option<Node<'t>> {
+    let pieces = yaml::plan_pieces(text, "tokens", piece_bytes)?;
+    let spans: Vec<Mutex<Option<Span>>> = (1..pieces.len()).map(|_| Mutex::new(None)).collect();
+    let failed = std::sync::atomic::AtomicBool::new(false);
+    let head = rayon::in_place_scope(|scope| {
+        // The head first: it holds the account, which the converted tokens need.
+        let head = yaml::parse_head(
+            file,
+            text,
+            &pieces,
+            "tokens",
+            &mut |i, node| {
+                let first = vec![(i, node)];
+                scope.spawn(move |_| pipeline.convert(first));
+            },
+            &mut |k, n| pipeline.see_root(k, n),
+        )
+        .ok()?;
+        for (i, span) in spans.iter().enumerate() {
+            let (pieces, failed) = (&pieces, &failed);
+            scope.spawn(move |scope| {
+                if failed.load(std::sync::atomic::Ordering::Relaxed) {
+                    return;
+                }
+                let mut batch = Vec::new();
+                let parsed = yaml::parse_piece(file, text, pieces, i + 1, &mut |i, node| {
+                    batch.push((i, node));
+                    if batch.len() == BATCH {
+                        let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                        scope.spawn(move |_| pipeline.convert(full));
+                    }
+                });
+                match parsed {
+                    Ok(s) => {
+                        if !batch.is_empty() {
+                            scope.spawn(move |_| pipeline.convert(batch));
+                        }
+                        *locked(span) = Some(s);
+                    }
+                    Err(_) => failed.store(true, std::sync::atomic::Ordering::Relaxed),
+                }
+            });
+        }
+        Some(head)
+    })?;
+    let spans: Option<Vec<Span>> = spans
+        .into_iter()
+        .map(|s| s.into_inner().unwrap_or_else(|p| p.into_inner()))
+        .collect();
+    let last = *spans?.last()?;
+    yaml::join(file, &pieces, "tokens", head, last).ok()
 }
 
 /// Parses the document. YAML hands each finished token to the pipeline while the rest of the
@@ -360,14 +463,7 @@ fn parse_root<'t, S: TokenStage>(
                     scope.spawn(move |_| pipeline.convert(full));
                 }
             },
-            &mut |key, node| {
-                // An account without secrets in it reads the same now as after parsing.
-                if key == "account" {
-                    if let Ok(account) = from_node::<AccountDoc>(node) {
-                        let _ = pipeline.account.set(account);
-                    }
-                }
-            },
+            &mut |key, node| pipeline.see_root(key, node),
         );
         if !batch.is_empty() {
             scope.spawn(move |_| pipeline.convert(batch));
@@ -656,6 +752,93 @@ mod tests {
     use crate::source::FileId;
 
     const GOOD: &str = "account:\n  type: brand\n  name: Acme\ntokens:\n  - name: a\n    scopes: [ads:read]\n  - name: b\n    enviroment: prod\n  - name: c\n    auth_token: Xk3vP9qLmN2aB7cD4eF6gH8jK1sT5uW0\n";
+
+    /// A YAML file of `n` tokens; token `bad` (if any) holds `bad_text` instead of its name.
+    fn many(n: usize, bad: Option<(usize, &str)>) -> String {
+        let mut text = String::from("account:\n  type: brand\ntokens:\n");
+        for i in 0..n {
+            match bad {
+                Some((at, t)) if at == i => text.push_str(t),
+                _ => text.push_str(&format!("  - name: t{i}\n    scopes: [ads:read]\n")),
+            }
+            if i % 7 == 3 {
+                text.push_str(&format!("    enviroment: prod # t{i}\n"));
+            }
+            if i % 11 == 5 {
+                text.push_str("    auth_token: Xk3vP9qLmN2aB7cD4eF6gH8jK1sT5uW0\n");
+            }
+        }
+        text
+    }
+
+    /// Loads `text` whole, and cut into pieces of about `piece` bytes, on two threads.
+    fn whole_and_cut(text: &str, piece: usize) -> (String, String) {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap();
+        pool.install(|| {
+            // Batches and the order of errors follow the threads: compare what was loaded.
+            let load = |cut| {
+                let mut s = load_structure(FileId(0), Format::Yaml, text, &Keep, cut);
+                s.errors.sort_by_key(|e| (e.span.start, e.message.clone()));
+                let tokens: Vec<_> = s.outputs.drain(..).flat_map(|(_, t)| t).collect();
+                format!("{tokens:?}\n{s:?}")
+            };
+            let never = Cut {
+                from: usize::MAX,
+                piece,
+            };
+            (load(never), load(Cut { from: 0, piece }))
+        })
+    }
+
+    #[test]
+    fn a_file_loaded_in_pieces_loads_as_it_does_whole() {
+        let text = many(200, None);
+        // The cut is taken: every piece parsed alone.
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap();
+        let pieces = pool.install(|| {
+            let pipeline = Pipeline::new(&Keep);
+            parse_pieces(FileId(0), &text, &pipeline, 500).is_some()
+        });
+        assert!(pieces, "the file was not cut");
+        for piece in [1, 500, 5_000] {
+            let (whole, cut) = whole_and_cut(&text, piece);
+            assert_eq!(whole, cut, "in pieces of {piece}");
+        }
+        let loaded = load_text(FileId(0), Format::Yaml, &text);
+        assert_eq!(loaded.tokens.len(), 200 - 29, "{:?}", loaded.errors.len());
+    }
+
+    #[test]
+    fn a_file_that_cannot_be_cut_or_fails_in_a_piece_loads_as_it_does_whole() {
+        let docs = [
+            // A syntax error, a duplicate key and a wrong type in later tokens.
+            many(120, Some((90, "  - name: [unclosed\n"))),
+            many(120, Some((60, "  - name: a\n    name: b\n"))),
+            many(120, Some((100, "  - name: a\n    scopes: 7\n"))),
+            // An alias to an earlier token's anchor.
+            many(
+                120,
+                Some((
+                    70,
+                    "  - name: x\n    scopes: &s [ads:read]\n  - name: y\n    scopes: *s\n",
+                )),
+            ),
+            // A root key after the list.
+            format!("{}$schema: x\n", many(120, None)),
+        ];
+        for doc in &docs {
+            for piece in [1, 700] {
+                let (whole, cut) = whole_and_cut(doc, piece);
+                assert_eq!(whole, cut, "in pieces of {piece}");
+            }
+        }
+    }
 
     #[test]
     fn one_bad_token_does_not_hide_the_others() {

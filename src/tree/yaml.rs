@@ -30,7 +30,9 @@ enum Frame<'a> {
 
 struct Builder<'a> {
     file: FileId,
+    /// The whole file; the parser reads `text[base..]` (a piece of it, or all).
     text: &'a str,
+    base: usize,
     anchors: HashMap<usize, (Node<'a>, usize)>,
     /// Nodes still allowed to be created, counting alias expansions.
     budget: usize,
@@ -38,6 +40,15 @@ struct Builder<'a> {
 
 pub fn parse(file: FileId, text: &str) -> Result<Node<'_>, ParseError> {
     parse_split(file, text, "", &mut |_, _| {}, &mut |_, _| {})
+}
+
+/// Which finished nodes [`build`] hands to its sink instead of keeping them.
+#[derive(Clone, Copy)]
+enum Split<'k> {
+    /// The items of the root mapping's list under this key (none when empty).
+    Key(&'k str),
+    /// The items of a root list, numbered from this index.
+    Items(usize),
 }
 
 /// Parses like [`parse`], but hands each item of the root mapping's `split_key` list to `sink`
@@ -51,24 +62,46 @@ pub fn parse_split<'a>(
     sink: &mut dyn FnMut(usize, Node<'a>),
     on_root: &mut dyn FnMut(&str, &Node<'a>),
 ) -> Result<Node<'a>, ParseError> {
+    build(
+        file,
+        text,
+        0..text.len(),
+        Split::Key(split_key),
+        sink,
+        on_root,
+    )
+}
+
+/// Parses `text[range]` as a document of its own, with every span, offset and error position
+/// counted in `text`.
+fn build<'a>(
+    file: FileId,
+    text: &'a str,
+    range: std::ops::Range<usize>,
+    split: Split<'_>,
+    sink: &mut dyn FnMut(usize, Node<'a>),
+    on_root: &mut dyn FnMut(&str, &Node<'a>),
+) -> Result<Node<'a>, ParseError> {
     let options = granit_parser::options! {
         flow_nesting_limit: MAX_DEPTH,
         block_nesting_limit: MAX_DEPTH,
     };
+    let base = range.start;
     let mut b = Builder {
         file,
         text,
+        base,
         anchors: HashMap::new(),
-        budget: text.len().saturating_mul(2).saturating_add(10_000),
+        budget: range.len().saturating_mul(2).saturating_add(10_000),
     };
     let mut stack: Vec<Frame> = Vec::new();
     let mut root: Option<Node> = None;
     let mut documents = 0usize;
 
-    for next in Parser::new_from_str_with_options(text, options) {
+    for next in Parser::new_from_str_with_options(&text[range], options) {
         let (event, span) = next.map_err(|e| b.scan_error(&e))?;
-        let start = span.start.byte_offset().unwrap_or(0);
-        let end = span.end.byte_offset().unwrap_or(start);
+        let start = base + span.start.byte_offset().unwrap_or(0);
+        let end = span.end.byte_offset().map_or(start, |e| base + e);
         let node = match event {
             Event::StreamStart | Event::StreamEnd | Event::DocumentEnd => continue,
             Event::DocumentStart(..) => {
@@ -176,13 +209,19 @@ pub fn parse_split<'a>(
         };
         // Attach the finished node to its parent, or hand a split item to the sink.
         let stack_len = stack.len();
-        let split_item = stack.len() == 2
-            && !split_key.is_empty()
-            && matches!(&stack[0], Frame::Map { key: Some((k, _)), .. } if k == split_key);
+        let (split_item, first) = match split {
+            Split::Key(key) => (
+                stack.len() == 2
+                    && !key.is_empty()
+                    && matches!(&stack[0], Frame::Map { key: Some((k, _)), .. } if k == key),
+                0,
+            ),
+            Split::Items(first) => (stack.len() == 1, first),
+        };
         match stack.last_mut() {
             None => root = Some(node),
             Some(Frame::Seq { passed, .. }) if split_item => {
-                sink(*passed, node);
+                sink(first + *passed, node);
                 *passed += 1;
             }
             Some(Frame::Seq { items, .. }) => items.push(node),
@@ -257,16 +296,17 @@ impl<'a> Builder<'a> {
     }
 
     fn scan_error(&self, e: &granit_parser::ScanError) -> ParseError {
-        let at = e.marker().byte_offset().unwrap_or_else(|| {
-            // Fall back to line/column, which the scanner always has.
-            let line = e.marker().line().saturating_sub(1);
-            self.text
-                .split_inclusive('\n')
-                .take(line)
-                .map(str::len)
-                .sum::<usize>()
-                + e.marker().col()
-        });
+        let at = self.base
+            + e.marker().byte_offset().unwrap_or_else(|| {
+                // Fall back to line/column, which the scanner always has.
+                let line = e.marker().line().saturating_sub(1);
+                self.text[self.base..]
+                    .split_inclusive('\n')
+                    .take(line)
+                    .map(str::len)
+                    .sum::<usize>()
+                    + e.marker().col()
+            });
         let mut at = at.min(self.text.len());
         let message = e.info();
         if message.contains("tab") {
@@ -302,6 +342,274 @@ impl<'a> Builder<'a> {
         }
         err
     }
+}
+
+/// A large document cut into pieces that each parse on their own, so that one big file uses
+/// every core: the root mapping up to `key:` with the first item of the block list under that
+/// key (the head), then the rest of the list in runs of whole items, each beginning at an
+/// item's `-` line. Pieces begin at line starts, so every column, and with it YAML's block
+/// structure, is the same as in the whole document.
+///
+/// Only a plain layout is cut: the list last in the file, no anchors (an alias may name an
+/// anchor in another piece), no tab in an indentation. A cut that could change what the
+/// document means makes a piece fail to parse alone or hold another number of items than its
+/// `-` lines: the caller then parses the document whole.
+#[derive(Debug)]
+pub struct Pieces {
+    /// End of the head: the first item's line.
+    head: usize,
+    /// Columns before each item's `-`.
+    indent: usize,
+    items: Vec<Piece>,
+}
+
+/// A run of whole items of the list.
+#[derive(Debug)]
+struct Piece {
+    range: std::ops::Range<usize>,
+    first: usize,
+    count: usize,
+}
+
+impl Pieces {
+    /// How many runs of items there are.
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+}
+
+/// Plans [`Pieces`] for `text`'s root list under `key`, in runs of about `piece_bytes`; `None`
+/// when the layout is not one that can be cut, or gives fewer than two runs.
+pub fn plan_pieces(text: &str, key: &str, piece_bytes: usize) -> Option<Pieces> {
+    if has_anchor(text.as_bytes()) {
+        return None;
+    }
+    let mut lines = line_starts(text);
+    // The key's line: `key:` at column 0, nothing after it but a comment.
+    lines.by_ref().find(|(_, line)| {
+        key_line(line, key).is_some_and(|rest| {
+            let rest = rest.trim_start_matches([' ', '\t', '\r']);
+            rest.is_empty() || rest.starts_with('#')
+        })
+    })?;
+    let mut indent = None;
+    let mut starts = Vec::new();
+    for (at, line) in lines {
+        let n = line.bytes().take_while(|b| *b == b' ').count();
+        let rest = &line[n..];
+        if rest.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\r')) || rest.starts_with('#') {
+            continue;
+        }
+        let item =
+            rest.starts_with('-') && matches!(rest.as_bytes().get(1), None | Some(b' ' | b'\r'));
+        let Some(indent) = indent else {
+            // The first line after the key opens the list, as a block list or not at all.
+            if !item {
+                return None;
+            }
+            indent = Some(n);
+            starts.push(at);
+            continue;
+        };
+        if n == indent && item {
+            starts.push(at);
+        } else if n < indent || (indent == 0 && n == 0) {
+            // The list ended, and more root keys follow. Parsed alone, a run of items ends at
+            // the end of its text, not at a next key, and where the scanner puts a node that
+            // ends there (an empty block scalar) may differ: such a file is parsed whole.
+            return None;
+        }
+    }
+    let indent = indent?;
+    let mut items: Vec<Piece> = Vec::new();
+    for (i, &at) in starts.iter().enumerate() {
+        match items.last_mut() {
+            // The first item is parsed with the head, alone: the list's own start is what the
+            // whole parse says it is.
+            Some(p) if i > 1 && at - p.range.start < piece_bytes => p.count += 1,
+            _ => {
+                if let Some(p) = items.last_mut() {
+                    // Up to and with the next item's `-`: where the last node before it ends
+                    // depends on what the scanner finds next (an empty block scalar is put
+                    // there), so it must find the same. The empty item the `-` makes is
+                    // dropped.
+                    p.range.end = at + indent + 1;
+                }
+                items.push(Piece {
+                    range: at..text.len(),
+                    first: i,
+                    count: 1,
+                });
+            }
+        }
+    }
+    (items.len() >= 2).then(|| Pieces {
+        head: starts[0],
+        indent,
+        items,
+    })
+}
+
+/// What follows `key:` on a line that starts with it.
+fn key_line<'l>(line: &'l str, key: &str) -> Option<&'l str> {
+    line.strip_prefix(key)?.strip_prefix(':')
+}
+
+/// Lines of `text` with their start offsets, without their `\n`.
+fn line_starts(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        if at >= text.len() {
+            return None;
+        }
+        let end = memchr::memchr(b'\n', &text.as_bytes()[at..]).map_or(text.len(), |i| at + i);
+        let line = (at, &text[at..end]);
+        at = end + 1;
+        Some(line)
+    })
+}
+
+/// Whether `bytes` may define an anchor: `&` where a node's properties can start, followed by
+/// a name. (`R&D` or `a & b` are not anchors; a false alarm only parses the file whole.)
+fn has_anchor(bytes: &[u8]) -> bool {
+    memchr::memchr_iter(b'&', bytes).any(|i| {
+        let before = i.checked_sub(1).map(|j| bytes[j]);
+        matches!(
+            before,
+            None | Some(b' ' | b'\t' | b'\n' | b'[' | b'{' | b',')
+        ) && bytes.get(i + 1).is_some_and(|b| !b.is_ascii_whitespace())
+    })
+}
+
+/// The reason a piece did not stand alone; the document is then parsed whole.
+fn not_alone(file: FileId, at: usize) -> ParseError {
+    ParseError::new(
+        Span::new(file, at, at),
+        "a piece of the document does not parse alone",
+    )
+}
+
+/// Parses the head: the root mapping up to `key:` and the list's first item, which it hands
+/// to `sink`, showing each root entry to `on_root`.
+pub fn parse_head<'a>(
+    file: FileId,
+    text: &'a str,
+    pieces: &Pieces,
+    key: &str,
+    sink: &mut dyn FnMut(usize, Node<'a>),
+    on_root: &mut dyn FnMut(&str, &Node<'a>),
+) -> Result<Node<'a>, ParseError> {
+    let piece = &pieces.items[0];
+    let mut items = Items::new(piece, text.len(), sink);
+    let head = build(
+        file,
+        text,
+        0..piece.range.end,
+        Split::Key(key),
+        &mut |i, node| items.push(i, node),
+        on_root,
+    )?;
+    let whole = items.finish();
+    match head.get(key).map(|e| &e.value.kind) {
+        Some(Kind::Seq(list)) if list.is_empty() && whole => Ok(head),
+        _ => Err(not_alone(file, pieces.head)),
+    }
+}
+
+/// Hands a run's items on to a sink, but the empty item of the next run's `-` (which ends the
+/// run's text), and checks that the run held as many items as its `-` lines.
+struct Items<'s, 'a> {
+    sink: &'s mut dyn FnMut(usize, Node<'a>),
+    held: Option<(usize, Node<'a>)>,
+    count: usize,
+    /// The run ends at the next run's `-`, not at the end of the text.
+    dash: Option<usize>,
+    expected: usize,
+}
+
+impl<'s, 'a> Items<'s, 'a> {
+    fn new(piece: &Piece, len: usize, sink: &'s mut dyn FnMut(usize, Node<'a>)) -> Self {
+        Items {
+            sink,
+            held: None,
+            count: 0,
+            dash: (piece.range.end < len).then(|| piece.range.end - 1),
+            expected: piece.count,
+        }
+    }
+
+    fn push(&mut self, i: usize, node: Node<'a>) {
+        self.count += 1;
+        if self.dash.is_none() {
+            (self.sink)(i, node);
+        } else if let Some((i, node)) = self.held.replace((i, node)) {
+            (self.sink)(i, node);
+        }
+    }
+
+    /// Whether the run held exactly its items (and the next run's empty one).
+    fn finish(self) -> bool {
+        match (self.dash, self.held) {
+            (None, _) => self.count == self.expected,
+            (Some(dash), Some((_, last))) => {
+                self.count == self.expected + 1
+                    && last.kind == Kind::Null
+                    && last.span.start as usize >= dash
+            }
+            (Some(_), None) => false,
+        }
+    }
+}
+
+/// Parses run `i` (from 1: run 0 is the head's) of the list's items, handing each (with its index in the whole list) to
+/// `sink`. Returns the span the run covers as a list.
+pub fn parse_piece<'a>(
+    file: FileId,
+    text: &'a str,
+    pieces: &Pieces,
+    i: usize,
+    sink: &mut dyn FnMut(usize, Node<'a>),
+) -> Result<Span, ParseError> {
+    let piece = &pieces.items[i];
+    let mut items = Items::new(piece, text.len(), sink);
+    let list = build(
+        file,
+        text,
+        piece.range.clone(),
+        Split::Items(piece.first),
+        &mut |i, node| items.push(i, node),
+        &mut |_, _| {},
+    )?;
+    let whole = items.finish();
+    let at_dash = list.span.start as usize == piece.range.start + pieces.indent;
+    match list.kind {
+        Kind::Seq(list_items) if list_items.is_empty() && at_dash && whole => Ok(list.span),
+        _ => Err(not_alone(file, piece.range.start)),
+    }
+}
+
+/// Joins the head and the list (its items handed over already, its last run ending at
+/// `last`) into the root the whole document parses to.
+pub fn join<'a>(
+    file: FileId,
+    pieces: &Pieces,
+    key: &str,
+    mut head: Node<'a>,
+    last: Span,
+) -> Result<Node<'a>, ParseError> {
+    let Kind::Map(entries) = &mut head.kind else {
+        return Err(not_alone(file, 0));
+    };
+    match entries.last_mut() {
+        Some(e) if e.key == key => e.value.span.end = last.end,
+        _ => return Err(not_alone(file, pieces.head)),
+    }
+    head.span.end = last.end;
+    Ok(head)
 }
 
 fn unreachable_structure<'a>(b: &Builder<'a>, at: usize) -> Result<Node<'a>, ParseError> {
@@ -383,6 +691,240 @@ mod tests {
     fn p(text: &str) -> Result<Node<'_>, ParseError> {
         parse(FileId(0), text)
     }
+
+    type Parsed<'a> = (Node<'a>, Vec<(usize, Node<'a>)>);
+
+    fn whole(text: &str) -> Result<Parsed<'_>, ParseError> {
+        let mut items = Vec::new();
+        let root = parse_split(
+            FileId(0),
+            text,
+            "tokens",
+            &mut |i, n| items.push((i, n)),
+            &mut |_, _| {},
+        )?;
+        Ok((root, items))
+    }
+
+    /// The document parsed in pieces of about `piece` bytes; `None` when refused.
+    fn pieced(text: &str, piece: usize) -> Option<Parsed<'_>> {
+        let f = FileId(0);
+        let p = plan_pieces(text, "tokens", piece)?;
+        let mut items = Vec::new();
+        let head = parse_head(
+            f,
+            text,
+            &p,
+            "tokens",
+            &mut |i, n| items.push((i, n)),
+            &mut |_, _| {},
+        )
+        .ok()?;
+        let mut last = None;
+        for i in 1..p.len() {
+            last = Some(parse_piece(f, text, &p, i, &mut |i, n| items.push((i, n))).ok()?);
+        }
+        let root = join(f, &p, "tokens", head, last?).ok()?;
+        Some((root, items))
+    }
+
+    /// In pieces, the document parses to exactly what it parses to whole, or is refused; it
+    /// is never accepted in pieces when the whole parse fails.
+    fn same_or_refused(text: &str, piece: usize) -> bool {
+        match (whole(text), pieced(text, piece)) {
+            (_, None) => false,
+            (Ok(w), Some(p)) => {
+                assert_eq!(w.0, p.0, "the root, in pieces of {piece}:\n{text}");
+                assert_eq!(w.1.len(), p.1.len(), "items, in pieces of {piece}:\n{text}");
+                for (w, p) in w.1.iter().zip(&p.1) {
+                    assert_eq!(w, p, "an item, in pieces of {piece}:\n{text}");
+                }
+                true
+            }
+            (Err(e), Some(_)) => {
+                panic!("pieces accepted what the whole parse refuses ({e:?}):\n{text}")
+            }
+        }
+    }
+
+    const HEAD: &str = "account:\n  type: brand\ntokens:\n";
+
+    #[test]
+    fn a_plain_list_parses_in_pieces_to_what_it_parses_to_whole() {
+        let docs = [
+            // Indented items, comments and blank lines between them, a comment at the end.
+            format!("{HEAD}  - name: a\n    scopes: [ads:read]\n\n  # next\n  - name: b\n    api_version: 14\n  - name: c\n# end\n"),
+            // Items at column 0, and no final newline.
+            "account: {type: brand}\ntokens:\n- name: a\n  scopes:\n  - ads:read\n- name: b\n- c\n-\n- name: d".to_string(),
+            // Deeper items, CRLF line ends, a comment after the key.
+            "account:\r\n  type: brand\r\ntokens: # all of them\r\n    - name: a\r\n      x: 1\r\n    - name: b\r\n    - name: c\r\n".to_string(),
+            // Block scalars and flow collections that hold item-like lines, deeper.
+            format!("{HEAD}  - name: a\n    description: |\n      - not an item\n\n      - nor this\n  - name: b\n    scopes: [\n      a, b,\n      c]\n  - name: c\n    note: \"two\n      - lines\"\n  - name: d\n"),
+            // Items that are not mappings.
+            format!("{HEAD}  - a\n  - [b, c]\n  - {{d: 1}}\n  -\n  - - nested\n    - list\n"),
+        ];
+        for doc in &docs {
+            for piece in [1, 30, 60] {
+                assert!(
+                    same_or_refused(doc, piece),
+                    "refused at piece size {piece}:\n{doc}"
+                );
+            }
+        }
+        // Item indices run on across pieces.
+        let (_, items) = pieced(&docs[0], 1).unwrap();
+        assert_eq!(items.iter().map(|(i, _)| *i).collect::<Vec<_>>(), [0, 1, 2]);
+    }
+
+    #[test]
+    fn a_cut_that_could_change_the_meaning_parses_whole() {
+        let refused = [
+            // Root keys after the list.
+            "tokens:\n  - name: a\n  - name: b\naccount:\n  type: brand\n".to_string(),
+            // An alias may name an anchor in another piece.
+            format!("{HEAD}  - name: a\n    scopes: &s [ads:read]\n  - name: b\n    scopes: *s\n"),
+            // Not a block list.
+            "account: {type: brand}\ntokens: [a, b, c]\n".to_string(),
+            "account: {type: brand}\ntokens: !!seq\n  - a\n  - b\n".to_string(),
+            // The key twice.
+            format!("{HEAD}  - a\n  - b\ntokens:\n  - c\n"),
+            // After the list, something at a column other than 0, or a tab.
+            format!("{HEAD}    - a\n    - b\n  other: 1\n"),
+            format!("{HEAD}  - a\n  - b\n\tother: 1\n"),
+            // A quoted string or a flow list that runs over an item's line.
+            format!("{HEAD}  - name: \"a\n  - b\"\n  - c\n"),
+            format!("{HEAD}  - [a,\n  - b]\n  - c\n"),
+            // A second document.
+            format!("{HEAD}  - a\n  - b\n---\nc: 1\n"),
+            // Something at the items' column that is not an item.
+            format!("{HEAD}  - a\n  b: 1\n  - c\n"),
+        ];
+        for doc in &refused {
+            for piece in [1, 30] {
+                assert!(
+                    !same_or_refused(doc, piece),
+                    "cut at piece size {piece}:\n{doc}"
+                );
+            }
+        }
+    }
+
+    /// Any document made of item-like, scalar-like and structure lines at any indentation
+    /// parses in pieces to what it parses to whole, or is refused; and most plain ones are cut.
+    #[test]
+    fn pieces_never_change_a_document() {
+        let mut seed = 0x5eed_u64;
+        let mut next = |n: usize| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) as usize % n
+        };
+        let (mut cut, runs) = (0, 20_000);
+        for _ in 0..runs {
+            let mut doc = String::from(HEAD);
+            for _ in 0..next(24) {
+                // Mostly whole items; now and then a stray line that may break one, end the
+                // list, or change how it reads.
+                let text = match next(16) {
+                    0 => RISKY[next(RISKY.len())],
+                    1..=3 => LINES[next(LINES.len())],
+                    _ => ITEMS[next(ITEMS.len())],
+                };
+                for line in text.lines() {
+                    doc.push_str(line);
+                    doc.push_str(if next(30) == 0 { "\r\n" } else { "\n" });
+                }
+            }
+            if same_or_refused(&doc, 1 + next(80)) {
+                cut += 1;
+            }
+        }
+        assert!(cut > runs / 10, "only {cut} of {runs} documents were cut");
+    }
+
+    /// Items as a list holds them.
+    const ITEMS: &[&str] = &[
+        "  - name: a\n    scopes: [ads:read, ads:write]\n    api_version: 14",
+        "  - name: b\n    description: |\n      - in a block\n\n      - still\n",
+        "  - |\n    body",
+        "  - |",
+        "  - >-\n    folded\n    text",
+        "  - \"q\"",
+        "  - 'it''s'",
+        "  -",
+        "  - - deep\n    - - deeper",
+        "  - {a: 1,\n    b: 2}",
+        "  - [a,\n    b]",
+        "  - note: \"two\n      lines\"",
+        "  # comment",
+        "",
+        "  - ? k\n    : v",
+        "  - name: x # c",
+        "  - a: b\n    c:\n    - d\n    - e",
+        "  - a: |\n  - b: >\n",
+        "  - a: 'x\n\n    y'",
+        "  - plain\n    continued",
+    ];
+
+    /// Lines as they come, alone.
+    const LINES: &[&str] = &[
+        "  - name: a",
+        "  - b",
+        "  -",
+        "    - nested",
+        "    x: 1",
+        "      y: 2",
+        "    description: |",
+        "      - in a block",
+        "    text: >-",
+        "   - under",
+        "  # comment",
+        "",
+        "   ",
+        "    note: \"open",
+        "  - inside quotes\"",
+        "    q: 'it''s",
+        "  - more'",
+        "    flow: [a,",
+        "  - b]",
+        "    map: {a: 1,",
+        "  - c: 2}",
+        "  key: v",
+        "  ? k",
+        "  : v",
+        "#",
+        "  - 'q'",
+        "  - \"d\"",
+        "  - |",
+        "    body",
+        "  -\tt",
+        "  - a: b: c",
+        "  - - deep",
+        "    - - deeper",
+        "  - name: x # c",
+        "    scopes: [ads:read, ads:write]",
+        "  - name: y",
+        "    api_version: 14",
+    ];
+
+    /// Lines that end the list, or make a cut unsafe.
+    const RISKY: &[&str] = &[
+        "- c",
+        "-",
+        "other: 1",
+        "account: {type: brand}",
+        "tokens:",
+        " bad",
+        "\tx: 1",
+        "---",
+        "...",
+        "  - &a x",
+        "  - *a",
+        "    - &b [1]",
+        "$schema: s",
+        "%YAML 1.2",
+    ];
 
     #[test]
     fn spans_point_at_keys_and_values() {
