@@ -458,6 +458,7 @@ pub fn write(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io::
         .with_width(opts.width)
         .with_break_words(false)
         .with_word_splitter(textwrap::WordSplitter::NoHyphenation)
+        .with_word_separator(textwrap::WordSeparator::AsciiSpace)
         .with_links(false)
         .with_context_lines(1);
     let spans = report.errors.iter().map(|e| e.span).chain(
