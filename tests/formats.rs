@@ -296,3 +296,57 @@ fn human_output_never_wraps_inside_a_scope_name() {
         }
     }
 }
+
+/// `--format json` is laid out a field at a time (its findings serialised in parallel): byte
+/// for byte what serde_json prints for the whole document — with findings, suppressed
+/// findings and errors, and with none of them.
+#[test]
+fn json_written_in_pieces_is_the_document_serde_json_prints() {
+    use scopeward::catalogue::Catalogues;
+    use scopeward::engine::check_texts;
+    use scopeward::model::Day;
+    use scopeward::output::{RenderOptions, json, render};
+    use scopeward::policy::Policy;
+    use scopeward::source::SourceMap;
+    let docs: [&[(&str, &str)]; 3] = [
+        &[
+            (
+                "a.yaml",
+                "account:\n  type: brand\ntokens:\n  - name: a # scopeward: ignore[missing-description] later\n    scopes: [ads:read, \"*\"]\n  - name: b\n    legacy: read-write\n",
+            ),
+            ("b.yaml", "account: [\n"),
+            (
+                "c.toml",
+                "[account]\ntype = \"partner\"\n[[tokens]]\nname = 7\n",
+            ),
+        ],
+        &[(
+            "clean.yaml",
+            "account:\n  type: brand\ntokens:\n  - name: a\n    description: reads ads\n    environment: production\n    primary_contact: a@acme.example\n    api_version: 14\n    scopes: [ads:read]\n    created: 2026-11-01\n    last_used: 2026-11-20\n    auth_token_env: A_TOKEN\n",
+        )],
+        &[],
+    ];
+    let opts = RenderOptions {
+        color: false,
+        width: 100,
+        quiet: false,
+        fail_on: scopeward::finding::Severity::Warning,
+    };
+    let mut shapes = (false, false, false);
+    for docs in docs {
+        let report = check_texts(
+            docs,
+            SourceMap::new(),
+            &Policy::default(),
+            &Catalogues::builtin(),
+            Day::parse(AS_OF).unwrap(),
+        );
+        shapes.0 |= !report.findings.is_empty();
+        shapes.1 |= !report.suppressed.is_empty();
+        shapes.2 |= !report.errors.is_empty();
+        let written = render(&report, OutputFormat::Json, &opts, &Catalogues::builtin());
+        let whole = serde_json::to_string_pretty(&json::build(&report)).unwrap() + "\n";
+        assert_eq!(written, whole);
+    }
+    assert_eq!(shapes, (true, true, true), "findings, suppressed, errors");
+}

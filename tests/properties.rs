@@ -417,6 +417,10 @@ proptest! {
         }
         let opts = RenderOptions { color: false, width: 100, quiet: false, fail_on: Severity::Warning };
                 let catalogues = Catalogues::builtin();
+        // The JSON written a field at a time is what serde_json prints for the whole document.
+        let json = render(&report, OutputFormat::Json, &opts, &catalogues);
+        let whole = serde_json::to_string_pretty(&scopeward::output::json::build(&report)).unwrap();
+        prop_assert_eq!(json, whole + "\n");
         let human = render(&report, OutputFormat::Human, &opts, &catalogues);
         prop_assert!(human.contains("Checked 1 file"), "{}", human);
         // Every other format renders whatever was found, too.

@@ -14,8 +14,8 @@ use crate::source::{SourceMap, Span};
 
 pub const VERSION: u32 = 1;
 
-/// The document, serialised straight to the writer: findings, suppressed findings and errors
-/// are sequences read from the report as they are written.
+/// The document: findings, suppressed findings and errors are sequences read from the report
+/// as they are serialised. [`write`] lays it out without serialising it whole.
 #[derive(Serialize)]
 pub struct JsonReport<'a> {
     pub version: u32,
@@ -34,28 +34,30 @@ pub struct Findings<'a>(&'a Report);
 
 impl Serialize for Findings<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        // Scrubbing and locating a finding is most of its cost: done in parallel, serialised
-        // in order.
-        s.collect_seq(super::par_map_ordered(&self.0.findings, |f| {
-            finding(self.0, f)
-        }))
+        s.collect_seq(self.0.findings.iter().map(|f| finding(self.0, f)))
     }
 }
 
 /// `suppressed`, one at a time.
 pub struct SuppressedList<'a>(&'a Report);
 
-impl Serialize for SuppressedList<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+impl<'a> SuppressedList<'a> {
+    fn items(&self) -> impl Iterator<Item = JsonSuppressed<'a>> + 'a {
         let report = self.0;
-        s.collect_seq(report.suppressed.iter().map(|s| JsonSuppressed {
+        report.suppressed.iter().map(move |s| JsonSuppressed {
             finding: finding(report, &s.finding),
             suppression: JsonSuppression {
                 kind: s.by.kind.as_str(),
                 reason: scrub(&s.by.reason),
                 location: s.by.span.and_then(|sp| location(&report.sources, sp)),
             },
-        }))
+        })
+    }
+}
+
+impl Serialize for SuppressedList<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.items())
     }
 }
 
@@ -64,6 +66,12 @@ pub struct Errors<'a>(&'a Report);
 
 impl Serialize for Errors<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.items())
+    }
+}
+
+impl<'a> Errors<'a> {
+    fn items(&self) -> impl Iterator<Item = JsonError<'a>> + 'a {
         let report = self.0;
         let failures = report.failures.iter().map(|f| JsonError {
             file: Some(scrub(&f.path)),
@@ -81,7 +89,7 @@ impl Serialize for Errors<'_> {
             path: (!e.path.is_empty()).then(|| scrub(&e.path)),
             location: location(&report.sources, e.span),
         });
-        s.collect_seq(failures.chain(errors))
+        failures.chain(errors)
     }
 }
 
@@ -249,8 +257,96 @@ pub fn suppressed_by(report: &Report) -> SuppressedBy {
     by
 }
 
-/// Writes the document (pretty-printed, then a line feed) as it is serialised.
+/// Writes the document, then a line feed, byte for byte as `serde_json::to_writer_pretty`
+/// lays out [`build`]'s [`JsonReport`], but a field at a time: each finding is serialised on
+/// its own, in parallel a chunk at a time, and only its bytes are written here in order.
 pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, &build(report)).map_err(io::Error::from)?;
-    out.write_all(b"\n")
+    let doc = build(report);
+    out.write_all(b"{")?;
+    field(out, "version", true)?;
+    nested(out, &doc.version, 1)?;
+    field(out, "tool", false)?;
+    nested(out, &doc.tool, 1)?;
+    field(out, "as_of", false)?;
+    nested(out, &doc.as_of, 1)?;
+    field(out, "findings", false)?;
+    seq(
+        out,
+        super::par_map_ordered(&report.findings, |f| element(&finding(report, f))),
+        1,
+    )?;
+    field(out, "suppressed", false)?;
+    seq(out, doc.suppressed.items().map(|s| element(&s)), 1)?;
+    field(out, "errors", false)?;
+    seq(out, doc.errors.items().map(|e| element(&e)), 1)?;
+    field(out, "summary", false)?;
+    nested(out, &doc.summary, 1)?;
+    out.write_all(b"\n}\n")
+}
+
+/// Two spaces a level, as serde_json's pretty printer indents.
+const INDENT: &[u8] = b"  ";
+
+fn indent(out: &mut dyn Write, depth: usize) -> io::Result<()> {
+    for _ in 0..depth {
+        out.write_all(INDENT)?;
+    }
+    Ok(())
+}
+
+/// A key of the root object, after the previous entry.
+fn field(out: &mut dyn Write, name: &str, first: bool) -> io::Result<()> {
+    out.write_all(if first { b"\n" } else { b",\n" })?;
+    indent(out, 1)?;
+    serde_json::to_writer(&mut *out, name)?;
+    out.write_all(b": ")
+}
+
+/// `value` pretty-printed alone, then indented to sit at `depth`: the pretty printer puts a
+/// line break only between tokens (one inside a string is escaped), so shifting every line
+/// after the first gives what it prints for the value in place.
+fn at_depth(value: &impl Serialize, depth: usize) -> io::Result<Vec<u8>> {
+    let alone = serde_json::to_vec_pretty(value)?;
+    let breaks = memchr::memchr_iter(b'\n', &alone).count();
+    let mut shifted = Vec::with_capacity(alone.len() + breaks * depth * INDENT.len());
+    let mut from = 0;
+    for at in memchr::memchr_iter(b'\n', &alone) {
+        shifted.extend_from_slice(&alone[from..=at]);
+        for _ in 0..depth {
+            shifted.extend_from_slice(INDENT);
+        }
+        from = at + 1;
+    }
+    shifted.extend_from_slice(&alone[from..]);
+    Ok(shifted)
+}
+
+fn nested(out: &mut dyn Write, value: &impl Serialize, depth: usize) -> io::Result<()> {
+    out.write_all(&at_depth(value, depth)?)
+}
+
+/// An element of a list of the root object.
+fn element(value: &impl Serialize) -> io::Result<Vec<u8>> {
+    at_depth(value, 2)
+}
+
+/// A list at `depth`, of elements already laid out one level deeper.
+fn seq(
+    out: &mut dyn Write,
+    items: impl Iterator<Item = io::Result<Vec<u8>>>,
+    depth: usize,
+) -> io::Result<()> {
+    let mut first = true;
+    for item in items {
+        out.write_all(if first { b"[\n" } else { b",\n" })?;
+        indent(out, depth + 1)?;
+        out.write_all(&item?)?;
+        first = false;
+    }
+    if first {
+        return out.write_all(b"[]");
+    }
+    out.write_all(b"\n")?;
+    indent(out, depth)?;
+    out.write_all(b"]")
 }
