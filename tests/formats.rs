@@ -297,15 +297,15 @@ fn human_output_never_wraps_inside_a_scope_name() {
     }
 }
 
-/// `--format json` is laid out a field at a time (its findings serialised in parallel): byte
-/// for byte what serde_json prints for the whole document — with findings, suppressed
-/// findings and errors, and with none of them.
+/// `--format json` and `sarif` are written with their findings serialised in parallel and put
+/// in place: byte for byte what serde_json prints for the whole document — with findings,
+/// suppressed findings and errors, and with none of them.
 #[test]
-fn json_written_in_pieces_is_the_document_serde_json_prints() {
+fn json_and_sarif_written_in_pieces_are_the_documents_serde_json_prints() {
     use scopeward::catalogue::Catalogues;
     use scopeward::engine::check_texts;
     use scopeward::model::Day;
-    use scopeward::output::{RenderOptions, json, render};
+    use scopeward::output::{RenderOptions, json, render, sarif};
     use scopeward::policy::Policy;
     use scopeward::source::SourceMap;
     let docs: [&[(&str, &str)]; 3] = [
@@ -346,6 +346,9 @@ fn json_written_in_pieces_is_the_document_serde_json_prints() {
         shapes.2 |= !report.errors.is_empty();
         let written = render(&report, OutputFormat::Json, &opts, &Catalogues::builtin());
         let whole = serde_json::to_string_pretty(&json::build(&report)).unwrap() + "\n";
+        assert_eq!(written, whole);
+        let written = render(&report, OutputFormat::Sarif, &opts, &Catalogues::builtin());
+        let whole = serde_json::to_string_pretty(&sarif::build(&report)).unwrap() + "\n";
         assert_eq!(written, whole);
     }
     assert_eq!(shapes, (true, true, true), "findings, suppressed, errors");

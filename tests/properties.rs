@@ -421,6 +421,9 @@ proptest! {
         let json = render(&report, OutputFormat::Json, &opts, &catalogues);
         let whole = serde_json::to_string_pretty(&scopeward::output::json::build(&report)).unwrap();
         prop_assert_eq!(json, whole + "\n");
+        let sarif = render(&report, OutputFormat::Sarif, &opts, &catalogues);
+        let whole = serde_json::to_string_pretty(&scopeward::output::sarif::build(&report)).unwrap();
+        prop_assert_eq!(sarif, whole + "\n");
         let human = render(&report, OutputFormat::Human, &opts, &catalogues);
         prop_assert!(human.contains("Checked 1 file"), "{}", human);
         // Every other format renders whatever was found, too.

@@ -29,12 +29,19 @@ pub struct JsonReport<'a> {
     pub summary: Summary,
 }
 
-/// `findings`, one [`JsonFinding`] at a time.
-pub struct Findings<'a>(&'a Report);
+/// `findings`, one [`JsonFinding`] at a time; or, `spliced`, the mark [`write`] puts them in
+/// place of.
+pub struct Findings<'a> {
+    report: &'a Report,
+    spliced: bool,
+}
 
 impl Serialize for Findings<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.0.findings.iter().map(|f| finding(self.0, f)))
+        if self.spliced {
+            return super::pretty::Mark.serialize(s);
+        }
+        s.collect_seq(self.report.findings.iter().map(|f| finding(self.report, f)))
     }
 }
 
@@ -225,7 +232,10 @@ pub fn build(report: &Report) -> JsonReport<'_> {
             version: env!("CARGO_PKG_VERSION"),
         },
         as_of: report.as_of.to_string(),
-        findings: Findings(report),
+        findings: Findings {
+            report,
+            spliced: false,
+        },
         suppressed: SuppressedList(report),
         errors: Errors(report),
         summary: Summary {
@@ -257,96 +267,15 @@ pub fn suppressed_by(report: &Report) -> SuppressedBy {
     by
 }
 
-/// Writes the document, then a line feed, byte for byte as `serde_json::to_writer_pretty`
-/// lays out [`build`]'s [`JsonReport`], but a field at a time: each finding is serialised on
-/// its own, in parallel a chunk at a time, and only its bytes are written here in order.
+/// Writes the document (pretty-printed, then a line feed), its findings serialised in
+/// parallel a chunk at a time and written in order ([`super::pretty`]): byte for byte what
+/// serde_json prints for [`build`]'s document.
 pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    let doc = build(report);
-    out.write_all(b"{")?;
-    field(out, "version", true)?;
-    nested(out, &doc.version, 1)?;
-    field(out, "tool", false)?;
-    nested(out, &doc.tool, 1)?;
-    field(out, "as_of", false)?;
-    nested(out, &doc.as_of, 1)?;
-    field(out, "findings", false)?;
-    seq(
-        out,
-        super::par_map_ordered(&report.findings, |f| element(&finding(report, f))),
-        1,
-    )?;
-    field(out, "suppressed", false)?;
-    seq(out, doc.suppressed.items().map(|s| element(&s)), 1)?;
-    field(out, "errors", false)?;
-    seq(out, doc.errors.items().map(|e| element(&e)), 1)?;
-    field(out, "summary", false)?;
-    nested(out, &doc.summary, 1)?;
-    out.write_all(b"\n}\n")
-}
-
-/// Two spaces a level, as serde_json's pretty printer indents.
-const INDENT: &[u8] = b"  ";
-
-fn indent(out: &mut dyn Write, depth: usize) -> io::Result<()> {
-    for _ in 0..depth {
-        out.write_all(INDENT)?;
-    }
-    Ok(())
-}
-
-/// A key of the root object, after the previous entry.
-fn field(out: &mut dyn Write, name: &str, first: bool) -> io::Result<()> {
-    out.write_all(if first { b"\n" } else { b",\n" })?;
-    indent(out, 1)?;
-    serde_json::to_writer(&mut *out, name)?;
-    out.write_all(b": ")
-}
-
-/// `value` pretty-printed alone, then indented to sit at `depth`: the pretty printer puts a
-/// line break only between tokens (one inside a string is escaped), so shifting every line
-/// after the first gives what it prints for the value in place.
-fn at_depth(value: &impl Serialize, depth: usize) -> io::Result<Vec<u8>> {
-    let alone = serde_json::to_vec_pretty(value)?;
-    let breaks = memchr::memchr_iter(b'\n', &alone).count();
-    let mut shifted = Vec::with_capacity(alone.len() + breaks * depth * INDENT.len());
-    let mut from = 0;
-    for at in memchr::memchr_iter(b'\n', &alone) {
-        shifted.extend_from_slice(&alone[from..=at]);
-        for _ in 0..depth {
-            shifted.extend_from_slice(INDENT);
-        }
-        from = at + 1;
-    }
-    shifted.extend_from_slice(&alone[from..]);
-    Ok(shifted)
-}
-
-fn nested(out: &mut dyn Write, value: &impl Serialize, depth: usize) -> io::Result<()> {
-    out.write_all(&at_depth(value, depth)?)
-}
-
-/// An element of a list of the root object.
-fn element(value: &impl Serialize) -> io::Result<Vec<u8>> {
-    at_depth(value, 2)
-}
-
-/// A list at `depth`, of elements already laid out one level deeper.
-fn seq(
-    out: &mut dyn Write,
-    items: impl Iterator<Item = io::Result<Vec<u8>>>,
-    depth: usize,
-) -> io::Result<()> {
-    let mut first = true;
-    for item in items {
-        out.write_all(if first { b"[\n" } else { b",\n" })?;
-        indent(out, depth + 1)?;
-        out.write_all(&item?)?;
-        first = false;
-    }
-    if first {
-        return out.write_all(b"[]");
-    }
-    out.write_all(b"\n")?;
-    indent(out, depth)?;
-    out.write_all(b"]")
+    let mut doc = build(report);
+    doc.findings.spliced = true;
+    super::pretty::write_spliced(out, &doc, "findings", |depth| {
+        super::par_map_ordered(&report.findings, move |f| {
+            super::pretty::at_depth(&finding(report, f), depth)
+        })
+    })
 }

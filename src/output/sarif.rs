@@ -108,7 +108,7 @@ fn artifact(path: &str) -> Artifact {
 // `serde_json::Value`, whose maps sort their keys, and its bytes stay as they were.
 
 #[derive(Serialize)]
-struct Log<'a> {
+pub struct Log<'a> {
     #[serde(rename = "$schema")]
     schema: &'static str,
     runs: [SarifRun<'a>; 1],
@@ -447,23 +447,31 @@ fn suppressed<'a>(report: &'a Report, index: &RuleIndex, s: &'a Suppressed) -> S
     r
 }
 
-/// `results`: the findings, then the suppressed ones, each built as it is written.
+/// `results`: the findings, then the suppressed ones, each built as it is written; or,
+/// `spliced`, the mark [`write`] puts them in place of.
 struct Results<'a> {
     report: &'a Report,
     index: RuleIndex,
+    spliced: bool,
 }
 
 impl Serialize for Results<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if self.spliced {
+            return super::pretty::Mark.serialize(s);
+        }
         let (report, index) = (self.report, &self.index);
-        // Built in parallel, serialised in order.
         s.collect_seq(
-            super::par_map_ordered(&report.findings, |f| result(report, index, f)).chain(
-                report
-                    .suppressed
-                    .iter()
-                    .map(|s| suppressed(report, index, s)),
-            ),
+            report
+                .findings
+                .iter()
+                .map(|f| result(report, index, f))
+                .chain(
+                    report
+                        .suppressed
+                        .iter()
+                        .map(|s| suppressed(report, index, s)),
+                ),
         )
     }
 }
@@ -500,7 +508,8 @@ impl Serialize for Notifications<'_> {
     }
 }
 
-fn build(report: &Report) -> Log<'_> {
+/// The log as one value (what [`write`] writes).
+pub fn build(report: &Report) -> Log<'_> {
     let rules: Vec<SarifRule> = REGISTRY.iter().map(|r| rule(r.meta())).collect();
     let index: RuleIndex = REGISTRY
         .iter()
@@ -527,7 +536,11 @@ fn build(report: &Report) -> Log<'_> {
                     matched: b.matched,
                 }),
             },
-            results: Results { report, index },
+            results: Results {
+                report,
+                index,
+                spliced: false,
+            },
             tool: Tool {
                 driver: Driver {
                     information_uri: INFORMATION_URI,
@@ -543,9 +556,23 @@ fn build(report: &Report) -> Log<'_> {
 }
 
 /// Writes the SARIF log (pretty-printed, then a line feed) as it is serialised.
+/// Its results are serialised in parallel a chunk at a time and written in order
+/// ([`super::pretty`]): byte for byte what serde_json prints for [`build`]'s log.
 pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, &build(report)).map_err(io::Error::from)?;
-    out.write_all(b"\n")
+    let mut log = build(report);
+    log.runs[0].results.spliced = true;
+    let (report, index) = (log.runs[0].results.report, &log.runs[0].results.index);
+    super::pretty::write_spliced(out, &log, "results", |depth| {
+        super::par_map_ordered(&report.findings, move |f| {
+            super::pretty::at_depth(&result(report, index, f), depth)
+        })
+        .chain(
+            report
+                .suppressed
+                .iter()
+                .map(move |s| super::pretty::at_depth(&suppressed(report, index, s), depth)),
+        )
+    })
 }
 
 #[cfg(test)]
