@@ -447,6 +447,61 @@ fn error_diag(e: &InputError, sources: &Sources<'_>) -> Diag {
     }
 }
 
+/// When miette's wrapping can be skipped. It wraps a diagnostic's message after its severity
+/// icon (`  × `) and its help after `  help: `, to the terminal width less 2, breaking only at
+/// spaces and placing words first-fit. A text of one line, without control characters or
+/// surrounding spaces, that fits that width comes out as the indent and the text, exactly as
+/// miette writes it unwrapped; most diagnostics are that, and wrapping them is a fifth of the
+/// time human output takes.
+struct Wrap {
+    /// Columns each text may take: after the message's indent (by severity), after the help's.
+    error: usize,
+    warning: usize,
+    advice: usize,
+    help: usize,
+}
+
+impl Wrap {
+    fn new(theme: &GraphicalTheme, width: usize) -> Self {
+        let room = |indent: &str| {
+            width
+                .saturating_sub(2)
+                .saturating_sub(textwrap::core::display_width(indent))
+        };
+        let c = &theme.characters;
+        Wrap {
+            error: room(&format!("  {} ", c.error)),
+            warning: room(&format!("  {} ", c.warning)),
+            advice: room(&format!("  {} ", c.advice)),
+            help: room("  help: "),
+        }
+    }
+
+    fn fits(text: &str, room: usize) -> bool {
+        !text.is_empty()
+            && !text.starts_with(' ')
+            && !text.ends_with(' ')
+            && !text.chars().any(char::is_control)
+            && textwrap::core::display_width(text) <= room
+    }
+
+    /// Whether every text miette would wrap in `diag` (and in the diagnostics related to it)
+    /// fits on its line.
+    fn needless(&self, diag: &Diag) -> bool {
+        let room = match diag.severity {
+            miette::Severity::Error => self.error,
+            miette::Severity::Warning => self.warning,
+            miette::Severity::Advice => self.advice,
+        };
+        Self::fits(&diag.message, room)
+            && diag
+                .help
+                .as_deref()
+                .is_none_or(|h| Self::fits(h, self.help))
+            && diag.related.iter().all(|r| self.needless(r))
+    }
+}
+
 /// Writes the report for a terminal as it is rendered.
 pub fn write(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
     let theme = if opts.color {
@@ -454,6 +509,7 @@ pub fn write(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io::
     } else {
         GraphicalTheme::unicode_nocolor()
     };
+    let wrap = Wrap::new(&theme, opts.width);
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_width(opts.width)
         .with_break_words(false)
@@ -461,6 +517,7 @@ pub fn write(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io::
         .with_word_separator(textwrap::WordSeparator::AsciiSpace)
         .with_links(false)
         .with_context_lines(1);
+    let unwrapped = handler.clone().with_wrap_lines(false);
     let spans = report.errors.iter().map(|e| e.span).chain(
         report
             .findings
@@ -492,7 +549,13 @@ pub fn write(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io::
         .collect();
     for s in super::par_map_ordered(&shown, |f| {
         let mut s = String::new();
-        let _ = handler.render_report(&mut s, &finding_diag(f, &sources));
+        let diag = finding_diag(f, &sources);
+        let handler = if wrap.needless(&diag) {
+            &unwrapped
+        } else {
+            &handler
+        };
+        let _ = handler.render_report(&mut s, &diag);
         s.push('\n');
         s
     }) {
@@ -608,4 +671,123 @@ pub fn summary_line(report: &Report, opts: &RenderOptions) -> String {
     }
     line.push('.');
     line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn diag(message: String, help: Option<String>, severity: miette::Severity) -> Diag {
+        Diag {
+            code: "warning[x]".into(),
+            message,
+            severity,
+            help,
+            source: None,
+            labels: Vec::new(),
+            related: Vec::new(),
+        }
+    }
+
+    /// Wherever [`Wrap`] says wrapping is needless, miette prints the same with and without
+    /// it: texts of every length about the width, with wide and combining characters, spaces
+    /// at the ends and control characters, at many widths.
+    #[test]
+    fn skipping_needless_wrapping_changes_nothing() {
+        const WORDS: &[&str] = &[
+            "a",
+            "token",
+            "`promo-code-exception-lists:read`",
+            "界界",
+            "é",
+            "e\u{301}",
+            "×",
+            "https://x.example/a",
+            " ",
+            "2026-11-05",
+        ];
+        struct Rng(u64);
+        impl Rng {
+            fn next(&mut self, n: usize) -> usize {
+                self.0 = self
+                    .0
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                (self.0 >> 33) as usize % n
+            }
+            /// Words until the text is `target` columns wide or more.
+            fn text(&mut self, target: usize) -> String {
+                let mut t = String::new();
+                while textwrap::core::display_width(&t) < target {
+                    if !t.is_empty() {
+                        t.push(' ');
+                    }
+                    t.push_str(WORDS[self.next(WORDS.len())]);
+                }
+                t
+            }
+        }
+        let mut rng = Rng(7);
+        let (mut skipped, mut wrapped) = (0, 0);
+        for _ in 0..3000 {
+            let width = 20 + rng.next(100);
+            // About as wide as the room after the indent: some fit, some do not.
+            let around =
+                |rng: &mut Rng, indent: usize| width.saturating_sub(indent + 16) + rng.next(16);
+            let message = {
+                let at = around(&mut rng, 4);
+                let mut m = rng.text(at);
+                // Now and then a control character, or a space at an end.
+                match rng.next(16) {
+                    0 => m.insert(m.find(' ').unwrap_or(0), '\t'),
+                    1 => m.push(' '),
+                    2 => m.insert(0, ' '),
+                    _ => {}
+                }
+                m
+            };
+            let help = (rng.next(2) == 0).then(|| {
+                let at = around(&mut rng, 8);
+                rng.text(at)
+            });
+            let severity = [
+                miette::Severity::Error,
+                miette::Severity::Warning,
+                miette::Severity::Advice,
+            ][rng.next(3)];
+            let mut d = diag(message, help, severity);
+            if rng.next(4) == 0 {
+                let at = around(&mut rng, 4);
+                let related = rng.text(at);
+                d.related
+                    .push(diag(related, None, miette::Severity::Advice));
+            }
+            for theme in [GraphicalTheme::unicode_nocolor(), GraphicalTheme::unicode()] {
+                let wrap = Wrap::new(&theme, width);
+                let handler = GraphicalReportHandler::new_themed(theme)
+                    .with_width(width)
+                    .with_break_words(false)
+                    .with_word_splitter(textwrap::WordSplitter::NoHyphenation)
+                    .with_word_separator(textwrap::WordSeparator::AsciiSpace)
+                    .with_links(false);
+                if !wrap.needless(&d) {
+                    wrapped += 1;
+                    continue;
+                }
+                skipped += 1;
+                let (mut a, mut b) = (String::new(), String::new());
+                handler.render_report(&mut a, &d).unwrap();
+                handler
+                    .clone()
+                    .with_wrap_lines(false)
+                    .render_report(&mut b, &d)
+                    .unwrap();
+                assert_eq!(a, b, "width {width}: {:?} / {:?}", d.message, d.help);
+            }
+        }
+        assert!(
+            skipped > 600 && wrapped > 600,
+            "{skipped} skipped, {wrapped} wrapped"
+        );
+    }
 }
