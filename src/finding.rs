@@ -187,7 +187,7 @@ pub struct Finding {
     pub rule: &'static RuleMeta,
     pub severity: Severity,
     pub message: String,
-    pub help: Option<String>,
+    pub help: Option<Shared>,
     pub token: Option<String>,
     pub account_type: Option<AccountType>,
     pub account_name: Option<String>,
@@ -196,11 +196,11 @@ pub struct Finding {
     /// The primary location; `None` only where a finding has no place in a file.
     pub location: Option<Span>,
     /// What the primary label says at the location.
-    pub label: Option<String>,
+    pub label: Option<Shared>,
     /// Other places worth showing ("first declared here", "denied by policy here").
     pub related: Vec<(Span, String)>,
     /// Stable across reformatting: rule, account, token, scope and subject.
-    pub fingerprint: String,
+    pub fingerprint: Fingerprint,
 }
 
 /// Builds a finding; `at` or `nowhere` finishes it.
@@ -332,30 +332,89 @@ impl FindingBuilder {
             rule: self.rule,
             severity: self.severity.unwrap_or(self.rule.default_severity),
             message: self.message,
-            help: self.help,
+            help: self.help.map(shared),
             token: self.token,
             account_type: self.account_type,
             account_name: self.account_name,
             environment: self.environment,
             scope: self.scope,
             location,
-            label: self.label,
+            label: self.label.map(shared),
             related: self.related,
             fingerprint,
         }
     }
 }
 
+/// A text many findings repeat (a rule's help, a label): held once per thread and shared.
+pub type Shared = std::sync::Arc<str>;
+
+/// `text` as a [`Shared`]: the one this thread made already for the same text, if any. The
+/// thread keeps a bounded number of texts.
+fn shared(text: String) -> Shared {
+    thread_local! {
+        static TEXTS: std::cell::RefCell<rustc_hash::FxHashSet<Shared>> = Default::default();
+    }
+    TEXTS.with(|t| {
+        let mut texts = t.borrow_mut();
+        if let Some(known) = texts.get(text.as_str()) {
+            return known.clone();
+        }
+        // Texts that quote the input rarely repeat: start over rather than keep them all.
+        if texts.len() >= 1024 {
+            texts.clear();
+        }
+        let text: Shared = text.into();
+        texts.insert(text.clone());
+        text
+    })
+}
+
 /// A stable content hash: XXH3-128 over the parts, each preceded by its length, as 32 hex
 /// digits. The algorithm and layout are fixed: baselines store these values.
-pub fn fingerprint(parts: &[&str]) -> String {
+pub fn fingerprint(parts: &[&str]) -> Fingerprint {
     let mut h = xxhash_rust::xxh3::Xxh3::new();
     h.update(b"scopeward-v1");
     for p in parts {
         h.update(&(p.len() as u64).to_le_bytes());
         h.update(p.as_bytes());
     }
-    format!("{:032x}", h.digest128())
+    let mut hex = [0; 32];
+    let digest = h.digest128();
+    for (i, d) in hex.iter_mut().enumerate() {
+        *d = b"0123456789abcdef"[(digest >> (124 - 4 * i) & 0xf) as usize];
+    }
+    Fingerprint(hex)
+}
+
+/// A [`fingerprint`]: its 32 hex digits, held in place (a finding is made for every problem of
+/// every token: no allocation of its own).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Fingerprint([u8; 32]);
+
+impl Fingerprint {
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.0).expect("hex digits")
+    }
+}
+
+impl std::ops::Deref for Fingerprint {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl fmt::Display for Fingerprint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Debug for Fingerprint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
 }
 
 #[cfg(test)]
@@ -364,8 +423,14 @@ mod tests {
     fn fingerprints_are_fixed_and_separate_their_parts() {
         // Baselines store these values: a change here breaks every user's baseline.
         assert_eq!(
-            super::fingerprint(&["full-access", "brand", "Acme", "legacy", "", ""]),
+            super::fingerprint(&["full-access", "brand", "Acme", "legacy", "", ""]).as_str(),
             "5ac287cdae2abfaef0a60d76749bbbc8"
+        );
+        // Leading zero digits are kept.
+        assert!(
+            (0..200)
+                .map(|i| super::fingerprint(&[&i.to_string()]))
+                .any(|f| f.starts_with('0'))
         );
         assert_ne!(
             super::fingerprint(&["ab", "c"]),

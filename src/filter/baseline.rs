@@ -44,7 +44,7 @@ impl BaselineFile {
     pub fn from_findings<'a>(findings: impl Iterator<Item = &'a Finding>, created: String) -> Self {
         let mut entries: Vec<BaselineEntry> = findings
             .map(|f| BaselineEntry {
-                fingerprint: f.fingerprint.clone(),
+                fingerprint: f.fingerprint.to_string(),
                 rule: f.rule.id.to_string(),
                 account_type: f.account_type.map(|t| t.as_str().to_string()),
                 account: f.account_name.clone(),

@@ -283,7 +283,7 @@ pub fn credential_finding(file: FileId, text: &str, hit: &Hit) -> Finding {
     };
     // What the finding is about, never where: a hash of the secret and its name.
     let subject = fingerprint(&[value, hit.name.as_deref().unwrap_or("")]);
-    let mut b = FindingBuilder::new(&CommittedCredential::META, message).subject(subject);
+    let mut b = FindingBuilder::new(&CommittedCredential::META, message).subject(subject.as_str());
     if let Some(s) = sid {
         b = b.token_name(s);
     }
