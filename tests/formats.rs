@@ -192,6 +192,22 @@ fn report_writes_more_formats_in_the_same_run() {
             .unwrap()
             .starts_with("<?xml")
     );
+    // A report written with `--report` is the one `--format` prints, also for the formats
+    // that list every token (JUnit's passing test cases, HTML's exposure matrix).
+    for format in ["junit", "html", "sarif"] {
+        let path = dir.path().join(format!("report.{format}"));
+        let mut cmd = bare();
+        cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args(["check", "examples/", "--as-of", AS_OF, "--format", "json"])
+            .arg("--report")
+            .arg(format!("{format}={}", path.display()));
+        run(cmd);
+        let mut cmd = bare();
+        cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args(["check", "examples/", "--as-of", AS_OF, "--format", format]);
+        let printed = run(cmd).stdout;
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), printed, "{format}");
+    }
     // A format that is not one, or no path, is refused before anything runs.
     for bad in ["xlsx=out.xlsx", "sarif", "sarif="] {
         let mut cmd = bare();

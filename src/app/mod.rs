@@ -551,8 +551,11 @@ fn check_options(
 ) -> Result<CheckOptions, String> {
     let mut options = CheckOptions::new(as_of);
     options.apply_ignores = !r.no_ignores;
-    // Formats that list every token, not only those with findings.
-    options.inventory = matches!(r.format, OutputFormat::Junit | OutputFormat::Html);
+    // Formats that list every token, not only those with findings — asked for with
+    // `--format` or with `--report`.
+    options.inventory = std::iter::once(r.format)
+        .chain(r.report.iter().map(|(format, _)| *format))
+        .any(|f| matches!(f, OutputFormat::Junit | OutputFormat::Html));
     options.baseline = read_baseline(r, policy, input.max_filesize)?;
     options.max_filesize = input.max_filesize;
     options.stdin_name = input.stdin_filename.clone();
