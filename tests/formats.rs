@@ -203,8 +203,14 @@ fn report_writes_more_formats_in_the_same_run() {
             .arg(format!("{format}={}", path.display()));
         run(cmd);
         let mut cmd = bare();
-        cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
-            .args(["check", "examples/", "--as-of", AS_OF, "--format", format]);
+        cmd.current_dir(env!("CARGO_MANIFEST_DIR")).args([
+            "check",
+            "examples/",
+            "--as-of",
+            AS_OF,
+            "--format",
+            format,
+        ]);
         let printed = run(cmd).stdout;
         assert_eq!(std::fs::read_to_string(&path).unwrap(), printed, "{format}");
     }

@@ -450,19 +450,21 @@ fn finish(model: Model, rules: &RuleSet<'_>, options: &CheckOptions) -> Report {
         },
     );
     errors.extend(filtered.errors);
-    let mut files = run.files;
+    let files = run.files;
     // The rules and filters are done with the tokens: the inventory takes their text rather
-    // than copying it (100,000 tokens' names, scopes and SIDs held twice otherwise).
+    // than copying it (100,000 tokens' names, scopes and SIDs held twice otherwise), and the
+    // rest of each token is freed as soon as its text is taken, so that the two are never
+    // held whole together, nor the tokens while the inventory is rendered.
     let inventory = if options.inventory {
-        into_inventory(&mut files)
+        into_inventory(files)
     } else {
+        if options.leak_model {
+            // The model is large and the process is about to report and exit: freeing it
+            // would only cost time (`Report` keeps only what output needs).
+            std::mem::forget(files);
+        }
         Vec::new()
     };
-    if options.leak_model {
-        // The model is large and the process is about to report and exit: freeing it would
-        // only cost time (`Report` keeps only what output needs).
-        std::mem::forget(files);
-    }
 
     let mut report = Report {
         sources,
@@ -482,12 +484,13 @@ fn finish(model: Model, rules: &RuleSet<'_>, options: &CheckOptions) -> Report {
     report
 }
 
-fn into_inventory(files: &mut [FileModel]) -> Vec<TokenView> {
+fn into_inventory(files: Vec<FileModel>) -> Vec<TokenView> {
     use std::mem::take;
     let mut out = Vec::with_capacity(files.iter().map(|f| f.tokens.len()).sum());
     for f in files {
         let Some(account) = &f.account else { continue };
-        for t in &mut f.tokens {
+        for mut t in f.tokens {
+            let t = &mut t;
             let state = t.state();
             let doc = &mut *t.doc;
             out.push(TokenView {
