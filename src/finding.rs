@@ -305,15 +305,10 @@ impl FindingBuilder {
             }
         };
         scrub(&mut self.message);
-        for s in [
-            &mut self.help,
-            &mut self.label,
-            &mut self.token,
-            &mut self.environment,
-            &mut self.scope,
-        ]
-        .into_iter()
-        .flatten()
+        // (The help and the label are scrubbed once per distinct text, by `shared`.)
+        for s in [&mut self.token, &mut self.environment, &mut self.scope]
+            .into_iter()
+            .flatten()
         {
             scrub(s);
         }
@@ -349,11 +344,12 @@ impl FindingBuilder {
 /// A text many findings repeat (a rule's help, a label): held once per thread and shared.
 pub type Shared = std::sync::Arc<str>;
 
-/// `text` as a [`Shared`]: the one this thread made already for the same text, if any. The
-/// thread keeps a bounded number of texts.
+/// `text` scrubbed of secrets, as a [`Shared`]: the one this thread made already for the
+/// same text, if any (scrubbed once). The thread keeps a bounded number of texts.
 fn shared(text: String) -> Shared {
     thread_local! {
-        static TEXTS: std::cell::RefCell<rustc_hash::FxHashSet<Shared>> = Default::default();
+        static TEXTS: std::cell::RefCell<rustc_hash::FxHashMap<Box<str>, Shared>> =
+            Default::default();
     }
     TEXTS.with(|t| {
         let mut texts = t.borrow_mut();
@@ -364,9 +360,9 @@ fn shared(text: String) -> Shared {
         if texts.len() >= 1024 {
             texts.clear();
         }
-        let text: Shared = text.into();
-        texts.insert(text.clone());
-        text
+        let scrubbed: Shared = crate::redact::scrub(&text).into();
+        texts.insert(text.into_boxed_str(), scrubbed.clone());
+        scrubbed
     })
 }
 
