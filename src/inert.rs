@@ -316,8 +316,24 @@ fn markdown_text(out: &mut String, s: &str) {
     }
 }
 
+/// Whether markup escaping writes byte `b` (printable ASCII, not markup) as it is.
+fn markup_safe(b: u8) -> bool {
+    (0x20..0x7f).contains(&b) && !matches!(b, b'&' | b'<' | b'>' | b'"' | b'\'')
+}
+
 fn markup_into(out: &mut String, s: &str, attr: bool) {
-    for c in s.chars() {
+    let mut rest = s;
+    while !rest.is_empty() {
+        // Runs of plain ASCII are copied whole; only the character after one is looked at.
+        let run = rest
+            .bytes()
+            .position(|b| !markup_safe(b))
+            .unwrap_or(rest.len());
+        out.push_str(&rest[..run]);
+        let Some(c) = rest[run..].chars().next() else {
+            break;
+        };
+        rest = &rest[run + c.len_utf8()..];
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
@@ -338,8 +354,7 @@ fn markup_into(out: &mut String, s: &str, attr: bool) {
 
 /// Whether markup escaping would leave `s` as it is.
 fn markup_plain(s: &str) -> bool {
-    s.bytes()
-        .all(|b| (0x20..0x7f).contains(&b) && !matches!(b, b'&' | b'<' | b'>' | b'"' | b'\''))
+    s.bytes().all(markup_safe)
 }
 
 fn markup(s: &str, attr: bool) -> Cow<'_, str> {
@@ -510,6 +525,37 @@ mod tests {
             "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;"
         );
         assert_eq!(html("\u{202e}x"), "\\u{202e}x");
+    }
+
+    /// Markup escaping one character at a time, as it was written before runs were copied whole.
+    fn markup_by_char(s: &str, attr: bool) -> String {
+        let mut out = String::new();
+        for c in s.chars() {
+            match c {
+                '&' => out.push_str("&amp;"),
+                '<' => out.push_str("&lt;"),
+                '>' => out.push_str("&gt;"),
+                '"' => out.push_str("&quot;"),
+                '\'' => out.push_str("&#39;"),
+                '\t' | '\n' if attr => out.push_str(&format!("&#{};", c as u32)),
+                '\t' | '\n' => out.push(c),
+                '\r' => out.push_str("&#13;"),
+                c if c.is_control() || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
+                c if is_bidi_or_invisible(c) => visible(&mut out, c),
+                c => out.push(c),
+            }
+        }
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn markup_copied_in_runs_is_markup_escaped_by_character(
+            s in "[a-z &<>\"'\t\n\r\u{0}-\u{1f}\u{7f}-\u{9f}é€\u{202e}\u{2066}\u{fffe}\u{ffff}😀]{0,40}",
+            attr: bool,
+        ) {
+            proptest::prop_assert_eq!(markup(&s, attr).into_owned(), markup_by_char(&s, attr));
+        }
     }
 
     #[test]
