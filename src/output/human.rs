@@ -366,7 +366,13 @@ fn text(s: &str) -> String {
     crate::inert::terminal(s).into_owned()
 }
 
-fn finding_diag(f: &Finding, sources: &Sources<'_>) -> Diag {
+/// `f` as miette wants it, and the footer [`Shared::new`] made for its help, left out of the
+/// diagnostic to be put after it.
+fn finding_diag<'s>(
+    f: &Finding,
+    sources: &Sources<'_>,
+    shared: &'s Shared,
+) -> (Diag, Option<&'s str>) {
     let mut labels = Vec::new();
     let mut related = Vec::new();
     let mut source = None;
@@ -378,7 +384,7 @@ fn finding_diag(f: &Finding, sources: &Sources<'_>) -> Diag {
     }
     if let (Some(loc), Some(ex)) = (f.location, &source) {
         labels.push(LabeledSpan::new_primary_with_span(
-            f.label.as_deref().map(text),
+            f.label.as_ref().map(|l| shared.text(l)),
             ex.span(loc),
         ));
         for (span, label) in &f.related {
@@ -401,15 +407,26 @@ fn finding_diag(f: &Finding, sources: &Sources<'_>) -> Diag {
             }
         }
     }
-    Diag {
+    // The footer is the last thing miette writes unless related diagnostics follow it.
+    let footer = f
+        .help
+        .as_ref()
+        .filter(|_| related.is_empty())
+        .and_then(|h| shared.footer(h));
+    let diag = Diag {
         code: format!("{}[{}]", f.severity, f.rule.id),
         message: text(&f.message),
         severity: miette_severity(f.severity),
-        help: f.help.as_deref().map(text),
+        help: f
+            .help
+            .as_ref()
+            .filter(|_| footer.is_none())
+            .map(|h| shared.text(h)),
         source,
         labels,
         related,
-    }
+    };
+    (diag, footer)
 }
 
 fn error_diag(e: &InputError, sources: &Sources<'_>) -> Diag {
@@ -565,20 +582,7 @@ impl Wrap {
 
 /// Writes the report for a terminal as it is rendered.
 pub fn write(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
-    let theme = if opts.color {
-        GraphicalTheme::unicode()
-    } else {
-        GraphicalTheme::unicode_nocolor()
-    };
-    let wrap = Wrap::new(&theme, opts.width);
-    let handler = GraphicalReportHandler::new_themed(theme)
-        .with_width(opts.width)
-        .with_break_words(false)
-        .with_word_splitter(textwrap::WordSplitter::NoHyphenation)
-        .with_word_separator(textwrap::WordSeparator::AsciiSpace)
-        .with_links(false)
-        .with_context_lines(1);
-    let unwrapped = handler.clone().with_wrap_lines(false);
+    let render = Render::new(opts);
     let spans = report.errors.iter().map(|e| e.span).chain(
         report
             .findings
@@ -597,7 +601,9 @@ pub fn write(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io::
     }
     for e in &report.errors {
         let mut s = String::new();
-        let _ = handler.render_report(&mut s, &error_diag(e, &sources));
+        let _ = render
+            .wrapping
+            .render_report(&mut s, &error_diag(e, &sources));
         s.push('\n');
         out.write_all(s.as_bytes())?;
     }
@@ -608,15 +614,12 @@ pub fn write(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io::
         .filter(|f| !(opts.quiet && f.severity < opts.fail_on))
         .map(|f| &**f)
         .collect();
+    let shared = Shared::new(&shown, &render);
     for s in super::par_map_ordered(&shown, |f| {
         let mut s = String::new();
-        let mut diag = finding_diag(f, &sources);
-        let handler = if wrap.lay_out_all(&mut diag) {
-            &unwrapped
-        } else {
-            &handler
-        };
-        let _ = handler.render_report(&mut s, &diag);
+        let (diag, footer) = finding_diag(f, &sources, &shared);
+        render.diag(diag, &mut s);
+        s.push_str(footer.unwrap_or_default());
         s.push('\n');
         s
     }) {
@@ -626,6 +629,120 @@ pub fn write(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io::
         writeln!(out, "{}", summary_line(report, opts))?;
     }
     Ok(())
+}
+
+/// miette's handler, the same without wrapping, and the layout that picks between them.
+struct Render {
+    wrap: Wrap,
+    wrapping: GraphicalReportHandler,
+    unwrapped: GraphicalReportHandler,
+}
+
+impl Render {
+    fn new(opts: &RenderOptions) -> Self {
+        let theme = if opts.color {
+            GraphicalTheme::unicode()
+        } else {
+            GraphicalTheme::unicode_nocolor()
+        };
+        let wrap = Wrap::new(&theme, opts.width);
+        let wrapping = GraphicalReportHandler::new_themed(theme)
+            .with_width(opts.width)
+            .with_break_words(false)
+            .with_word_splitter(textwrap::WordSplitter::NoHyphenation)
+            .with_word_separator(textwrap::WordSeparator::AsciiSpace)
+            .with_links(false)
+            .with_context_lines(1);
+        let unwrapped = wrapping.clone().with_wrap_lines(false);
+        Render {
+            wrap,
+            wrapping,
+            unwrapped,
+        }
+    }
+
+    /// Writes `diag` as miette renders it with wrapping: laid out beforehand where it can be.
+    fn diag(&self, mut diag: Diag, out: &mut String) {
+        let handler = if self.wrap.lay_out_all(&mut diag) {
+            &self.unwrapped
+        } else {
+            &self.wrapping
+        };
+        let _ = handler.render_report(out, &diag);
+    }
+
+    /// What miette writes for `help` at the end of a diagnostic (its footer): a diagnostic
+    /// rendered with it, less the same rendered without it. `None` if that is not a suffix.
+    fn footer(&self, help: &str) -> Option<String> {
+        let bare = |help| Diag {
+            code: String::new(),
+            message: "x".into(),
+            severity: miette::Severity::Advice,
+            help,
+            source: None,
+            labels: Vec::new(),
+            related: Vec::new(),
+        };
+        let (mut with, mut without) = (String::new(), String::new());
+        self.diag(bare(Some(help.to_string())), &mut with);
+        self.diag(bare(None), &mut without);
+        with.strip_prefix(&without).map(str::to_string)
+    }
+}
+
+/// The texts findings share — one [`crate::finding::Shared`] per distinct help or label, from
+/// the rule's template — made ready once per report rather than once per finding: each as
+/// the terminal shows it, and a help's footer as miette renders it. A text only one finding
+/// holds is made where it is used.
+struct Shared {
+    texts: FxHashMap<usize, String>,
+    footers: FxHashMap<usize, String>,
+}
+
+impl Shared {
+    fn key(t: &crate::finding::Shared) -> usize {
+        Arc::as_ptr(t).cast::<u8>() as usize
+    }
+
+    fn new(shown: &[&Finding], render: &Render) -> Self {
+        // Keyed by where the text is: every finding holding it holds the same `Arc`, and the
+        // findings outlive this map.
+        let mut seen: FxHashMap<usize, (&crate::finding::Shared, bool, u32)> = Default::default();
+        for f in shown {
+            for (t, help) in [(&f.help, true), (&f.label, false)] {
+                if let Some(t) = t {
+                    let e = seen.entry(Self::key(t)).or_insert((t, false, 0));
+                    e.1 |= help;
+                    e.2 += 1;
+                }
+            }
+        }
+        let repeated: Vec<(usize, &crate::finding::Shared, bool)> = seen
+            .into_iter()
+            .filter(|(_, (_, _, n))| *n > 1)
+            .map(|(k, (t, help, _))| (k, t, help))
+            .collect();
+        let texts: FxHashMap<usize, String> =
+            repeated.par_iter().map(|(k, t, _)| (*k, text(t))).collect();
+        let footers = repeated
+            .par_iter()
+            .filter(|(_, _, help)| *help)
+            .filter_map(|(k, _, _)| Some((*k, render.footer(&texts[k])?)))
+            .collect();
+        Shared { texts, footers }
+    }
+
+    /// `t` as the terminal shows it.
+    fn text(&self, t: &crate::finding::Shared) -> String {
+        match self.texts.get(&Self::key(t)) {
+            Some(made) => made.clone(),
+            None => text(t),
+        }
+    }
+
+    fn footer(&self, help: &crate::finding::Shared) -> Option<&str> {
+        self.footers.get(&Self::key(help)).map(String::as_str)
+    }
 }
 
 /// [`write`] into a string.
@@ -763,6 +880,43 @@ mod tests {
         }
     }
 
+    /// Words the texts of generated diagnostics are made of.
+    const WORDS: &[&str] = &[
+        "a",
+        "token",
+        "`promo-code-exception-lists:read`",
+        "界界",
+        "é",
+        "e\u{301}",
+        "×",
+        "https://x.example/a/very/long/path/that/is/wider/than/a/narrow/line",
+        " ",
+        "2026-11-05",
+        "--include-refused",
+    ];
+
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self, n: usize) -> usize {
+            self.0 = self
+                .0
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (self.0 >> 33) as usize % n
+        }
+        /// Words until the text is `target` columns wide or more.
+        fn text(&mut self, target: usize) -> String {
+            let mut t = String::new();
+            while textwrap::core::display_width(&t) < target {
+                if !t.is_empty() {
+                    t.push(' ');
+                }
+                t.push_str(WORDS[self.next(WORDS.len())]);
+            }
+            t
+        }
+    }
+
     /// Wherever [`Wrap`] lays a diagnostic out, miette without wrapping prints it as miette
     /// prints the original with wrapping: texts of every length about the width, with wide
     /// and combining characters, runs of spaces, URLs and scope names wider than a line, at
@@ -770,40 +924,6 @@ mod tests {
     /// end are left to miette.
     #[test]
     fn laying_out_beforehand_changes_nothing() {
-        const WORDS: &[&str] = &[
-            "a",
-            "token",
-            "`promo-code-exception-lists:read`",
-            "界界",
-            "é",
-            "e\u{301}",
-            "×",
-            "https://x.example/a/very/long/path/that/is/wider/than/a/narrow/line",
-            " ",
-            "2026-11-05",
-            "--include-refused",
-        ];
-        struct Rng(u64);
-        impl Rng {
-            fn next(&mut self, n: usize) -> usize {
-                self.0 = self
-                    .0
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                (self.0 >> 33) as usize % n
-            }
-            /// Words until the text is `target` columns wide or more.
-            fn text(&mut self, target: usize) -> String {
-                let mut t = String::new();
-                while textwrap::core::display_width(&t) < target {
-                    if !t.is_empty() {
-                        t.push(' ');
-                    }
-                    t.push_str(WORDS[self.next(WORDS.len())]);
-                }
-                t
-            }
-        }
         let mut rng = Rng(7);
         let (mut laid_out, mut multi_line, mut left) = (0, 0, 0);
         for _ in 0..4000 {
@@ -872,5 +992,57 @@ mod tests {
             laid_out > 4000 && multi_line > 1000 && left > 300,
             "{laid_out} laid out ({multi_line} over several lines), {left} left to miette"
         );
+    }
+
+    /// A help's footer made once and put after a diagnostic rendered without it gives what
+    /// miette renders with the help: helps of every length about the width, after messages
+    /// laid out or left to miette, at many widths, with and without colour.
+    #[test]
+    fn a_footer_made_once_is_what_miette_writes_for_the_help() {
+        let mut rng = Rng(11);
+        let mut made = 0;
+        for _ in 0..2000 {
+            let width = 20 + rng.next(100);
+            let at = 1 + rng.next(3 * width);
+            let mut message = rng.text(at);
+            if rng.next(8) == 0 {
+                message.push(' ');
+            }
+            let at = 1 + rng.next(3 * width);
+            let mut help = rng.text(at);
+            if rng.next(8) == 0 {
+                help.insert(0, ' ');
+            }
+            let severity = [
+                miette::Severity::Error,
+                miette::Severity::Warning,
+                miette::Severity::Advice,
+            ][rng.next(3)];
+            for color in [false, true] {
+                let render = Render::new(&RenderOptions {
+                    color,
+                    width,
+                    quiet: false,
+                    fail_on: Severity::Warning,
+                });
+                let mut whole = String::new();
+                render.diag(
+                    diag(message.clone(), Some(help.clone()), severity),
+                    &mut whole,
+                );
+                let Some(footer) = render.footer(&help) else {
+                    continue;
+                };
+                made += 1;
+                let mut put = String::new();
+                render.diag(diag(message.clone(), None, severity), &mut put);
+                put.push_str(&footer);
+                assert_eq!(put, whole, "width {width}: {message:?} / {help:?}");
+                if let Some(word) = help.split(' ').find(|w| !w.is_empty()) {
+                    assert!(footer.contains(word), "{footer:?} / {help:?}");
+                }
+            }
+        }
+        assert!(made > 3900, "{made} footers made");
     }
 }
