@@ -684,6 +684,90 @@ fn bad_log_files_are_named_exit_2_and_the_rest_is_used() {
     );
 }
 
+/// Usage logs that hold no impact.com request at all (an empty file, another service's log;
+/// `server_formats` has a `--usage-host` that names no logged host) judge no scope: `audit` and `suggest` exit 2
+/// naming each log, in every format, instead of passing as if every scope were needed. One
+/// such log beside a log with requests is only a note.
+#[test]
+fn usage_logs_with_no_impact_request_at_all_fail_closed() {
+    let dir = setup();
+    write(dir.path(), "logs/empty.log", "");
+    write(
+        dir.path(),
+        "logs/other-service.log",
+        &(clf(3, "GET", "/healthz", 200) + &clf(3, "POST", "/api/v2/orders", 201)),
+    );
+    write(dir.path(), "logs/good.log", &access_log());
+    let nothing = [
+        "--usage",
+        "logs/empty.log",
+        "--usage",
+        "logs/other-service.log",
+    ];
+    for command in ["audit", "suggest"] {
+        for format in ["human", "json"] {
+            let out = run(sw(
+                dir.path(),
+                &[[command, "tokens", "--format", format].as_slice(), &nothing].concat(),
+            ));
+            assert_eq!(out.code, 2, "{command} --format {format}: {}", out.all());
+            // Each log named with what is wrong with it: in one JSON error of `audit`'s
+            // report, or on one line (`suggest` says it on standard error).
+            let named: Vec<String> = if format == "json" && command == "audit" {
+                let doc = out.json();
+                doc["errors"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|e| format!("{} {}", e["file"], e["message"]))
+                    .collect()
+            } else {
+                out.all().lines().map(str::to_string).collect()
+            };
+            for name in ["empty.log", "other-service.log"] {
+                assert!(
+                    named
+                        .iter()
+                        .any(|l| l.contains(name) && l.contains("nor in any other usage log given")),
+                    "{command} --format {format}: {name} is not named:\n{}",
+                    out.all()
+                );
+            }
+        }
+    }
+    // Beside a log with requests, a quiet log is a note and the run judges by the other.
+    let out = run(sw(
+        dir.path(),
+        &[
+            "audit",
+            "tokens",
+            "--usage",
+            "logs/empty.log",
+            "--usage",
+            "logs/good.log",
+            "--format",
+            "json",
+        ],
+    ));
+    assert_eq!(out.code, 1, "{}", out.all());
+    assert!(
+        out.stderr
+            .contains("empty.log: no impact.com request in it"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        !out.all().contains("nor in any other usage log given"),
+        "{}",
+        out.all()
+    );
+    assert!(
+        usage_findings(&out).iter().any(|f| f.1 == "shop-sync"),
+        "{}",
+        out.stdout
+    );
+}
+
 /// Applies `suggest`'s edits in memory and checks the result: it still loads, and a second
 /// `suggest` finds every edited token minimal.
 fn round_trip(name: &str, text: &str, log: &str) -> String {

@@ -384,6 +384,21 @@ fn read_usage(
     for e in errors {
         diag.failure(e.path, e.message);
     }
+    // Logs that hold no impact.com request at all judge no scope: a wrong file, host or format
+    // must not pass as "every scope was needed" (one quiet log among others is only a note).
+    if !usage.files.is_empty()
+        && usage
+            .files
+            .iter()
+            .all(|f| f.impact_requests == 0 && f.tunnels == 0)
+    {
+        for f in &usage.files {
+            diag.failure(
+                f.display.clone(),
+                "no impact.com request in it, nor in any other usage log given: nothing to judge the tokens' scopes by (is it the right file, host (--usage-host) and format?)",
+            );
+        }
+    }
     if notes {
         for line in usage_report(&usage, catalogues, policy) {
             note!("{line}");

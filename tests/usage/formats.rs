@@ -452,6 +452,8 @@ fn usage_host_narrows_and_a_log_that_yields_nothing_says_so() {
         out.stderr
     );
     let out = audit("api.internal");
+    // A host filter that matches no logged request judges nothing: exit 2, not a pass.
+    assert_eq!(out.code, 2, "{}", out.all());
     assert!(
         !findings(&out).iter().any(|f| f.0 == "unused-scope"),
         "{}",
