@@ -129,6 +129,42 @@ fn time_once(cmd: &mut dyn FnMut() -> Command) -> (Duration, i32) {
     (start.elapsed(), status.code().unwrap_or(-1))
 }
 
+/// A command the bench runs, by name.
+type Named<'a> = (&'a str, Box<dyn FnMut() -> Command + 'a>);
+
+/// The best wall time of each command over `rounds`, the commands taken in turn, one run of
+/// each per round, after `per_round`: on a shared machine a slow spell then slows every one
+/// of them, not the few that ran during it, and the ratios between them hold. With `exit`,
+/// every run must end with that code.
+fn best_in_turn(
+    cmds: &mut [Named<'_>],
+    rounds: usize,
+    exit: Option<i32>,
+    mut per_round: impl FnMut(),
+) -> Vec<Duration> {
+    let mut best = vec![Duration::MAX; cmds.len()];
+    for _ in 0..rounds {
+        per_round();
+        for ((name, cmd), best) in cmds.iter_mut().zip(&mut best) {
+            let (took, code) = time_once(cmd.as_mut());
+            assert!(exit.is_none_or(|e| e == code), "{name}: exited {code}");
+            *best = (*best).min(took);
+        }
+    }
+    best
+}
+
+/// `scopeward check --format FORMAT DIR` as of the findings-heavy data's date.
+fn heavy_check<'a>(bin: &'a str, dir: &Path, format: &'a str) -> Box<dyn FnMut() -> Command + 'a> {
+    let dir = dir.to_path_buf();
+    Box::new(move || {
+        let mut c = Command::new(bin);
+        c.args(["check", "--format", format, "--as-of", common::heavy::AS_OF])
+            .arg(&dir);
+        c
+    })
+}
+
 fn measure(cmd: &mut dyn FnMut() -> Command, runs: usize) -> Measure {
     let mut best = Duration::MAX;
     let mut exit = 0;
@@ -467,31 +503,18 @@ fn heavy(bin: &'static str, dir: &Path, runs: usize) {
         load()
     );
     drop(text);
-    let check = |format: &'static str| {
-        let one = one.clone();
-        move || {
-            let mut c = Command::new(bin);
-            c.args(["check", "--format", format, "--as-of", common::heavy::AS_OF])
-                .arg(&one);
-            c
-        }
-    };
-    // The formats (and the parse floor) are taken in turn, a run of each per round: on a shared
-    // machine a slow spell then slows every one of them, not the few that ran during it, and
-    // the ratios between them hold.
+    // The formats and the parse floor, taken in turn.
     let mut parse = Duration::MAX;
-    let mut cmds: Vec<_> = FORMATS.iter().map(|f| check(f)).collect();
-    let mut best = vec![Duration::MAX; FORMATS.len()];
-    for _ in 0..runs {
+    let mut cmds: Vec<Named<'_>> = FORMATS
+        .iter()
+        .map(|f| (*f, heavy_check(bin, &one, f)))
+        .collect();
+    let best = best_in_turn(&mut cmds, runs, Some(1), || {
         parse = parse.min(parse_only(std::slice::from_ref(&file), 1));
-        for ((format, cmd), best) in FORMATS.iter().zip(&mut cmds).zip(&mut best) {
-            let (took, exit) = time_once(cmd);
-            assert!(exit == 1, "{format}: check exited {exit}");
-            *best = (*best).min(took);
-        }
-    }
+    });
     let mut rows = Vec::new();
-    for ((format, cmd), best) in FORMATS.iter().zip(&mut cmds).zip(best) {
+    for ((format, cmd), best) in cmds.iter_mut().zip(best) {
+        let format = *format;
         let (peak_rss_mb, cpu) = peak_rss_mb(cmd());
         let m = Measure {
             best,
@@ -500,7 +523,7 @@ fn heavy(bin: &'static str, dir: &Path, runs: usize) {
             exit: 1,
         };
         let bytes = output_bytes(bin, &one, format, &dir.join(format!("out.{format}")));
-        rows.push((*format, m, bytes));
+        rows.push((format, m, bytes));
     }
     let json = rows.iter().find(|r| r.0 == "json").unwrap().1.best;
     println!(
@@ -553,28 +576,14 @@ fn heavy(bin: &'static str, dir: &Path, runs: usize) {
             c.arg(&script).arg(&file20);
             c
         };
-        let ours = |format: &'static str| {
-            let small = small.clone();
-            move || {
-                let mut c = Command::new(bin);
-                c.args(["check", "--format", format, "--as-of", common::heavy::AS_OF])
-                    .arg(&small);
-                c
-            }
-        };
         // Taken in turn, as above: the script, then each format, once per round.
-        let mut cmds: Vec<Box<dyn FnMut() -> Command>> = vec![
-            Box::new(python),
-            Box::new(ours("json")),
-            Box::new(ours("human")),
+        let mut cmds: Vec<Named<'_>> = vec![
+            ("the PyYAML script", Box::new(python)),
+            ("json", heavy_check(bin, &small, "json")),
+            ("human", heavy_check(bin, &small, "human")),
         ];
-        let mut best = [Duration::MAX; 3];
-        for _ in 0..runs.min(3) {
-            for (cmd, best) in cmds.iter_mut().zip(&mut best) {
-                *best = (*best).min(time_once(cmd.as_mut()).0);
-            }
-        }
-        let rss: Vec<f64> = cmds.iter_mut().map(|c| peak_rss_mb(c()).0).collect();
+        let best = best_in_turn(&mut cmds, runs.min(3), None, || {});
+        let rss: Vec<f64> = cmds.iter_mut().map(|c| peak_rss_mb((c.1)()).0).collect();
         println!();
         println!("| 20,000 findings-heavy tokens | wall | peak RSS | PyYAML script / this |");
         println!("| --- | --- | --- | --- |");

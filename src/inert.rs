@@ -334,21 +334,26 @@ fn markup_into(out: &mut String, s: &str, attr: bool) {
             break;
         };
         rest = &rest[run + c.len_utf8()..];
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            '\t' | '\n' if attr => {
-                let _ = write!(out, "&#{};", c as u32);
-            }
-            '\t' | '\n' => out.push(c),
-            '\r' => out.push_str("&#13;"),
-            c if is_control(c) || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
-            c if is_bidi_or_invisible(c) => visible(out, c),
-            c => out.push(c),
+        markup_char(out, c, attr);
+    }
+}
+
+/// One character as markup escaping writes it.
+fn markup_char(out: &mut String, c: char, attr: bool) {
+    match c {
+        '&' => out.push_str("&amp;"),
+        '<' => out.push_str("&lt;"),
+        '>' => out.push_str("&gt;"),
+        '"' => out.push_str("&quot;"),
+        '\'' => out.push_str("&#39;"),
+        '\t' | '\n' if attr => {
+            let _ = write!(out, "&#{};", c as u32);
         }
+        '\t' | '\n' => out.push(c),
+        '\r' => out.push_str("&#13;"),
+        c if is_control(c) || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
+        c if is_bidi_or_invisible(c) => visible(out, c),
+        c => out.push(c),
     }
 }
 
@@ -527,23 +532,11 @@ mod tests {
         assert_eq!(html("\u{202e}x"), "\\u{202e}x");
     }
 
-    /// Markup escaping one character at a time, as it was written before runs were copied whole.
+    /// Markup escaping one character at a time, without copying runs of plain ASCII whole.
     fn markup_by_char(s: &str, attr: bool) -> String {
         let mut out = String::new();
         for c in s.chars() {
-            match c {
-                '&' => out.push_str("&amp;"),
-                '<' => out.push_str("&lt;"),
-                '>' => out.push_str("&gt;"),
-                '"' => out.push_str("&quot;"),
-                '\'' => out.push_str("&#39;"),
-                '\t' | '\n' if attr => out.push_str(&format!("&#{};", c as u32)),
-                '\t' | '\n' => out.push(c),
-                '\r' => out.push_str("&#13;"),
-                c if c.is_control() || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
-                c if is_bidi_or_invisible(c) => visible(&mut out, c),
-                c => out.push(c),
-            }
+            markup_char(&mut out, c, attr);
         }
         out
     }

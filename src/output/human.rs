@@ -366,12 +366,12 @@ fn text(s: &str) -> String {
     crate::inert::terminal(s).into_owned()
 }
 
-/// `f` as miette wants it, and the footer [`Shared::new`] made for its help, left out of the
+/// `f` as miette wants it, and the footer [`SharedTexts::new`] made for its help, left out of the
 /// diagnostic to be put after it.
 fn finding_diag<'s>(
     f: &Finding,
     sources: &Sources<'_>,
-    shared: &'s Shared,
+    shared: &'s SharedTexts,
 ) -> (Diag, Option<&'s str>) {
     let mut labels = Vec::new();
     let mut related = Vec::new();
@@ -614,7 +614,7 @@ pub fn write(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io::
         .filter(|f| !(opts.quiet && f.severity < opts.fail_on))
         .map(|f| &**f)
         .collect();
-    let shared = Shared::new(&shown, &render);
+    let shared = SharedTexts::new(&shown, &render);
     for s in super::par_map_ordered(&shown, |f| {
         let mut s = String::new();
         let (diag, footer) = finding_diag(f, &sources, &shared);
@@ -694,12 +694,12 @@ impl Render {
 /// the rule's template — made ready once per report rather than once per finding: each as
 /// the terminal shows it, and a help's footer as miette renders it. A text only one finding
 /// holds is made where it is used.
-struct Shared {
+struct SharedTexts {
     texts: FxHashMap<usize, String>,
     footers: FxHashMap<usize, String>,
 }
 
-impl Shared {
+impl SharedTexts {
     fn key(t: &crate::finding::Shared) -> usize {
         Arc::as_ptr(t).cast::<u8>() as usize
     }
@@ -729,7 +729,7 @@ impl Shared {
             .filter(|(_, _, help)| *help)
             .filter_map(|(k, _, _)| Some((*k, render.footer(&texts[k])?)))
             .collect();
-        Shared { texts, footers }
+        SharedTexts { texts, footers }
     }
 
     /// `t` as the terminal shows it.

@@ -48,23 +48,17 @@ impl Serialize for Findings<'_> {
 /// `suppressed`, one at a time.
 pub struct SuppressedList<'a>(&'a Report);
 
-impl<'a> SuppressedList<'a> {
-    fn items(&self) -> impl Iterator<Item = JsonSuppressed<'a>> + 'a {
+impl Serialize for SuppressedList<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let report = self.0;
-        report.suppressed.iter().map(move |s| JsonSuppressed {
+        s.collect_seq(report.suppressed.iter().map(|s| JsonSuppressed {
             finding: finding(report, &s.finding),
             suppression: JsonSuppression {
                 kind: s.by.kind.as_str(),
                 reason: scrub(&s.by.reason),
                 location: s.by.span.and_then(|sp| location(&report.sources, sp)),
             },
-        })
-    }
-}
-
-impl Serialize for SuppressedList<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.items())
+        }))
     }
 }
 
@@ -73,12 +67,6 @@ pub struct Errors<'a>(&'a Report);
 
 impl Serialize for Errors<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.items())
-    }
-}
-
-impl<'a> Errors<'a> {
-    fn items(&self) -> impl Iterator<Item = JsonError<'a>> + 'a {
         let report = self.0;
         let failures = report.failures.iter().map(|f| JsonError {
             file: Some(scrub(&f.path)),
@@ -96,7 +84,7 @@ impl<'a> Errors<'a> {
             path: (!e.path.is_empty()).then(|| scrub(&e.path)),
             location: location(&report.sources, e.span),
         });
-        failures.chain(errors)
+        s.collect_seq(failures.chain(errors))
     }
 }
 
