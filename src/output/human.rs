@@ -21,6 +21,8 @@ use crate::finding::{Finding, Needs, Severity};
 use crate::report::Report;
 use crate::source::{SourceFile, SourceMap, Span};
 
+mod snippet;
+
 /// What a snippet shows of a file: only the lines its labels are on (with one line of context
 /// around them in a token definition file), each cut to at most
 /// [`crate::inert::SNIPPET_LINE_MAX`] characters around what it points at, with secrets masked
@@ -203,17 +205,23 @@ fn ceil(s: &str, mut i: usize) -> usize {
     i
 }
 
-impl SourceCode for Excerpt {
-    fn read_span<'a>(
-        &'a self,
-        span: &SourceSpan,
-        before: usize,
-        after: usize,
-    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
-        let start = span.offset();
-        let end = start + span.len();
+/// What [`Excerpt::read_span`] gives miette for a span, `before` and `after` lines around it:
+/// the excerpt's bytes `data`, the zero-based line and column it starts at, and how many lines
+/// it holds.
+pub(super) struct Window {
+    data: std::ops::Range<usize>,
+    line: usize,
+    column: usize,
+    lines: usize,
+}
+
+impl Excerpt {
+    /// The lines around `start..start + len` that miette reads; `None` where it would be out
+    /// of bounds.
+    fn window(&self, start: usize, len: usize, before: usize, after: usize) -> Option<Window> {
+        let end = start + len;
         if end > self.text.len() || self.lines.is_empty() {
-            return Err(MietteError::OutOfBounds);
+            return None;
         }
         let first = self.line_of(start);
         let last = self.line_of(end.saturating_sub(1).max(start));
@@ -242,13 +250,32 @@ impl SourceCode for Excerpt {
         };
         let data_end = self.line_data_end(to).max(data_start);
         let start_line = if before == 0 { first } else { from };
+        Some(Window {
+            data: data_start..data_end,
+            line: self.lines[start_line].line,
+            column,
+            lines: to - start_line + 1,
+        })
+    }
+}
+
+impl SourceCode for Excerpt {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let w = self
+            .window(span.offset(), span.len(), before, after)
+            .ok_or(MietteError::OutOfBounds)?;
         Ok(Box::new(MietteSpanContents::new_named(
             self.name.clone(),
-            &self.text.as_bytes()[data_start..data_end],
-            (data_start, data_end - data_start).into(),
-            self.lines[start_line].line,
-            column,
-            to - start_line + 1,
+            &self.text.as_bytes()[w.data.clone()],
+            (w.data.start, w.data.len()).into(),
+            w.line,
+            w.column,
+            w.lines,
         )))
     }
 }
@@ -631,9 +658,11 @@ pub fn write(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io::
     Ok(())
 }
 
-/// miette's handler, the same without wrapping, and the layout that picks between them.
+/// miette's handler, the same without wrapping, and the layout that picks between them; the
+/// pen drawn with where they are not used ([`snippet::draw`]).
 struct Render {
     wrap: Wrap,
+    pen: snippet::Pen,
     wrapping: GraphicalReportHandler,
     unwrapped: GraphicalReportHandler,
 }
@@ -646,7 +675,7 @@ impl Render {
             GraphicalTheme::unicode_nocolor()
         };
         let wrap = Wrap::new(&theme, opts.width);
-        let wrapping = GraphicalReportHandler::new_themed(theme)
+        let wrapping = GraphicalReportHandler::new_themed(theme.clone())
             .with_width(opts.width)
             .with_break_words(false)
             .with_word_splitter(textwrap::WordSplitter::NoHyphenation)
@@ -656,19 +685,20 @@ impl Render {
         let unwrapped = wrapping.clone().with_wrap_lines(false);
         Render {
             wrap,
+            pen: snippet::Pen::new(&theme),
             wrapping,
             unwrapped,
         }
     }
 
-    /// Writes `diag` as miette renders it with wrapping: laid out beforehand where it can be.
+    /// Writes `diag` as miette renders it with wrapping: laid out beforehand where it can be,
+    /// and then, in the common shape, drawn without miette.
     fn diag(&self, mut diag: Diag, out: &mut String) {
-        let handler = if self.wrap.lay_out_all(&mut diag) {
-            &self.unwrapped
-        } else {
-            &self.wrapping
-        };
-        let _ = handler.render_report(out, &diag);
+        if !self.wrap.lay_out_all(&mut diag) {
+            let _ = self.wrapping.render_report(out, &diag);
+        } else if !snippet::draw(&diag, &self.pen, out) {
+            let _ = self.unwrapped.render_report(out, &diag);
+        }
     }
 
     /// What miette writes for `help` at the end of a diagnostic (its footer): a diagnostic
@@ -904,6 +934,13 @@ mod tests {
                 .wrapping_add(1442695040888963407);
             (self.0 >> 33) as usize % n
         }
+        fn severity(&mut self) -> miette::Severity {
+            [
+                miette::Severity::Error,
+                miette::Severity::Warning,
+                miette::Severity::Advice,
+            ][self.next(3)]
+        }
         /// Words until the text is `target` columns wide or more.
         fn text(&mut self, target: usize) -> String {
             let mut t = String::new();
@@ -915,6 +952,15 @@ mod tests {
             }
             t
         }
+    }
+
+    fn renderer(color: bool, width: usize) -> Render {
+        Render::new(&RenderOptions {
+            color,
+            width,
+            quiet: false,
+            fail_on: Severity::Warning,
+        })
     }
 
     /// Wherever [`Wrap`] lays a diagnostic out, miette without wrapping prints it as miette
@@ -946,11 +992,7 @@ mod tests {
                 let at = target(&mut rng);
                 rng.text(at.max(1))
             });
-            let severity = [
-                miette::Severity::Error,
-                miette::Severity::Warning,
-                miette::Severity::Advice,
-            ][rng.next(3)];
+            let severity = rng.severity();
             let mut d = diag(message, help, severity);
             if rng.next(4) == 0 {
                 let at = target(&mut rng);
@@ -1013,18 +1055,9 @@ mod tests {
             if rng.next(8) == 0 {
                 help.insert(0, ' ');
             }
-            let severity = [
-                miette::Severity::Error,
-                miette::Severity::Warning,
-                miette::Severity::Advice,
-            ][rng.next(3)];
+            let severity = rng.severity();
             for color in [false, true] {
-                let render = Render::new(&RenderOptions {
-                    color,
-                    width,
-                    quiet: false,
-                    fail_on: Severity::Warning,
-                });
+                let render = renderer(color, width);
                 let mut whole = String::new();
                 render.diag(
                     diag(message.clone(), Some(help.clone()), severity),
@@ -1044,5 +1077,142 @@ mod tests {
             }
         }
         assert!(made > 3900, "{made} footers made");
+    }
+
+    /// The common diagnostic drawn without miette ([`snippet::draw`]) is byte for byte what
+    /// miette draws, and whatever is not common is left to miette: generated files with tabs,
+    /// wide, combining and emoji characters, lines longer than a snippet shows, empty lines,
+    /// CRLF, escapes and secret-shaped strings; spans empty, mid-line, to a line's end, over
+    /// its line feed, over several lines and at the end of the file; one or two labels, with
+    /// and without text; context 0 and 1; at many widths, with and without colour.
+    #[test]
+    fn drawing_the_common_diagnostic_is_what_miette_draws() {
+        const PIECES: &[&str] = &[
+            "name: prod",
+            "scopes:",
+            "  - ",
+            "\t",
+            "界界",
+            "e\u{301}",
+            "😀",
+            " ",
+            "é",
+            "\u{1b}[31m",
+            "Xk3vQ9mZ2pL7rT4wY8nB5cF1hJ6dS0aE",
+            "promo-code-exception-lists:read",
+            "#",
+            "\r",
+        ];
+        fn floor_at(s: &str, mut i: usize) -> usize {
+            while !s.is_char_boundary(i) {
+                i -= 1;
+            }
+            i
+        }
+        let mut rng = Rng(23);
+        let (mut drawn, mut left, mut coloured) = (0, 0, 0);
+        for case in 0..5000 {
+            let mut text = String::new();
+            for line in 0..1 + rng.next(6) {
+                if line > 0 {
+                    text.push_str(if rng.next(8) == 0 { "\r\n" } else { "\n" });
+                }
+                match rng.next(10) {
+                    0 => {}
+                    1 => text.push_str(&"x".repeat(200 + rng.next(200))),
+                    _ => {
+                        for _ in 0..rng.next(8) {
+                            text.push_str(PIECES[rng.next(PIECES.len())]);
+                        }
+                    }
+                }
+            }
+            if rng.next(2) == 0 {
+                text.push('\n');
+            }
+            let file = SourceFile::new(format!("defs/t{case}.yaml"), None, text.clone());
+            let span = |rng: &mut Rng| {
+                let start = floor_at(&text, rng.next(text.len() + 1));
+                let end = match rng.next(5) {
+                    0 => start,
+                    1 => text[start..].find('\n').map_or(text.len(), |i| start + i),
+                    2 => text[start..]
+                        .find('\n')
+                        .map_or(text.len(), |i| start + i + 1),
+                    3 => text.len(),
+                    _ => floor_at(&text, (start + 1 + rng.next(12)).min(text.len())),
+                };
+                Span::new(crate::source::FileId(0), start, end)
+            };
+            let spans: Vec<Span> = (0..1 + usize::from(rng.next(5) == 0))
+                .map(|_| span(&mut rng))
+                .collect();
+            let label: Vec<Option<String>> = spans
+                .iter()
+                .map(|_| match rng.next(6) {
+                    0 => None,
+                    1 => Some("two\nlines".to_string()),
+                    _ => {
+                        let n = 1 + rng.next(30);
+                        Some(rng.text(n))
+                    }
+                })
+                .collect();
+            let context = rng.next(2);
+            let width = 20 + rng.next(120);
+            let at = 1 + rng.next(2 * width);
+            let message = rng.text(at);
+            let at = 1 + rng.next(2 * width);
+            let help = (rng.next(2) == 0).then(|| rng.text(at));
+            let severity = rng.severity();
+            let code = if rng.next(20) == 0 {
+                ""
+            } else {
+                "warning[unused-token]"
+            };
+            let related = rng.next(20) == 0;
+            let make = || {
+                let ex = Excerpt::new(&file, &text, &spans, context);
+                let labels = spans
+                    .iter()
+                    .zip(&label)
+                    .map(|(s, l)| LabeledSpan::new_with_span(l.clone(), ex.span(*s)))
+                    .collect();
+                let mut d = diag(message.clone(), help.clone(), severity);
+                d.code = code.into();
+                d.source = Some(ex);
+                d.labels = labels;
+                if related {
+                    d.related.push(diag("and".into(), None, severity));
+                }
+                d
+            };
+            for color in [false, true] {
+                let render = renderer(color, width);
+                let mut d = make();
+                if !render.wrap.lay_out_all(&mut d) {
+                    continue;
+                }
+                let mut theirs = String::new();
+                render.unwrapped.render_report(&mut theirs, &d).unwrap();
+                let mut ours = "kept".to_string();
+                if snippet::draw(&d, &render.pen, &mut ours) {
+                    drawn += 1;
+                    coloured += usize::from(color);
+                    assert_eq!(
+                        &ours["kept".len()..],
+                        theirs,
+                        "{text:?} {spans:?} {label:?}"
+                    );
+                } else {
+                    left += 1;
+                    assert_eq!(ours, "kept");
+                }
+            }
+        }
+        assert!(
+            drawn > 3500 && coloured > 1700 && left > 4000,
+            "{drawn} drawn ({coloured} in colour), {left} left to miette"
+        );
     }
 }
