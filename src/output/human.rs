@@ -60,8 +60,9 @@ struct ExcerptLine {
 }
 
 impl Excerpt {
-    /// The excerpt of `file` (its display text `text`) for labels at `spans`.
-    fn new(file: &SourceFile, text: &str, spans: &[Span], context: usize) -> Excerpt {
+    /// The excerpt of `file` (its display text `text`, its name as a terminal shows it
+    /// `name`) for labels at `spans`.
+    fn new(file: &SourceFile, name: &str, text: &str, spans: &[Span], context: usize) -> Excerpt {
         let last = file.line_count().saturating_sub(1);
         let mut wanted: Vec<(usize, Option<usize>)> = Vec::new();
         for s in spans {
@@ -78,7 +79,7 @@ impl Excerpt {
         wanted.sort_unstable_by_key(|(l, focus)| (*l, focus.is_none(), *focus));
         wanted.dedup_by_key(|(l, _)| *l);
         let mut out = Excerpt {
-            name: crate::inert::terminal_line(&file.display).into_owned(),
+            name: name.to_owned(),
             text: String::new(),
             lines: Vec::with_capacity(wanted.len()),
         };
@@ -337,7 +338,8 @@ impl Diagnostic for Diag {
 /// token definitions (the others show no context lines).
 struct Sources<'a> {
     map: &'a SourceMap,
-    texts: FxHashMap<u32, Arc<String>>,
+    /// Each file's display text and its name as a terminal shows it.
+    texts: FxHashMap<u32, (Arc<String>, String)>,
     definitions: FxHashSet<u32>,
 }
 
@@ -352,7 +354,11 @@ impl<'a> Sources<'a> {
         wanted.dedup();
         let texts = wanted
             .par_iter()
-            .map(|&f| (f, map.get(crate::source::FileId(f)).display_text()))
+            .map(|&f| {
+                let file = map.get(crate::source::FileId(f));
+                let name = crate::inert::terminal_line(&file.display).into_owned();
+                (f, (file.display_text(), name))
+            })
             .collect();
         // A file that findings about tokens point into was understood (a definition, the
         // policy, a listing); one that only input errors or scan hits point into may be
@@ -375,9 +381,9 @@ impl<'a> Sources<'a> {
     /// The excerpt of one file that shows `spans` (all in that file).
     fn excerpt(&self, spans: &[Span]) -> Option<Excerpt> {
         let file = spans.first()?.file;
-        let text = self.texts.get(&file.0)?;
+        let (text, name) = self.texts.get(&file.0)?;
         let context = usize::from(self.definitions.contains(&file.0));
-        Some(Excerpt::new(self.map.get(file), text, spans, context))
+        Some(Excerpt::new(self.map.get(file), name, text, spans, context))
     }
 }
 
@@ -1172,7 +1178,7 @@ mod tests {
             };
             let related = rng.next(20) == 0;
             let make = || {
-                let ex = Excerpt::new(&file, &text, &spans, context);
+                let ex = Excerpt::new(&file, &file.display, &text, &spans, context);
                 let labels = spans
                     .iter()
                     .zip(&label)
