@@ -209,7 +209,7 @@ fn ceil(s: &str, mut i: usize) -> usize {
 /// What [`Excerpt::read_span`] gives miette for a span, `before` and `after` lines around it:
 /// the excerpt's bytes `data`, the zero-based line and column it starts at, and how many lines
 /// it holds.
-pub(super) struct Window {
+struct Window {
     data: std::ops::Range<usize>,
     line: usize,
     column: usize,
@@ -1109,12 +1109,6 @@ mod tests {
             "#",
             "\r",
         ];
-        fn floor_at(s: &str, mut i: usize) -> usize {
-            while !s.is_char_boundary(i) {
-                i -= 1;
-            }
-            i
-        }
         let mut rng = Rng(23);
         let (mut drawn, mut left, mut coloured) = (0, 0, 0);
         for case in 0..5000 {
@@ -1138,7 +1132,7 @@ mod tests {
             }
             let file = SourceFile::new(format!("defs/t{case}.yaml"), None, text.clone());
             let span = |rng: &mut Rng| {
-                let start = floor_at(&text, rng.next(text.len() + 1));
+                let start = floor(&text, rng.next(text.len() + 1));
                 let end = match rng.next(5) {
                     0 => start,
                     1 => text[start..].find('\n').map_or(text.len(), |i| start + i),
@@ -1146,7 +1140,7 @@ mod tests {
                         .find('\n')
                         .map_or(text.len(), |i| start + i + 1),
                     3 => text.len(),
-                    _ => floor_at(&text, (start + 1 + rng.next(12)).min(text.len())),
+                    _ => floor(&text, (start + 1 + rng.next(12)).min(text.len())),
                 };
                 Span::new(crate::source::FileId(0), start, end)
             };

@@ -15,7 +15,7 @@ use miette::{GraphicalTheme, ThemeCharacters};
 use owo_colors::{OwoColorize, Style};
 use unicode_width::UnicodeWidthChar;
 
-use super::Diag;
+use super::{Diag, Excerpt, Window};
 
 /// miette's default tab width.
 const TAB_WIDTH: usize = 4;
@@ -174,166 +174,203 @@ fn repeat(out: &mut String, c: char, n: usize) {
 /// Writes `diag` as miette's handler with the pen's theme, context lines 1 and wrapping off
 /// renders it, when it has the common shape; otherwise writes nothing and says so.
 pub(super) fn draw(diag: &Diag, pen: &Pen, out: &mut String) -> bool {
-    let at = out.len();
-    let drawn = draw_common(diag, pen, out).is_some();
-    if !drawn {
-        out.truncate(at);
-    }
-    drawn
+    let Some(common) = Common::of(diag, pen) else {
+        return false;
+    };
+    common.write(pen, out);
+    true
 }
 
-fn draw_common(diag: &Diag, pen: &Pen, out: &mut String) -> Option<()> {
-    let [label] = &diag.labels[..] else {
-        return None;
-    };
-    let ex = diag.source.as_ref()?;
-    let paint = pen.label.as_ref()?;
-    if diag.code.is_empty()
-        || !diag.related.is_empty()
-        || label.label().is_some_and(|l| l.contains('\n'))
-    {
-        return None;
-    }
-    let (offset, len) = (label.offset(), label.len());
-    // `render_snippets` and `get_lines`: the label's lines with one around them.
-    let context = ex.window(offset, len, 1, 1)?;
-    let data = &ex.text[context.data.clone()];
-    // miette splits lines at `\r\n` too; an excerpt has none (lines are cut before a final
-    // `\r`, any other is shown as `?`), but should one come, miette draws it.
-    if data.is_empty() || data.contains('\r') {
-        return None;
-    }
-    let mut lines = Vec::with_capacity(context.lines);
-    let (mut rest, mut at, mut number) = (data, context.data.start, context.line);
-    while !rest.is_empty() {
-        let (text, length) = match memchr::memchr(b'\n', rest.as_bytes()) {
-            Some(i) => (&rest[..i], i + 1),
-            None => (rest, rest.len()),
+/// A diagnostic of the common shape, with what drawing it takes: its one label's paint, text
+/// and span, the excerpt's lines miette shows around it, and where the label starts.
+struct Common<'a> {
+    diag: &'a Diag,
+    excerpt: &'a Excerpt,
+    paint: &'a Paint,
+    label: Option<&'a str>,
+    offset: usize,
+    len: usize,
+    lines: Vec<Line<'a>>,
+    primary: Window,
+}
+
+impl<'a> Common<'a> {
+    /// `diag` if it has the common shape; `None` for one left to miette.
+    fn of(diag: &'a Diag, pen: &'a Pen) -> Option<Self> {
+        let [label] = &diag.labels[..] else {
+            return None;
         };
-        number += 1;
-        lines.push(Line {
-            number,
-            offset: at,
-            length,
-            text,
-        });
-        at += length;
-        rest = &rest[length..];
+        let ex = diag.source.as_ref()?;
+        let paint = pen.label.as_ref()?;
+        if diag.code.is_empty()
+            || !diag.related.is_empty()
+            || label.label().is_some_and(|l| l.contains('\n'))
+        {
+            return None;
+        }
+        let (offset, len) = (label.offset(), label.len());
+        // `render_snippets` and `get_lines`: the label's lines with one around them.
+        let context = ex.window(offset, len, 1, 1)?;
+        let data = &ex.text[context.data.clone()];
+        // miette splits lines at `\r\n` too; an excerpt has none (lines are cut before a final
+        // `\r`, any other is shown as `?`), but should one come, miette draws it.
+        if data.is_empty() || data.contains('\r') {
+            return None;
+        }
+        let mut lines = Vec::with_capacity(context.lines);
+        let (mut rest, mut at, mut number) = (data, context.data.start, context.line);
+        while !rest.is_empty() {
+            let (text, length) = match memchr::memchr(b'\n', rest.as_bytes()) {
+                Some(i) => (&rest[..i], i + 1),
+                None => (rest, rest.len()),
+            };
+            number += 1;
+            lines.push(Line {
+                number,
+                offset: at,
+                length,
+                text,
+            });
+            at += length;
+            rest = &rest[length..];
+        }
+        // One line holds the label whole: miette draws no gutter.
+        if lines
+            .iter()
+            .any(|l| l.applies(offset, len) && !l.only(offset, len))
+        {
+            return None;
+        }
+        let primary = ex.window(offset, len, 0, 0)?;
+        Some(Common {
+            diag,
+            excerpt: ex,
+            paint,
+            label: label.label(),
+            offset,
+            len,
+            lines,
+            primary,
+        })
     }
-    // One line holds the label whole: miette draws no gutter.
-    if lines
-        .iter()
-        .any(|l| l.applies(offset, len) && !l.only(offset, len))
-    {
-        return None;
-    }
-    let primary = ex.window(offset, len, 0, 0)?;
-    out.reserve(
-        diag.code.len()
-            + diag.message.len()
-            + diag.help.as_ref().map_or(0, String::len)
-            + ex.name.len()
-            + 4 * data.len()
-            + 256,
-    );
 
-    let chars = &pen.chars;
-    let (code, initial, rest) = &pen.severities[match diag.severity {
-        miette::Severity::Error => 0,
-        miette::Severity::Warning => 1,
-        miette::Severity::Advice => 2,
-    }];
-    // `render_header`, `render_causes`.
-    code.put(out, &diag.code);
-    out.push_str("\n\n");
-    indented(out, &diag.message, initial, rest);
+    /// Writes the diagnostic as miette draws it.
+    fn write(&self, pen: &Pen, out: &mut String) {
+        let Common {
+            diag,
+            excerpt: ex,
+            paint,
+            label,
+            offset,
+            len,
+            ref lines,
+            ref primary,
+        } = *self;
+        out.reserve(
+            diag.code.len()
+                + diag.message.len()
+                + diag.help.as_ref().map_or(0, String::len)
+                + ex.name.len()
+                + 4 * lines.iter().map(|l| l.length).sum::<usize>()
+                + 256,
+        );
 
-    // `render_context`.
-    let width = lines.last().map_or(0, |l| l.number).to_string().len();
-    repeat(out, ' ', width + 2);
-    out.push(chars.ltop);
-    out.push(chars.hbar);
-    out.push('[');
-    out.push_str(&pen.link.on);
-    let _ = write!(
-        out,
-        "{}:{}:{}",
-        ex.name,
-        primary.line + 1,
-        primary.column + 1
-    );
-    out.push_str(&pen.link.off);
-    out.push_str("]\n");
-    let label = label.label();
-    for line in &lines {
-        out.push(' ');
-        out.push_str(&pen.linum.on);
-        let _ = write!(out, "{:width$}", line.number);
-        out.push_str(&pen.linum.off);
-        out.push(' ');
-        out.push(chars.vbar);
-        out.push(' ');
-        // `render_line_text`: tabs as spaces.
-        for (c, w) in widths(line.text) {
-            if c == '\t' {
-                repeat(out, ' ', w);
-            } else {
-                out.push(c);
+        let chars = &pen.chars;
+        let (code, initial, rest) = &pen.severities[match diag.severity {
+            miette::Severity::Error => 0,
+            miette::Severity::Warning => 1,
+            miette::Severity::Advice => 2,
+        }];
+        // `render_header`, `render_causes`.
+        code.put(out, &diag.code);
+        out.push_str("\n\n");
+        indented(out, &diag.message, initial, rest);
+
+        // `render_context`.
+        let width = lines.last().map_or(0, |l| l.number).to_string().len();
+        repeat(out, ' ', width + 2);
+        out.push(chars.ltop);
+        out.push(chars.hbar);
+        out.push('[');
+        out.push_str(&pen.link.on);
+        let _ = write!(
+            out,
+            "{}:{}:{}",
+            ex.name,
+            primary.line + 1,
+            primary.column + 1
+        );
+        out.push_str(&pen.link.off);
+        out.push_str("]\n");
+        for line in lines {
+            out.push(' ');
+            out.push_str(&pen.linum.on);
+            let _ = write!(out, "{:width$}", line.number);
+            out.push_str(&pen.linum.off);
+            out.push(' ');
+            out.push(chars.vbar);
+            out.push(' ');
+            // `render_line_text`: tabs as spaces.
+            for (c, w) in widths(line.text) {
+                if c == '\t' {
+                    repeat(out, ' ', w);
+                } else {
+                    out.push(c);
+                }
             }
-        }
-        out.push('\n');
-        if !line.applies(offset, len) {
-            continue;
-        }
-        // `render_single_line_highlights`.
-        let no_number = |out: &mut String| {
-            repeat(out, ' ', width + 2);
-            out.push(chars.vbar_break);
-            out.push(' ');
-        };
-        no_number(out);
-        let start = line.column(offset, true);
-        let end = if len == 0 {
-            start + 1
-        } else {
-            line.column(offset + len, false).max(start + 1)
-        };
-        let middle = (start + end) / 2;
-        let mark = if len == 0 {
-            chars.uarrow
-        } else if label.is_some() {
-            chars.underbar
-        } else {
-            chars.underline
-        };
-        out.push_str(&paint.on);
-        repeat(out, ' ', start);
-        repeat(out, chars.underline, middle - start);
-        out.push(mark);
-        repeat(out, chars.underline, end - middle - 1);
-        out.push_str(&paint.off);
-        out.push('\n');
-        // `write_label_text`.
-        if let Some(text) = label {
+            out.push('\n');
+            if !line.applies(offset, len) {
+                continue;
+            }
+            // `render_single_line_highlights`.
+            let no_number = |out: &mut String| {
+                repeat(out, ' ', width + 2);
+                out.push(chars.vbar_break);
+                out.push(' ');
+            };
             no_number(out);
-            repeat(out, ' ', middle);
+            let start = line.column(offset, true);
+            let end = if len == 0 {
+                start + 1
+            } else {
+                line.column(offset + len, false).max(start + 1)
+            };
+            let middle = (start + end) / 2;
+            let mark = if len == 0 {
+                chars.uarrow
+            } else if label.is_some() {
+                chars.underbar
+            } else {
+                chars.underline
+            };
             out.push_str(&paint.on);
-            out.push(chars.lbot);
-            repeat(out, chars.hbar, 2);
-            out.push(' ');
-            paint.put(out, text);
+            repeat(out, ' ', start);
+            repeat(out, chars.underline, middle - start);
+            out.push(mark);
+            repeat(out, chars.underline, end - middle - 1);
             out.push_str(&paint.off);
             out.push('\n');
+            // `write_label_text`.
+            if let Some(text) = label {
+                no_number(out);
+                repeat(out, ' ', middle);
+                out.push_str(&paint.on);
+                out.push(chars.lbot);
+                repeat(out, chars.hbar, 2);
+                out.push(' ');
+                paint.put(out, text);
+                out.push_str(&paint.off);
+                out.push('\n');
+            }
+        }
+        repeat(out, ' ', width + 2);
+        out.push(chars.lbot);
+        repeat(out, chars.hbar, 4);
+        out.push('\n');
+
+        // `render_footer`.
+        if let Some(help) = &diag.help {
+            indented(out, help, &pen.help, "        ");
         }
     }
-    repeat(out, ' ', width + 2);
-    out.push(chars.lbot);
-    repeat(out, chars.hbar, 4);
-    out.push('\n');
-
-    // `render_footer`.
-    if let Some(help) = &diag.help {
-        indented(out, help, &pen.help, "        ");
-    }
-    Some(())
 }
